@@ -1,0 +1,54 @@
+"""Filiera's exception tree: every class carries the HTTP status it maps to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FilieraError(Exception):
+    """Base of every error Filiera raises on purpose."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+    def to_body(self) -> dict[str, Any]:
+        """The one JSON error shape used by the API and `--json` CLI output."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.errors}}
+
+
+class ValidationFailed(FilieraError):
+    """Input broke one or more rules; `errors` lists each {record, field, message}."""
+
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(FilieraError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(FilieraError):
+    status = 409
+    code = "conflict"
+
+
+class ImportFailed(ValidationFailed):
+    """An import was rejected as a whole; nothing was written."""
+
+    code = "import_failed"
+
+
+class ConfigurationError(FilieraError):
+    status = 500
+    code = "configuration_error"
+
+
+def field_error(record: str, field: str, message: str) -> dict[str, str]:
+    """One entry of `FilieraError.errors`."""
+    return {"record": record, "field": field, "message": message}

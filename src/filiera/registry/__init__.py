@@ -1,0 +1,1 @@
+"""The ecosystem registry: organisations, people, sites, capabilities, projects."""
