@@ -85,6 +85,19 @@ class Database:
 
         upgrade(self.engine, revision)
 
+    def ensure_ready(self) -> None:
+        """Create a fresh database; refuse to run on one with pending migrations."""
+        from filiera.errors import ConfigurationError
+        from filiera.migrate import current, head
+
+        if not self.is_initialised():
+            self.upgrade()
+        elif current(self.engine) != head():
+            raise ConfigurationError(
+                f"database {self.engine.url.render_as_string()} is at revision "
+                f"{current(self.engine)}, not {head()}: run `filiera db upgrade`"
+            )
+
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")
 

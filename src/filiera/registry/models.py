@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from filiera.db import Base
 
@@ -60,6 +60,10 @@ class ProvenanceMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
+    @declared_attr
+    def source(cls) -> Mapped[Source | None]:  # noqa: N805
+        return relationship(Source)
+
 
 class Organisation(ProvenanceMixin, Base):
     __tablename__ = "organisation"
@@ -99,7 +103,6 @@ class Organisation(ProvenanceMixin, Base):
     memberships: Mapped[list[Membership]] = relationship(
         foreign_keys="Membership.organisation_id", back_populates="organisation", cascade="all"
     )
-    source: Mapped[Source | None] = relationship()
 
     def identifier(self, scheme: str) -> str | None:
         return next((i.value for i in self.identifiers if i.scheme == scheme), None)

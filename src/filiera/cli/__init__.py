@@ -1,0 +1,1 @@
+"""The `filiera` command line: thin commands over the library."""

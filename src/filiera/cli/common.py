@@ -1,0 +1,85 @@
+"""What every command shares: the database handle, JSON output, error exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from filiera.db import Database
+from filiera.errors import FilieraError
+
+console = Console(stderr=True)
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="FILIERA_DATABASE_URL", help="Database URL (default: settings)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")]
+
+
+def open_db(url: str | None) -> Database:
+    """Open (and on first use create) the database."""
+    db = Database(url)
+    db.ensure_ready()
+    return db
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False, default=str))
+    sys.stdout.write("\n")
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a FilieraError into a clear message (or JSON error body) and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FilieraError as error:
+            if kwargs.get("as_json"):
+                print_json(error.to_body())
+            else:
+                report_error(error)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def report_error(error: FilieraError) -> None:
+    console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+    for item in error.errors[:50]:
+        console.print(f"  {item['record']}: {item['field']}: {item['message']}", highlight=False)
+    if len(error.errors) > 50:
+        console.print(f"  … and {len(error.errors) - 50} more", highlight=False)
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr; yields `advance(n)`."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = (
+        "[progress.description]{task.description}", BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)

@@ -1,0 +1,52 @@
+"""`filiera import`: real data in, without duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.cli.common import progress_bar
+from filiera.imports.edf import CREDIT, import_edf, load_json
+from filiera.imports.report import ImportReport
+
+app = typer.Typer(help="Import organisations, projects and memberships.", no_args_is_help=True)
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="Import the good rows; report every rejected one.")
+]
+ReportPath = Annotated[
+    Path | None, typer.Option("--report", help="Where to write the rejected-rows report (JSON).")
+]
+
+
+def finish(report: ImportReport, report_path: Path | None, as_json: bool) -> None:
+    """Print the outcome; write the rejected rows where asked (or next to the cwd)."""
+    if report.rejected:
+        path = report_path or Path("import-rejected.json")
+        report.write(path)
+        console.print(f"[yellow]{len(report.rejected)} row(s) rejected: see {path}[/]")
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for name, count in sorted(report.counts.items()):
+            typer.echo(f"{name}: {count}")
+
+
+@app.command()
+@handle_errors
+def edf(
+    folder: Annotated[Path, typer.Argument(help="Folder with projects.json and companies.json.")],
+    skip_invalid: SkipInvalid = False,
+    report: ReportPath = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import EDF projects and participants (Funding & Tenders format). Idempotent."""
+    database = open_db(db)
+    total = len(load_json(folder / "companies.json")) + len(load_json(folder / "projects.json"))
+    console.print(f"importing {folder} — data: {CREDIT}", highlight=False)
+    with progress_bar("EDF", total) as advance, database.session() as session:
+        result = import_edf(session, folder, skip_invalid=skip_invalid, progress=advance)
+    finish(result, report, as_json)

@@ -1,0 +1,22 @@
+"""Entry point of the `filiera` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from filiera.cli import db_cmd, import_cmd, org_cmd, review_cmd, serve_cmd
+
+app = typer.Typer(
+    name="filiera",
+    help="Filiera: who can build what, how much of it, with whom, and with what money.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(import_cmd.app, name="import")
+app.add_typer(org_cmd.app, name="org")
+app.add_typer(review_cmd.app, name="review")
+serve_cmd.register(app)
+
+if __name__ == "__main__":
+    app()

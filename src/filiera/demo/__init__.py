@@ -1,0 +1,1 @@
+"""Bundled demo dataset built from the seed news articles (see data/demo.yaml)."""

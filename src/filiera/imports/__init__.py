@@ -1,0 +1,1 @@
+"""Importers: EDF (Funding & Tenders), CSV member lists, JSON lines round-trip."""

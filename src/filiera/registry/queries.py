@@ -1,0 +1,172 @@
+"""Reading the registry: filtered, paginated directory listing and profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from filiera.errors import NotFound
+from filiera.registry.models import (
+    Alias,
+    Certification,
+    Membership,
+    OrgCapability,
+    Organisation,
+    Participation,
+    Project,
+)
+from filiera.registry.names import normalise_name
+
+SORTS = {
+    "name": (Organisation.name, Organisation.id),
+    "country": (Organisation.country, Organisation.name, Organisation.id),
+    "newest": (Organisation.id.desc(),),
+}
+
+
+@dataclass
+class OrgFilter:
+    """Directory filters; every field is optional and they combine with AND."""
+
+    q: str | None = None
+    country: str | None = None
+    region: str | None = None
+    kind: str | None = None
+    capability: str | None = None
+    certification: str | None = None
+    cluster: int | None = None
+    synthetic: bool | None = None
+
+
+def filtered(flt: OrgFilter) -> Select:
+    """The SELECT of organisations matching `flt` (no ordering, no paging)."""
+    stmt = select(Organisation)
+    if flt.q:
+        key = normalise_name(flt.q) or flt.q.casefold()
+        pattern = f"%{key}%"
+        alias_hit = exists().where(
+            Alias.organisation_id == Organisation.id, Alias.name_key.like(pattern)
+        )
+        stmt = stmt.where(or_(Organisation.name_key.like(pattern), alias_hit))
+    if flt.country:
+        stmt = stmt.where(Organisation.country == flt.country.upper())
+    if flt.region:
+        stmt = stmt.where(Organisation.region.like(f"{flt.region.upper()}%"))
+    if flt.kind:
+        stmt = stmt.where(Organisation.kind == flt.kind)
+    if flt.capability:
+        code = flt.capability
+        stmt = stmt.where(
+            exists().where(
+                OrgCapability.organisation_id == Organisation.id,
+                or_(OrgCapability.code == code, OrgCapability.code.like(f"{code}.%")),
+            )
+        )
+    if flt.certification:
+        stmt = stmt.where(
+            exists().where(
+                Certification.organisation_id == Organisation.id,
+                Certification.code == flt.certification,
+            )
+        )
+    if flt.cluster is not None:
+        stmt = stmt.where(
+            exists().where(
+                Membership.organisation_id == Organisation.id,
+                Membership.cluster_id == flt.cluster,
+            )
+        )
+    if flt.synthetic is not None:
+        stmt = stmt.where(Organisation.synthetic == flt.synthetic)
+    return stmt
+
+
+def list_organisations(
+    session: Session, flt: OrgFilter, *, page: int = 1, per_page: int = 50, sort: str = "name"
+) -> tuple[list[Organisation], int]:
+    """One page of the directory and the total count of matches."""
+    stmt = filtered(flt)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(*SORTS.get(sort, SORTS["name"]))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Organisation.capabilities), selectinload(Organisation.identifiers))
+    ).all()
+    return list(rows), total
+
+
+def get_organisation(session: Session, org_id: int) -> Organisation:
+    """The full profile, or NotFound naming the id."""
+    org = session.get(
+        Organisation,
+        org_id,
+        options=[
+            selectinload(Organisation.aliases),
+            selectinload(Organisation.identifiers),
+            selectinload(Organisation.capabilities),
+            selectinload(Organisation.activities),
+            selectinload(Organisation.certifications),
+            selectinload(Organisation.sites),
+            selectinload(Organisation.memberships).selectinload(Membership.cluster),
+            selectinload(Organisation.roles),
+            selectinload(Organisation.participations).selectinload(Participation.project),
+        ],
+    )
+    if org is None:
+        raise NotFound(f"organisation {org_id} does not exist")
+    return org
+
+
+def find_by_identifier(session: Session, scheme: str, value: str) -> Organisation | None:
+    from filiera.registry.models import Identifier
+
+    stmt = select(Organisation).join(Identifier).where(
+        Identifier.scheme == scheme, Identifier.value == value
+    )
+    return session.scalars(stmt).first()
+
+
+def partners(session: Session, org_id: int, limit: int = 20) -> list[tuple[Organisation, int]]:
+    """Organisations sharing the most projects with `org_id`."""
+    mine = select(Participation.project_id).where(Participation.organisation_id == org_id)
+    stmt = (
+        select(Organisation, func.count(Participation.project_id).label("shared"))
+        .join(Participation, Participation.organisation_id == Organisation.id)
+        .where(Participation.project_id.in_(mine), Organisation.id != org_id)
+        .group_by(Organisation.id)
+        .order_by(func.count(Participation.project_id).desc(), Organisation.name)
+        .limit(limit)
+    )
+    return [(org, shared) for org, shared in session.execute(stmt)]
+
+
+def clusters(session: Session) -> list[tuple[Organisation, int]]:
+    """Every cluster/association with its member count."""
+    members = (
+        select(func.count(Membership.id))
+        .where(Membership.cluster_id == Organisation.id)
+        .scalar_subquery()
+    )
+    stmt = select(Organisation, members).where(Organisation.kind == "cluster")
+    return [(org, count) for org, count in session.execute(stmt.order_by(Organisation.name))]
+
+
+def figures(session: Session) -> dict[str, object]:
+    """Ecosystem figures for the home page and `filiera stats`."""
+    by_country = session.execute(
+        select(Organisation.country, func.count()).group_by(Organisation.country)
+    ).all()
+    by_kind = session.execute(
+        select(Organisation.kind, func.count()).group_by(Organisation.kind)
+    ).all()
+    return {
+        "organisations": session.scalar(select(func.count(Organisation.id))) or 0,
+        "projects": session.scalar(select(func.count(Project.id))) or 0,
+        "participations": session.scalar(select(func.count(Participation.id))) or 0,
+        "eu_contribution": session.scalar(select(func.sum(Project.eu_contribution))) or 0.0,
+        "by_country": dict(sorted(by_country, key=lambda r: -r[1])),
+        "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
+    }

@@ -1,0 +1,179 @@
+"""Pydantic shapes of registry records: what imports, the API and the CLI accept and return."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from filiera.errors import ValidationFailed, field_error
+from filiera.registry import checks
+from filiera.registry.models import CAPABILITY_LEVELS, ORG_KINDS, RELATION_KINDS
+
+OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
+CapabilityLevel = Literal[CAPABILITY_LEVELS]  # type: ignore[valid-type]
+RelationKind = Literal[RELATION_KINDS]  # type: ignore[valid-type]
+Visibility = Literal["public", "members", "restricted", "owner"]
+T = TypeVar("T", bound=BaseModel)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CapabilityIn(_In):
+    code: str = Field(examples=["munitions.ammunition"])
+    level: CapabilityLevel = "claimed"
+    evidence: str | None = None
+
+    _code = field_validator("code")(checks.capability_code)
+
+
+class CertificationIn(_In):
+    code: str = Field(examples=["en9100"])
+    scope: str | None = None
+    issuer: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    _code = field_validator("code")(checks.certification_code)
+
+
+class SiteIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["production", "research", "office", "test", "other"] = "production"
+    address: str | None = None
+    city: str | None = None
+    country: str
+    region: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    _country = field_validator("country")(checks.country)
+    _region = field_validator("region")(checks.nuts)
+
+
+class OrganisationIn(_In):
+    """A new or updated organisation, validated field by field."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Leonardo S.p.A.",
+                    "kind": "prime",
+                    "country": "IT",
+                    "city": "Rome",
+                    "website": "https://www.leonardo.com",
+                    "identifiers": {"pic": "999880463"},
+                    "capabilities": [{"code": "air.rotorcraft", "level": "evidenced"}],
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=300)
+    legal_name: str | None = Field(default=None, max_length=300)
+    aliases: list[str] = Field(default_factory=list)
+    kind: OrgKind = "other"
+    country: str = Field(examples=["IT"])
+    region: str | None = Field(default=None, examples=["ITC41"])
+    city: str | None = Field(default=None, max_length=120)
+    website: str | None = None
+    descriptions: dict[str, str] = Field(default_factory=dict)
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    employees: int | None = Field(default=None, ge=0)
+    revenue_band: str | None = None
+    founded_year: int | None = None
+    nace: list[str] = Field(default_factory=list)
+    capabilities: list[CapabilityIn] = Field(default_factory=list)
+    certifications: list[CertificationIn] = Field(default_factory=list)
+    sites: list[SiteIn] = Field(default_factory=list)
+    visibility: Visibility = "public"
+    synthetic: bool = False
+
+    _country = field_validator("country")(checks.country)
+    _region = field_validator("region")(checks.nuts)
+    _website = field_validator("website")(checks.website)
+    _identifiers = field_validator("identifiers")(checks.identifiers)
+    _descriptions = field_validator("descriptions")(checks.descriptions)
+    _revenue = field_validator("revenue_band")(checks.revenue_band)
+    _year = field_validator("founded_year")(checks.year)
+    _nace = field_validator("nace")(checks.nace_list)
+
+
+class OrganisationPatch(_In):
+    """Partial update: only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    legal_name: str | None = None
+    kind: OrgKind | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    website: str | None = None
+    descriptions: dict[str, str] | None = None
+    identifiers: dict[str, str] | None = None
+    employees: int | None = Field(default=None, ge=0)
+    revenue_band: str | None = None
+    founded_year: int | None = None
+    visibility: Visibility | None = None
+
+    _country = field_validator("country")(checks.country)
+    _region = field_validator("region")(checks.nuts)
+    _website = field_validator("website")(checks.website)
+    _identifiers = field_validator("identifiers")(checks.identifiers)
+    _descriptions = field_validator("descriptions")(checks.descriptions)
+    _revenue = field_validator("revenue_band")(checks.revenue_band)
+    _year = field_validator("founded_year")(checks.year)
+
+
+class PersonIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    organisation: str | None = Field(default=None, description="name or PIC of the organisation")
+    title: str | None = None
+    since: date | None = None
+
+
+class MembershipIn(_In):
+    organisation: str = Field(description="name or PIC of the member")
+    cluster: str = Field(description="name of the cluster or association")
+    role: str = "member"
+    since: date | None = None
+    until: date | None = None
+
+
+class RelationIn(_In):
+    kind: RelationKind
+    source: str
+    target: str
+    date: date | None = None
+    description: str | None = None
+    reference: str | None = None
+
+
+def validation_errors(record: str, error: ValidationError) -> list[dict[str, str]]:
+    """Turn pydantic's errors into Filiera's {record, field, message} list."""
+    return [
+        field_error(record, ".".join(str(p) for p in e["loc"]) or "(record)", _message(e))
+        for e in error.errors()
+    ]
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def parse(model: type[T], data: dict[str, Any], record: str) -> T:
+    """Validate `data` as `model`, raising one ValidationFailed listing every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        errors = validation_errors(record, error)
+        raise ValidationFailed(f"{record}: {len(errors)} invalid field(s)", errors=errors) from None

@@ -1,0 +1,91 @@
+"""Suite-wide fixtures: database URLs for SQLite and PostgreSQL, and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from support import BACKENDS, unavailable
+from support.browser import launch_chromium, missing_browser_reason
+from support.pg_server import (
+    EXTERNAL_URL_ENV,
+    ThrowawayPostgres,
+    find_pg_bin,
+    fresh_database,
+    sqlalchemy_url,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a PostgreSQL server: $FILIERA_TEST_POSTGRES_URL or a throwaway cluster."""
+    external = os.environ.get(EXTERNAL_URL_ENV)
+    if external:
+        BACKENDS["postgresql"] = "ran"
+        yield sqlalchemy_url(external)
+        return
+    if find_pg_bin() is None:
+        unavailable("postgresql", "initdb/pg_ctl not found (install Debian's 'postgresql')")
+    with ThrowawayPostgres() as url:
+        BACKENDS["postgresql"] = "ran"
+        yield url
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test, on SQLite and then on PostgreSQL."""
+    if request.param == "sqlite":
+        BACKENDS["sqlite"] = "ran"
+        yield f"sqlite:///{tmp_path}/test.db"
+        return
+    server = request.getfixturevalue("pg_url")
+    with fresh_database(server, prefix=request.node.originalname) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium (Debian's) driven by Playwright, shared by the session."""
+    reason = missing_browser_reason()
+    if reason:
+        unavailable("browser", reason)
+    with launch_chromium() as launched:
+        BACKENDS["browser"] = "ran"
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own browser context."""
+    context = browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Collecting no tests is a failure, never a silent pass."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("ERROR: no tests were collected or selected", red=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying which backends actually ran."""
+    line = " ".join(f"{name}={state}" for name, state in BACKENDS.items())
+    terminalreporter.write_line(f"filiera backends: {line}")
