@@ -185,7 +185,10 @@ def _import_projects(
             project = _new_project(key, row, source)
             session.add(project)
             session.flush()
+            stored[key] = project
             report.counts["projects_created"] += 1
+        elif project.source is source:
+            report.counts["project_rows_repeated"] += 1
         else:
             report.counts["projects_unchanged"] += 1
         _link_participants(session, project, row, org_ids, source, report)

@@ -73,7 +73,7 @@ class Organisation(ProvenanceMixin, Base):
     legal_name: Mapped[str | None] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True, default="other")
-    country: Mapped[str] = mapped_column(String(2), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
     region: Mapped[str | None] = mapped_column(String(5), index=True)
     city: Mapped[str | None] = mapped_column(String(120))
     website: Mapped[str | None] = mapped_column(String(300))
@@ -84,24 +84,24 @@ class Organisation(ProvenanceMixin, Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     visibility: Mapped[str] = mapped_column(String(12), default="public")
 
-    aliases: Mapped[list[Alias]] = relationship(back_populates="organisation", cascade="all")
+    aliases: Mapped[list[Alias]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     identifiers: Mapped[list[Identifier]] = relationship(
-        back_populates="organisation", cascade="all"
+        back_populates="organisation", cascade="all, delete-orphan"
     )
     capabilities: Mapped[list[OrgCapability]] = relationship(
-        back_populates="organisation", cascade="all"
+        back_populates="organisation", cascade="all, delete-orphan"
     )
-    activities: Mapped[list[OrgActivity]] = relationship(cascade="all")
+    activities: Mapped[list[OrgActivity]] = relationship(cascade="all, delete-orphan")
     certifications: Mapped[list[Certification]] = relationship(
-        back_populates="organisation", cascade="all"
+        back_populates="organisation", cascade="all, delete-orphan"
     )
-    sites: Mapped[list[Site]] = relationship(back_populates="organisation", cascade="all")
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     participations: Mapped[list[Participation]] = relationship(
-        back_populates="organisation", cascade="all"
+        back_populates="organisation", cascade="all, delete-orphan"
     )
-    roles: Mapped[list[PersonRole]] = relationship(back_populates="organisation", cascade="all")
+    roles: Mapped[list[PersonRole]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     memberships: Mapped[list[Membership]] = relationship(
-        foreign_keys="Membership.organisation_id", back_populates="organisation", cascade="all"
+        foreign_keys="Membership.organisation_id", back_populates="organisation", cascade="all, delete-orphan"
     )
 
     def identifier(self, scheme: str) -> str | None:
@@ -203,7 +203,7 @@ class Person(ProvenanceMixin, Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(60))
     visibility: Mapped[str] = mapped_column(String(12), default="members")
-    roles: Mapped[list[PersonRole]] = relationship(back_populates="person", cascade="all")
+    roles: Mapped[list[PersonRole]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
 
 class PersonRole(ProvenanceMixin, Base):
@@ -263,7 +263,7 @@ class Project(ProvenanceMixin, Base):
     eu_contribution: Mapped[float | None] = mapped_column(Float)
     overall_budget: Mapped[float | None] = mapped_column(Float)
     participations: Mapped[list[Participation]] = relationship(
-        back_populates="project", cascade="all"
+        back_populates="project", cascade="all, delete-orphan"
     )
 
 

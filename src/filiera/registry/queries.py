@@ -12,10 +12,11 @@ from filiera.registry.models import (
     Alias,
     Certification,
     Membership,
-    OrgCapability,
     Organisation,
+    OrgCapability,
     Participation,
     Project,
+    ReviewItem,
 )
 from filiera.registry.names import normalise_name
 
@@ -170,3 +171,65 @@ def figures(session: Session) -> dict[str, object]:
         "by_country": dict(sorted(by_country, key=lambda r: -r[1])),
         "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
     }
+
+
+def list_projects(
+    session: Session, *, programme: str | None = None, q: str | None = None,
+    page: int = 1, per_page: int = 50,
+) -> tuple[list[Project], int]:  # fmt: skip
+    """One page of projects (newest first) filtered by programme and text, with the total."""
+    stmt = select(Project)
+    if programme:
+        stmt = stmt.where(func.upper(Project.programme) == programme.upper())
+    if q:
+        pattern = f"%{q.casefold()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Project.title).like(pattern),
+                func.lower(Project.acronym).like(pattern),
+                func.lower(Project.call_identifier).like(pattern),
+                Project.external_id == q,
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    order = (Project.start_date.desc().nulls_last(), Project.external_id, Project.id)
+    rows = session.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def get_project(session: Session, project_id: int) -> Project:
+    """A project with its participants, or NotFound naming the id."""
+    project = session.get(
+        Project,
+        project_id,
+        options=[
+            selectinload(Project.participations)
+            .selectinload(Participation.organisation)
+            .selectinload(Organisation.capabilities),
+            selectinload(Project.participations)
+            .selectinload(Participation.organisation)
+            .selectinload(Organisation.identifiers),
+        ],
+    )
+    if project is None:
+        raise NotFound(f"project {project_id} does not exist")
+    return project
+
+
+def open_reviews(session: Session) -> list[ReviewItem]:
+    """Open review items, most likely duplicates first, with both organisations loaded."""
+    loads = [
+        selectinload(rel).selectinload(part)
+        for rel in (ReviewItem.organisation, ReviewItem.candidate)
+        for part in (Organisation.capabilities, Organisation.identifiers)
+    ]
+    stmt = select(ReviewItem).where(ReviewItem.status == "open").options(*loads)
+    return list(session.scalars(stmt.order_by(ReviewItem.score.desc(), ReviewItem.id)))
+
+
+def by_region(session: Session) -> list[tuple[str, str | None, int]]:
+    """Organisation counts per (country, NUTS region or None), largest first."""
+    stmt = select(Organisation.country, Organisation.region, func.count()).group_by(
+        Organisation.country, Organisation.region
+    )
+    return sorted(session.execute(stmt).tuples(), key=lambda r: (-r[2], r[0], r[1] or ""))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from filiera.errors import ValidationFailed, field_error
 from filiera.registry import checks
@@ -23,21 +23,19 @@ class _In(BaseModel):
 
 
 class CapabilityIn(_In):
-    code: str = Field(examples=["munitions.ammunition"])
+    code: checks.CapabilityCode = Field(examples=["munitions.ammunition"])
     level: CapabilityLevel = "claimed"
     evidence: str | None = None
 
-    _code = field_validator("code")(checks.capability_code)
 
 
 class CertificationIn(_In):
-    code: str = Field(examples=["en9100"])
+    code: checks.CertificationCode = Field(examples=["en9100"])
     scope: str | None = None
     issuer: str | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
 
-    _code = field_validator("code")(checks.certification_code)
 
 
 class SiteIn(_In):
@@ -45,13 +43,16 @@ class SiteIn(_In):
     kind: Literal["production", "research", "office", "test", "other"] = "production"
     address: str | None = None
     city: str | None = None
-    country: str
-    region: str | None = None
+    country: checks.Country
+    region: checks.OptionalNuts = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
-    _country = field_validator("country")(checks.country)
-    _region = field_validator("region")(checks.nuts)
+    @model_validator(mode="after")
+    def _region_in_country(self) -> SiteIn:
+        checks.region_matches_country(self.region, self.country)
+        return self
+
 
 
 class OrganisationIn(_In):
@@ -79,30 +80,29 @@ class OrganisationIn(_In):
     legal_name: str | None = Field(default=None, max_length=300)
     aliases: list[str] = Field(default_factory=list)
     kind: OrgKind = "other"
-    country: str = Field(examples=["IT"])
-    region: str | None = Field(default=None, examples=["ITC41"])
+    country: checks.OptionalCountry = Field(
+        default=None, examples=["IT"], description="ISO 3166-1 alpha-2; omit only if unknown"
+    )
+    region: checks.OptionalNuts = Field(default=None, examples=["ITC41"])
     city: str | None = Field(default=None, max_length=120)
-    website: str | None = None
-    descriptions: dict[str, str] = Field(default_factory=dict)
-    identifiers: dict[str, str] = Field(default_factory=dict)
+    website: checks.OptionalUrl = None
+    descriptions: checks.Descriptions = Field(default_factory=dict)
+    identifiers: checks.Identifiers = Field(default_factory=dict)
     employees: int | None = Field(default=None, ge=0)
-    revenue_band: str | None = None
-    founded_year: int | None = None
-    nace: list[str] = Field(default_factory=list)
+    revenue_band: checks.OptionalRevenue = None
+    founded_year: checks.OptionalYear = None
+    nace: checks.NaceList = Field(default_factory=list)
     capabilities: list[CapabilityIn] = Field(default_factory=list)
     certifications: list[CertificationIn] = Field(default_factory=list)
     sites: list[SiteIn] = Field(default_factory=list)
     visibility: Visibility = "public"
     synthetic: bool = False
 
-    _country = field_validator("country")(checks.country)
-    _region = field_validator("region")(checks.nuts)
-    _website = field_validator("website")(checks.website)
-    _identifiers = field_validator("identifiers")(checks.identifiers)
-    _descriptions = field_validator("descriptions")(checks.descriptions)
-    _revenue = field_validator("revenue_band")(checks.revenue_band)
-    _year = field_validator("founded_year")(checks.year)
-    _nace = field_validator("nace")(checks.nace_list)
+    @model_validator(mode="after")
+    def _region_in_country(self) -> OrganisationIn:
+        checks.region_matches_country(self.region, self.country)
+        return self
+
 
 
 class OrganisationPatch(_In):
@@ -111,24 +111,17 @@ class OrganisationPatch(_In):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     legal_name: str | None = None
     kind: OrgKind | None = None
-    country: str | None = None
-    region: str | None = None
+    country: checks.OptionalCountry = None
+    region: checks.OptionalNuts = None
     city: str | None = None
-    website: str | None = None
-    descriptions: dict[str, str] | None = None
-    identifiers: dict[str, str] | None = None
+    website: checks.OptionalUrl = None
+    descriptions: checks.Descriptions | None = None
+    identifiers: checks.Identifiers | None = None
     employees: int | None = Field(default=None, ge=0)
-    revenue_band: str | None = None
-    founded_year: int | None = None
+    revenue_band: checks.OptionalRevenue = None
+    founded_year: checks.OptionalYear = None
     visibility: Visibility | None = None
 
-    _country = field_validator("country")(checks.country)
-    _region = field_validator("region")(checks.nuts)
-    _website = field_validator("website")(checks.website)
-    _identifiers = field_validator("identifiers")(checks.identifiers)
-    _descriptions = field_validator("descriptions")(checks.descriptions)
-    _revenue = field_validator("revenue_band")(checks.revenue_band)
-    _year = field_validator("founded_year")(checks.year)
 
 
 class PersonIn(_In):
@@ -137,22 +130,22 @@ class PersonIn(_In):
     phone: str | None = None
     organisation: str | None = Field(default=None, description="name or PIC of the organisation")
     title: str | None = None
-    since: date | None = None
+    since: dt.date | None = None
 
 
 class MembershipIn(_In):
     organisation: str = Field(description="name or PIC of the member")
     cluster: str = Field(description="name of the cluster or association")
     role: str = "member"
-    since: date | None = None
-    until: date | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
 
 
 class RelationIn(_In):
     kind: RelationKind
     source: str
     target: str
-    date: date | None = None
+    date: dt.date | None = None
     description: str | None = None
     reference: str | None = None
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:36:40.840980
+Create Date: 2026-11-23 09:45:06.800269
 """
 
 import sqlalchemy as sa
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("legal_name", sa.String(length=300), nullable=True),
         sa.Column("name_key", sa.String(length=300), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("region", sa.String(length=5), nullable=True),
         sa.Column("city", sa.String(length=120), nullable=True),
         sa.Column("website", sa.String(length=300), nullable=True),

@@ -1,0 +1,43 @@
+"""The application factory: REST API under /api, web UI, static files, error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from filiera import __version__
+from filiera.api import catalogue, docs, errors, organisations, review
+from filiera.db import Database
+from filiera.settings import Settings, get_settings
+from filiera.web import STATIC_DIR
+from filiera.web import pages as web_pages
+
+DESCRIPTION = (
+    "Open registry and matchmaking platform for Europe's defence and aerospace industrial "
+    "ecosystems. Every error answers `{\"error\": {\"code\", \"message\", \"details\"}}`. "
+    "EU data: European Commission, Funding & Tenders portal / CORDIS, CC BY 4.0."
+)
+
+
+def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app on `database` (default: the configured one), creating it if new."""
+    settings = settings or get_settings()
+    database = database or Database(settings.database_url)
+    database.ensure_ready()
+    app = FastAPI(
+        title="Filiera",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(organisations.build_router(settings))
+    app.include_router(catalogue.build_router(settings))
+    app.include_router(review.router)
+    app.include_router(docs.router)
+    app.include_router(web_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

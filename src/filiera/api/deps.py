@@ -1,0 +1,31 @@
+"""Request-scoped dependencies: one database session per request, the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from filiera.db import Database
+from filiera.settings import Settings
+
+
+def get_database(request: Request) -> Database:
+    """The Database handle stored on the app by `create_app`."""
+    return request.app.state.db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A unit of work for one request: committed on success, rolled back on error."""
+    with get_database(request).session() as session:
+        yield session
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

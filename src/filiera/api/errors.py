@@ -1,0 +1,108 @@
+"""Exception handlers: every failed request answers with the one error shape.
+
+API clients always get `{"error": {"code", "message", "details"}}` as JSON. A browser asking
+for an HTML page (not under /api) gets the same information rendered as a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from filiera.errors import FilieraError, NotFound, ValidationFailed, field_error
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+}
+
+
+def request_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Every bad field of a request as {record: "request", field: dotted loc, message}."""
+    details = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item.get("loc", ())) or "(request)"
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        details.append(field_error("request", field, message))
+    return details
+
+
+def http_error(status: int, message: str) -> FilieraError:
+    """A FilieraError carrying an arbitrary HTTP status (404 route, 405 method...)."""
+    error = FilieraError(message)
+    error.status = status
+    error.code = HTTP_CODES.get(status, "http_error")
+    return error
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers navigating to a page get HTML errors; API clients always get JSON."""
+    if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.split(",")[0]
+
+
+def respond(
+    request: Request, error: FilieraError, headers: dict[str, str] | None = None
+) -> Response:
+    """Render `error` as JSON, or as an HTML page for browsers."""
+    if wants_html(request):
+        from filiera.web.pages import error_page
+
+        return error_page(request, error)
+    return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
+
+
+async def on_filiera_error(request: Request, error: FilieraError) -> Response:
+    return respond(request, error)
+
+
+async def on_validation_error(request: Request, error: RequestValidationError) -> Response:
+    details = request_errors(error)
+    failed = ValidationFailed(f"request: {len(details)} invalid field(s)", errors=details)
+    return respond(request, failed)
+
+
+async def on_http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 404:
+        message = (
+            error.detail
+            if error.detail and error.detail != "Not Found"
+            else f"no such page or endpoint: {request.method} {request.url.path}"
+        )
+        return respond(request, NotFound(str(message)))
+    allow = (error.headers or {}).get("Allow")
+    headers = {"Allow": allow} if allow else None
+    return respond(request, http_error(error.status_code, _message(error)), headers)
+
+
+def _message(error: StarletteHTTPException) -> str:
+    detail: Any = error.detail
+    return detail if isinstance(detail, str) else str(detail)
+
+
+async def on_unexpected(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return respond(request, FilieraError("internal server error"))
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler on `app`."""
+    app.add_exception_handler(FilieraError, on_filiera_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,78 @@
+"""`filiera review`: possible duplicates the matcher would not merge on its own."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.registry.merge import decide_review
+from filiera.registry.models import ReviewItem
+
+app = typer.Typer(help="Review possible duplicate organisations.", invoke_without_command=True)
+
+
+def open_items(session: Session) -> list[dict[str, object]]:
+    """Open review items as plain dicts (both organisations, score, reasons)."""
+    items = session.scalars(
+        select(ReviewItem).where(ReviewItem.status == "open").order_by(ReviewItem.score.desc())
+    )
+    return [
+        {
+            "id": item.id,
+            "score": item.score,
+            "reasons": item.reasons,
+            "new": _brief(item.organisation),
+            "existing": _brief(item.candidate),
+        }
+        for item in items
+    ]
+
+
+def _brief(org) -> dict[str, object]:
+    return {"id": org.id, "name": org.name, "country": org.country, "city": org.city}
+
+
+@app.callback()
+@handle_errors
+def list_items(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List open review items (or run `merge ID` / `reject ID`)."""
+    if ctx.invoked_subcommand:
+        return
+    with open_db(db).session() as session:
+        items = open_items(session)
+    if as_json:
+        print_json({"data": items, "count": len(items)})
+        return
+    table = Table("id", "score", "new record", "existing record", "reasons", title="open review items")
+    for item in items:
+        new, old = item["new"], item["existing"]
+        table.add_row(
+            str(item["id"]), f"{item['score']:.2f}",
+            f"{new['name']} ({new['country']}, {new['city'] or '-'}) #{new['id']}",
+            f"{old['name']} ({old['country']}, {old['city'] or '-'}) #{old['id']}",
+            "; ".join(item["reasons"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+@handle_errors
+def merge(item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None) -> None:
+    """Accept: merge the new record into the existing organisation."""
+    with open_db(db).session() as session:
+        decide_review(session, item, merge=True)
+    typer.echo(f"review item {item}: merged")
+
+
+@app.command()
+@handle_errors
+def reject(item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None) -> None:
+    """Reject: they are different organisations; keep both."""
+    with open_db(db).session() as session:
+        decide_review(session, item, merge=False)
+    typer.echo(f"review item {item}: rejected, both kept")

@@ -1,0 +1,149 @@
+"""Load the bundled demo: news-based real ecosystem, EDF data if present, synthetic fill."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.registry.models import Membership, Person, PersonRole, Relation, Source
+from filiera.registry.resolve import Resolver
+from filiera.registry.schemas import OrganisationIn, parse
+from filiera.registry.writer import upsert
+from filiera.settings import get_settings
+
+DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
+ORG_FIELDS = set(OrganisationIn.model_fields)
+CLUSTER_REGIONS = {"luxdefence": ("LU",), "lombardia_aerospace_cluster": ("ITC4",),
+                   "distretto_aerospaziale_piemonte": ("ITC1",)}  # fmt: skip
+
+
+@cache
+def demo_data() -> dict[str, Any]:
+    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None) -> dict[str, Any]:
+    """Load everything once; a second call finds the demo source and does nothing."""
+    if session.scalar(select(Source.id).where(Source.kind == "demo")) is not None:
+        return {"status": "already loaded"}
+    summary: dict[str, Any] = {"edf": _load_edf(session, edf)}
+    sources: dict[str, Source] = {}
+    keys = _load_organisations(session, demo_data()["organisations"], sources)
+    summary["organisations"] = len(keys)
+    summary["people"] = _load_people(session, demo_data().get("people", []), keys, sources)
+    summary["memberships"] = _load_memberships(session, demo_data(), keys, sources)
+    summary["relations"] = _load_relations(session, demo_data().get("relations", []), keys, sources)
+    if synthetic:
+        summary["synthetic"] = _load_synthetic(session, synthetic, keys)
+    return summary
+
+
+def _source(sources: dict[str, Source], session: Session, ref: str | None) -> Source:
+    ref = ref or "public knowledge"
+    if ref not in sources:
+        seed = ref.removeprefix("seed:")
+        name = f"news article {seed}" if ref.startswith("seed:") else "public knowledge"
+        sources[ref] = Source(
+            name=f"Filiera demo dataset: {name}", kind="demo", location=ref,
+            credit="Written by the Filiera contributors from the cited news (Apache-2.0)",
+        )  # fmt: skip
+        session.add(sources[ref])
+    return sources[ref]
+
+
+def _load_edf(session: Session, folder: Path | None) -> str:
+    from filiera.imports.edf import import_edf
+
+    folder = folder or get_settings().shared_data_dir / "edf"
+    if not (folder / "companies.json").exists():
+        return f"skipped: {folder} not found"
+    report = import_edf(session, folder, skip_invalid=True, imported_by="demo")
+    return f"{dict(report.counts)}"
+
+
+def organisation_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A demo.yaml organisation as an OrganisationIn dict."""
+    record = {k: v for k, v in row.items() if k in ORG_FIELDS}
+    if "description" in row:
+        record["descriptions"] = row["description"]
+    return record
+
+
+def _load_organisations(
+    session: Session, rows: list[dict[str, Any]], sources: dict[str, Source]
+) -> dict[str, int]:
+    resolver = Resolver.from_session(session)
+    keys: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        rec = parse(OrganisationIn, organisation_record(row), f"demo.yaml organisations[{index}]")
+        source = _source(sources, session, row.get("source"))
+        keys[row["key"]] = upsert(session, rec, source=source, resolver=resolver).org_id
+    return keys
+
+
+def _load_people(session, rows, keys, sources) -> int:
+    for row in rows:
+        person = Person(name=row["name"], source=_source(sources, session, row.get("source")))
+        for role in row.get("roles", []):
+            since = role.get("since") or role.get("as_of")
+            person.roles.append(
+                PersonRole(organisation_id=keys[role["org"]], title=role["title"],
+                           since=since if isinstance(since, dt.date) else None,
+                           source=person.source)
+            )  # fmt: skip
+        session.add(person)
+    return len(rows)
+
+
+def _load_memberships(session, data, keys, sources) -> int:
+    seen: set[tuple[int, int]] = set()
+    for row in data.get("memberships", []):
+        pair = (keys[row["org"]], keys[row["cluster"]])
+        if pair in seen or pair[0] == pair[1]:
+            continue
+        seen.add(pair)
+        session.add(
+            Membership(organisation_id=pair[0], cluster_id=pair[1], role=row.get("role", "member"),
+                       since=row.get("since"), until=row.get("until"),
+                       source=_source(sources, session, row.get("source")))
+        )  # fmt: skip
+    session.flush()
+    return len(seen)
+
+
+def _load_relations(session, rows, keys, sources) -> int:
+    for row in rows:
+        session.add(
+            Relation(kind=row["kind"], source_org_id=keys[row["source"]],
+                     target_org_id=keys[row["target"]], date=row.get("date"),
+                     description=row.get("description"), reference=row.get("source_ref"),
+                     source=_source(sources, session, row.get("source_ref")))
+        )  # fmt: skip
+    return len(rows)
+
+
+def _load_synthetic(session: Session, count: int, keys: dict[str, int]) -> int:
+    """Fictional organisations; those in a cluster's region join it (as synthetic members)."""
+    from filiera.registry.models import Organisation
+    from filiera.synth import load_synthetic
+
+    load_synthetic(session, count, seed=2025)
+    session.flush()
+    rows = session.execute(
+        select(Organisation.id, Organisation.country, Organisation.region).where(
+            Organisation.synthetic.is_(True)
+        )
+    )
+    joined = 0
+    for org_id, country, region in rows:
+        for cluster, prefixes in CLUSTER_REGIONS.items():
+            if cluster in keys and any((region or country).startswith(p) for p in prefixes):
+                session.add(Membership(organisation_id=org_id, cluster_id=keys[cluster]))
+                joined += 1
+    return joined

@@ -1,0 +1,204 @@
+"""Records that point at organisations: finding them by PIC or name, and writing the
+people, memberships and sites attached to them without duplicates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from filiera.registry import values
+from filiera.registry.models import Membership, Organisation, Person, PersonRole, Site, Source
+from filiera.registry.names import normalise_name
+from filiera.registry.resolve import Incoming, Resolver
+
+ORG_REF = re.compile(r"org:(\d+)")
+DEFAULT_TITLE = "contact"
+
+
+class OrgLookup:
+    """Find a stored organisation from a PIC, a VAT number, an `org:<id>` ref or a name."""
+
+    def __init__(self, resolver: Resolver, refs: dict[str, int] | None = None) -> None:
+        self.resolver = resolver
+        self.refs = refs if refs is not None else {}
+
+    def find(self, ref: str | None, country: str | None = None) -> int:
+        """The organisation's id; ValueError with a readable message when none or many match."""
+        text = (ref or "").strip()
+        if not text:
+            raise ValueError("is required")
+        if text in self.refs:
+            return self.refs[text]
+        by_id = ORG_REF.fullmatch(text)
+        if by_id and int(by_id.group(1)) in self.resolver.candidates:
+            return int(by_id.group(1))
+        compact = re.sub(r"\s", "", text)
+        if compact.isdigit() and len(compact) == 9:
+            return self._by_identifier("pic", compact, "PIC")
+        vat = _as_vat(compact)
+        if vat:
+            return self._by_identifier("vat", vat, "VAT number")
+        return self._by_name(text, country)
+
+    def _by_identifier(self, scheme: str, value: str, label: str) -> int:
+        org_id = self.resolver.by_identifier.get((scheme, value))
+        if org_id is None:
+            raise ValueError(f"no organisation with {label} {value}")
+        return org_id
+
+    def _by_name(self, name: str, country: str | None) -> int:
+        if country:
+            decision = self.resolver.decide(Incoming(name, country))
+            if decision.action == "same" and decision.org_id is not None:
+                return decision.org_id
+        ids = sorted(self.resolver.by_name_key.get(normalise_name(name), set()))
+        if country:
+            ids = [i for i in ids if self.resolver.candidates[i].country == country]
+        if len(ids) == 1:
+            return ids[0]
+        if not ids:
+            raise ValueError(f"no organisation named {name!r}: import it first or use its PIC")
+        where = ", ".join(self.resolver.candidates[i].country for i in ids)
+        raise ValueError(f"{len(ids)} organisations are named {name!r} ({where}): use the PIC")
+
+
+def _as_vat(text: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z]{2}[0-9A-Za-z]{8,13}", text) or not re.search(r"\d{6}", text):
+        return None
+    try:
+        return values.clean_vat(text)
+    except ValueError:
+        return None
+
+
+def fill_blanks(row: Any, **fields: Any) -> bool:
+    """Set each empty attribute of `row` that `fields` knows; True if anything changed."""
+    changed = False
+    for name, value in fields.items():
+        if value not in (None, "") and getattr(row, name) in (None, ""):
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+class PeopleBook:
+    """Stored people indexed by e-mail and by (normalised name, organisation)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_email: dict[str, Person] = {}
+        self.by_name_org: dict[tuple[str, int | None], Person] = {}
+        query = select(Person).options(selectinload(Person.roles)).order_by(Person.id)
+        for person in session.scalars(query):
+            self._index(person)
+
+    def _index(self, person: Person) -> None:
+        if person.email:
+            self.by_email.setdefault(person.email.casefold(), person)
+        key = normalise_name(person.name)
+        orgs = [r.organisation_id for r in person.roles] or [None]
+        for org_id in orgs:
+            self.by_name_org.setdefault((key, org_id), person)
+
+    def find(self, name: str, email: str | None, org_ids: list[int]) -> Person | None:
+        if email and email.casefold() in self.by_email:
+            return self.by_email[email.casefold()]
+        key = normalise_name(name)
+        for org_id in org_ids or [None]:
+            if (key, org_id) in self.by_name_org:
+                return self.by_name_org[(key, org_id)]
+        return None
+
+    def upsert(
+        self,
+        *,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        roles: list[dict[str, Any]],
+        source: Source,
+        visibility: str | None = None,
+    ) -> str:
+        """Create the person or add what is new; returns created, merged or unchanged."""
+        org_ids = [r["organisation_id"] for r in roles]
+        person = self.find(name, email, org_ids)
+        created = person is None
+        if person is None:
+            person = Person(name=name, email=email, phone=phone, source=source, roles=[])
+            if visibility:
+                person.visibility = visibility
+            self.session.add(person)
+            changed = True
+        else:
+            changed = fill_blanks(person, email=email, phone=phone)
+        for role in roles:
+            changed = _add_role(person, role, source) or changed
+        if changed:
+            self.session.flush()
+            self._index(person)
+        return "created" if created else "merged" if changed else "unchanged"
+
+
+def _add_role(person: Person, role: dict[str, Any], source: Source) -> bool:
+    title = role.get("title") or DEFAULT_TITLE
+    for stored in person.roles:
+        if stored.organisation_id == role["organisation_id"] and stored.title == title:
+            return fill_blanks(stored, since=role.get("since"), until=role.get("until"))
+    person.roles.append(
+        PersonRole(
+            organisation_id=role["organisation_id"], title=title, since=role.get("since"),
+            until=role.get("until"), source=role.get("source") or source,
+        )
+    )  # fmt: skip
+    return True
+
+
+class MembershipBook:
+    """Stored memberships keyed by (member, cluster)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known = {
+            (m.organisation_id, m.cluster_id): m for m in session.scalars(select(Membership))
+        }
+
+    def upsert(
+        self,
+        org_id: int,
+        cluster_id: int,
+        *,
+        source: Source,
+        role: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> str:
+        """Add the membership unless it exists; fill its blank dates."""
+        if org_id == cluster_id:
+            raise ValueError("an organisation cannot be a member of itself")
+        stored = self.known.get((org_id, cluster_id))
+        if stored is not None:
+            changed = fill_blanks(stored, since=since, until=until)
+            return "merged" if changed else "unchanged"
+        membership = Membership(
+            organisation_id=org_id, cluster_id=cluster_id, role=role or "member",
+            since=since, until=until, source=source,
+        )  # fmt: skip
+        self.session.add(membership)
+        self.known[(org_id, cluster_id)] = membership
+        return "created"
+
+
+def add_site(session: Session, org_id: int, site: dict[str, Any], source: Source) -> str:
+    """Add a site to an organisation unless one with the same name exists."""
+    org = session.get(Organisation, org_id)
+    name = site["name"].casefold()
+    stored = next((s for s in org.sites if s.name.casefold() == name), None)
+    if stored is not None:
+        fields = {k: v for k, v in site.items() if k != "name"}
+        return "merged" if fill_blanks(stored, **fields) else "unchanged"
+    org.sites.append(Site(**site, source=source))
+    return "created"

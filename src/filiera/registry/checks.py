@@ -1,0 +1,87 @@
+"""Field validators for the pydantic schemas, built on the value types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+from filiera.registry import values
+
+DESCRIPTION_LANGUAGES = ("en", "it", "fr", "de")
+
+
+def _required(clean):
+    def check(raw: Any) -> str:
+        value = clean(raw)
+        if value is None:
+            raise ValueError("is required")
+        return value
+
+    return check
+
+
+def identifiers(raw: dict[str, str]) -> dict[str, str]:
+    """Validate each identifier by its scheme; `source_key` is free text."""
+    cleaned: dict[str, str] = {}
+    problems: list[str] = []
+    for scheme, value in raw.items():
+        if scheme == "source_key":
+            cleaned[scheme] = str(value).strip()
+            continue
+        try:
+            result = values.clean_identifier(scheme, value)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if result:
+            cleaned[scheme] = result
+    if problems:
+        raise ValueError("; ".join(problems))
+    return cleaned
+
+
+def descriptions(raw: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(raw) - set(DESCRIPTION_LANGUAGES))
+    if unknown:
+        raise ValueError(f"unsupported description language(s) {unknown}: use en, it, fr, de")
+    return {lang: text.strip() for lang, text in raw.items() if text and text.strip()}
+
+
+def nace_list(raw: list[str]) -> list[str]:
+    return [code for code in (values.clean_nace(c) for c in raw) if code]
+
+
+def capability_code(code: str) -> str:
+    from filiera.registry import taxonomy
+
+    if code not in taxonomy.capabilities():
+        raise ValueError(f"unknown capability {code!r} (see `filiera taxonomy`)")
+    return code
+
+
+def certification_code(code: str) -> str:
+    from filiera.registry import taxonomy
+
+    if code not in taxonomy.certifications():
+        raise ValueError(f"unknown certification {code!r}")
+    return code
+
+
+Country = Annotated[str, BeforeValidator(_required(values.clean_country))]
+OptionalCountry = Annotated[str | None, BeforeValidator(values.clean_country)]
+OptionalNuts = Annotated[str | None, BeforeValidator(values.clean_nuts)]
+OptionalUrl = Annotated[str | None, BeforeValidator(values.clean_url)]
+OptionalYear = Annotated[int | None, BeforeValidator(values.clean_year)]
+OptionalRevenue = Annotated[str | None, BeforeValidator(values.clean_revenue_band)]
+Identifiers = Annotated[dict[str, str], AfterValidator(identifiers)]
+Descriptions = Annotated[dict[str, str], AfterValidator(descriptions)]
+NaceList = Annotated[list[str], AfterValidator(nace_list)]
+CapabilityCode = Annotated[str, AfterValidator(capability_code)]
+CertificationCode = Annotated[str, AfterValidator(certification_code)]
+
+
+def region_matches_country(region: str | None, country: str | None) -> None:
+    """A NUTS region must lie in the record's country."""
+    if region and country:
+        values.check_nuts_country(region, country)
