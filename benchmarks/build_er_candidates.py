@@ -80,13 +80,16 @@ def group_a(m2025: list[dict], by_country: dict[str, list[dict]]) -> list[dict]:
 
 def group_c(pics: list[dict], by_country: dict[str, list[dict]]) -> list[dict]:
     ordered = sorted(pics, key=lambda p: hashlib.sha256(p["pic"].encode()).hexdigest())
-    rows = []
+    rows, seen = [], set()
     for left in ordered:
         pool = [p for p in by_country[left["country"]] if p["pic"] != left["pic"]]
         names = [p["name"].lower() for p in pool]
         best = process.extractOne(left["name"].lower(), names, scorer=fuzz.token_sort_ratio)
         if best and best[1] >= 50:
-            rows.append(row(left, pool[best[2]], "c"))
+            pair = frozenset((left["pic"], pool[best[2]]["pic"]))
+            if pair not in seen:
+                seen.add(pair)
+                rows.append(row(left, pool[best[2]], "c"))
         if len(rows) >= HARD_NEGATIVES:
             break
     return rows

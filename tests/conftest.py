@@ -89,3 +89,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """One line saying which backends actually ran."""
     line = " ".join(f"{name}={state}" for name, state in BACKENDS.items())
     terminalreporter.write_line(f"filiera backends: {line}")
+
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def edf_dir() -> Path:
+    """The real EDF data folder (../shared/data/edf); skipped with a reason when absent."""
+    folder = SHARED_DATA / "edf"
+    if not (folder / "companies.json").exists():
+        pytest.skip(f"real EDF data not found at {folder}")
+    return folder

@@ -44,7 +44,11 @@ def test_variants_normalise_equal(a, b):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("THALES SA", "THALES AVS FRANCE SAS"), ("SAAB AB", "SAAB DYNAMICS AB"), ("MBDA", "MBDA Italia")],
+    [
+        ("THALES SA", "THALES AVS FRANCE SAS"),
+        ("SAAB AB", "SAAB DYNAMICS AB"),
+        ("MBDA", "MBDA Italia"),
+    ],
 )
 def test_distinct_organisations_stay_distinct(a, b):
     assert normalise_name(a) != normalise_name(b)

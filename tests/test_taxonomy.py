@@ -98,7 +98,8 @@ def _raw() -> list[dict]:
         (lambda d: d[1]["labels"].pop("de"), "missing labels for de"),
         (lambda d: d[1]["keywords"].update(fr=["un"]), "1 fr keywords"),
         (lambda d: d[1].update(nace=["30.30"]), "NACE"),
-        (lambda d: d[0].update(parent="air.uas"), "cycle"),
+        (lambda d: d[0].update(parent="air.uas"), "must start with its parent"),
+        (lambda d: d[1].update(parent=None), "orphan"),
         (lambda d: d[1].update(parent="land"), "must start with its parent"),
     ],
 )

@@ -130,7 +130,7 @@ class Identifier(ProvenanceMixin, Base):
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     scheme: Mapped[str] = mapped_column(String(20))
-    value: Mapped[str] = mapped_column(String(120))
+    value: Mapped[str] = mapped_column(String(300))
     organisation: Mapped[Organisation] = relationship(back_populates="identifiers")
 
 

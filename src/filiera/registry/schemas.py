@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -78,7 +78,7 @@ class OrganisationIn(_In):
 
     name: str = Field(min_length=1, max_length=300)
     legal_name: str | None = Field(default=None, max_length=300)
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list)
     kind: OrgKind = "other"
     country: checks.OptionalCountry = Field(
         default=None, examples=["IT"], description="ISO 3166-1 alpha-2; omit only if unknown"

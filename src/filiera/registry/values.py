@@ -21,8 +21,7 @@ from stdnum.eu import vat as _vat
 from stdnum.exceptions import ValidationError
 
 # ISO 3166-1 alpha-2 (all 249 officially assigned codes) plus XK (Kosovo), used by the EU.
-ISO_COUNTRIES = frozenset(
-    """
+_ISO_CODES = """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
     BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
     DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
@@ -32,8 +31,8 @@ ISO_COUNTRIES = frozenset(
     PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
     SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
     VN VU WF WS YE YT ZA ZM ZW XK
-    """.split()
-)
+    """
+ISO_COUNTRIES = frozenset(_ISO_CODES.split())
 
 # EU institutions' conventions that differ from ISO 3166-1.
 COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
@@ -314,7 +313,9 @@ def clean_revenue_band(raw: Any) -> str | None:
         return None
     text = re.sub(r"\s", "", str(raw)).upper()
     if text not in REVENUE_BANDS:
-        raise ValueError(f"invalid revenue band {raw!r}: expected one of {', '.join(REVENUE_BANDS)}")
+        raise ValueError(
+            f"invalid revenue band {raw!r}: expected one of {', '.join(REVENUE_BANDS)}"
+        )
     return text
 
 

@@ -181,7 +181,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("scheme", sa.String(length=20), nullable=False),
-        sa.Column("value", sa.String(length=120), nullable=False),
+        sa.Column("value", sa.String(length=300), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),

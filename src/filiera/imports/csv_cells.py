@@ -1,0 +1,145 @@
+"""Parsing single CSV cells: dates, numbers, flags and code lists in English or Italian."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import cache
+
+from filiera.imports.csv_columns import (
+    FALSE_WORDS,
+    ORG_KIND_WORDS,
+    SITE_KIND_WORDS,
+    TRUE_WORDS,
+    header_key,
+)
+from filiera.registry import taxonomy
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+LEVEL_WORDS = {
+    "claimed": "claimed", "dichiarata": "claimed", "evidenced": "evidenced",
+    "comprovata": "evidenced", "documentata": "evidenced", "certified": "certified",
+    "certificata": "certified",
+}  # fmt: skip
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def parse_date(raw: str) -> date | None:
+    """ISO (2024-03-01) or day-first (01/03/2024, 01.03.2024, 01-03-2024) dates."""
+    text = raw.strip()
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"invalid date {raw!r}: use YYYY-MM-DD or DD/MM/YYYY")
+
+
+def parse_float(raw: str) -> float | None:
+    """A decimal number; a decimal comma (45,07) is accepted."""
+    text = raw.strip().replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"invalid number {raw!r}: expected e.g. 45.07") from None
+
+
+def parse_bool(raw: str) -> bool:
+    key = header_key(raw)
+    if key in TRUE_WORDS:
+        return True
+    if key in FALSE_WORDS:
+        return False
+    raise ValueError(f"invalid yes/no value {raw!r}: use true/false or sì/no")
+
+
+def parse_email(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not EMAIL.fullmatch(text):
+        raise ValueError(f"invalid e-mail address {raw!r}")
+    return text
+
+
+def split_list(raw: str) -> list[str]:
+    """Items of a list cell separated by `;`, `,`, `|` or new lines."""
+    return [item.strip() for item in re.split(r"[;,|\n]", raw) if item.strip()]
+
+
+def org_kind(raw: str) -> str | None:
+    """An organisation kind from its code or an English/Italian word ("PMI" -> sme)."""
+    text = raw.strip()
+    if not text:
+        return None
+    key = header_key(text)
+    return ORG_KIND_WORDS.get(key, text.lower().replace(" ", "_").replace("-", "_"))
+
+
+def site_kind(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    return SITE_KIND_WORDS.get(header_key(text), text.lower())
+
+
+@cache
+def _capability_index() -> dict[str, str]:
+    index = {}
+    for code, node in taxonomy.capabilities().items():
+        for name in (*node.labels.values(), code):
+            index.setdefault(header_key(name), code)
+    return index
+
+
+@cache
+def _certification_index() -> dict[str, str]:
+    index = {}
+    for code, cert in taxonomy.certifications().items():
+        for name in (code, *cert.labels.values()):
+            index.setdefault(header_key(name), code)
+    return index
+
+
+def capabilities(raw: str) -> list[dict[str, str]]:
+    """`air.uas; space.satellites:evidenced` or labels (`Aerostrutture`) -> capability dicts."""
+    result = []
+    for item in split_list(raw):
+        match = re.fullmatch(r"(.+?)\s*(?:[:=]\s*|\()\s*([^()]+?)\)?", item)
+        code, level = (match.group(1), match.group(2)) if match else (item, "")
+        if level and header_key(level) not in LEVEL_WORDS:
+            code, level = item, ""
+        cap = {"code": _capability_index().get(header_key(code), code.strip().lower())}
+        if level:
+            cap["level"] = LEVEL_WORDS[header_key(level)]
+        result.append(cap)
+    return result
+
+
+def certifications(raw: str) -> list[dict[str, str]]:
+    """`EN 9100; ISO 9001:2015` -> certification dicts with codes (en9100, iso9001)."""
+    result = []
+    for item in split_list(raw):
+        bare = re.sub(r":\s*\d{4}$", "", item)
+        key = header_key(bare)
+        result.append({"code": _certification_index().get(key, bare.strip().lower())})
+    return result
+
+
+def nace_codes(raw: str) -> list[str]:
+    """NACE or ATECO codes; ATECO's six digits are cut to the NACE class (30.30.09 -> 30.30)."""
+    codes = []
+    for item in split_list(raw.replace(" ", ";")):
+        digits = re.sub(r"\D", "", item)
+        if not digits:
+            codes.append(item)
+            continue
+        digits = digits[:4]
+        codes.append(digits if len(digits) == 2 else f"{digits[:2]}.{digits[2:]}")
+    return codes
