@@ -93,23 +93,28 @@ class Counts:
         self.review_neg += action == "review" and label == 0
 
     def figures(self) -> dict[str, float | int]:
+        """Auto-merge precision/recall/F1 ("same" is a predicted match); None when undefined."""
         total = self.tp + self.fp + self.fn + self.tn
         positives = self.tp + self.fn
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-        recall = self.tp / positives if positives else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision = ratio(self.tp, self.tp + self.fp)
+        recall = ratio(self.tp, positives)
+        f1 = None
+        if precision is not None and recall is not None:
+            f1 = ratio(2 * precision * recall, precision + recall) or 0.0
         return {
             "pairs": total,
             "positives": positives,
             "false_merges": self.fp,
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "merge_or_review_recall": round((self.tp + self.review_pos) / positives, 4)
-            if positives
-            else 1.0,
-            "review_share": round((self.review_pos + self.review_neg) / total, 4) if total else 0.0,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "merge_or_review_recall": ratio(self.tp + self.review_pos, positives),
+            "review_share": ratio(self.review_pos + self.review_neg, total),
         }
+
+
+def ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def in_split(pair: dict[str, str], split: str) -> bool:
@@ -187,17 +192,16 @@ def import_simulation(companies: list[dict]) -> dict:
     two PIC records is a false merge; "same" from a 2025 PDF record is unchecked here.
     """
     resolver = Resolver()
-    pic_of: dict[int, str] = {}
     actions = {"same": 0, "review": 0, "new": 0}
     pic_false_merges = 0
     for org_id, company in enumerate(companies, start=1):
         decision = resolver.decide(incoming_of(company))
         actions[decision.action] += 1
         if decision.action == "same":
-            pic_false_merges += not company["pic"].startswith("M2025-")
+            other = companies[decision.org_id - 1]
+            pic_false_merges += not any(c["pic"].startswith("M2025-") for c in (company, other))
             continue
         resolver.add(candidate_of(org_id, company))
-        pic_of[org_id] = company["pic"]
     return {
         "benchmark": "entity_resolution_import_simulation",
         "records": len(companies),
@@ -219,8 +223,8 @@ def main() -> None:
             fuzzy_f1 = results["token_sort_90"][split]["f1"]
             print(json.dumps({
                 "benchmark": "entity_resolution", "matcher": name, "split": split, **figures,
-                "f1_ratio_vs_exact_baseline": round(figures["f1"] / exact_f1, 3) if exact_f1 else None,
-                "f1_ratio_vs_token_sort_baseline": round(figures["f1"] / fuzzy_f1, 3) if fuzzy_f1 else None,
+                "f1_ratio_vs_exact_baseline": ratio(figures["f1"] or 0.0, exact_f1 or 0.0),
+                "f1_ratio_vs_token_sort_baseline": ratio(figures["f1"] or 0.0, fuzzy_f1 or 0.0),
             }))  # fmt: skip
     print(json.dumps(speed(companies)))
     print(json.dumps(import_simulation(companies)))

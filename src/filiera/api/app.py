@@ -14,7 +14,7 @@ from filiera.web import pages as web_pages
 
 DESCRIPTION = (
     "Open registry and matchmaking platform for Europe's defence and aerospace industrial "
-    "ecosystems. Every error answers `{\"error\": {\"code\", \"message\", \"details\"}}`. "
+    'ecosystems. Every error answers `{"error": {"code", "message", "details"}}`. '
     "EU data: European Commission, Funding & Tenders portal / CORDIS, CC BY 4.0."
 )
 

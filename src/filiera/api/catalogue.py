@@ -1,7 +1,7 @@
 """Clusters, projects, ecosystem figures and the capability taxonomy."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the routes are built in a closure and their
+# annotations must be evaluated there (they refer to `max_page`).
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -52,8 +52,9 @@ def project_detail(project: Project) -> ProjectDetail:
         topic=project.topic,
         type_of_action=project.type_of_action,
         overall_budget=project.overall_budget,
-        participants=[ParticipantOut(organisation=summary(p.organisation), role=p.role)
-                      for p in parts],  # fmt: skip
+        participants=[
+            ParticipantOut(organisation=summary(p.organisation), role=p.role) for p in parts
+        ],  # fmt: skip
         source=project.source.name if project.source else None,
         source_credit=project.source.credit if project.source else None,
     )

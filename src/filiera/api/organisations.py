@@ -1,7 +1,7 @@
 """`/api/organisations`: the directory, profiles, create-or-merge, patch and delete."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the routes are built in a closure and their
+# annotations must be evaluated there (they refer to `max_page`).
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -13,7 +13,7 @@ from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
 from filiera.registry import queries, service
 from filiera.registry.models import Source
 from filiera.registry.resolve import Resolver
-from filiera.registry.schemas import OrgKind, OrganisationIn, OrganisationPatch
+from filiera.registry.schemas import OrganisationIn, OrganisationPatch, OrgKind
 from filiera.registry.views import OrganisationDetail, OrganisationPage, detail, summary
 from filiera.registry.writer import upsert
 from filiera.settings import Settings
@@ -64,13 +64,13 @@ def build_router(settings: Settings) -> APIRouter:
         session: SessionDep,
         q: Annotated[str | None, Query(description="Name or alias contains")] = None,
         country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", examples=["IT"])] = None,
-        region: Annotated[str | None, Query(description="NUTS code prefix", examples=["ITC4"])]
-        = None,
+        region: Annotated[
+            str | None, Query(description="NUTS code prefix", examples=["ITC4"])
+        ] = None,
         kind: OrgKind | None = None,
         capability: Annotated[str | None, Query(examples=["space"])] = None,
         certification: Annotated[str | None, Query(examples=["en9100"])] = None,
-        cluster: Annotated[int | None, Query(ge=1, description="Cluster organisation id")]
-        = None,
+        cluster: Annotated[int | None, Query(ge=1, description="Cluster organisation id")] = None,
         synthetic: bool | None = None,
         page: Annotated[int, Query(ge=1)] = 1,
         per_page: Annotated[int, Query(ge=1, le=max_page)] = default_page,

@@ -7,9 +7,19 @@ from typing import Annotated
 
 import typer
 
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
-from filiera.cli.common import progress_bar
+from filiera.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+    progress_bar,
+)
+from filiera.imports.csv_import import KINDS, import_csv
+from filiera.imports.csv_table import read_table
 from filiera.imports.edf import CREDIT, import_edf, load_json
+from filiera.imports.jsonl import import_jsonl, read_lines
 from filiera.imports.report import ImportReport
 
 app = typer.Typer(help="Import organisations, projects and memberships.", no_args_is_help=True)
@@ -49,4 +59,43 @@ def edf(
     console.print(f"importing {folder} — data: {CREDIT}", highlight=False)
     with progress_bar("EDF", total) as advance, database.session() as session:
         result = import_edf(session, folder, skip_invalid=skip_invalid, progress=advance)
+    finish(result, report, as_json)
+
+
+@app.command("csv")
+@handle_errors
+def csv_file(
+    file: Annotated[Path, typer.Argument(help="CSV file (English or Italian headers).")],
+    kind: Annotated[
+        str, typer.Option("--kind", help=f"What the rows are: {', '.join(KINDS)}.")
+    ] = "organisations",
+    skip_invalid: SkipInvalid = False,
+    report: ReportPath = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a CSV file, e.g. a cluster's member list. Idempotent; see docs/import-formats.md."""
+    database = open_db(db)
+    total = len(read_table(file).rows)
+    with progress_bar(f"CSV {kind}", total) as advance, database.session() as session:
+        result = import_csv(session, file, kind, skip_invalid=skip_invalid, progress=advance)
+    if result.ignored_columns:
+        console.print(f"[yellow]ignored columns: {', '.join(result.ignored_columns)}[/]")
+    finish(result, report, as_json)
+
+
+@app.command("jsonl")
+@handle_errors
+def jsonl_file(
+    file: Annotated[Path, typer.Argument(help="JSON lines file written by `filiera export`.")],
+    skip_invalid: SkipInvalid = False,
+    report: ReportPath = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a JSON lines file (the `filiera export` format). Idempotent."""
+    database = open_db(db)
+    total = len(read_lines(file))
+    with progress_bar("JSONL", total) as advance, database.session() as session:
+        result = import_jsonl(session, file, skip_invalid=skip_invalid, progress=advance)
     finish(result, report, as_json)

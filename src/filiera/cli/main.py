@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from filiera.cli import db_cmd, import_cmd, org_cmd, review_cmd, serve_cmd
+from filiera.cli import db_cmd, import_cmd, info_cmd, org_cmd, review_cmd, serve_cmd
 
 app = typer.Typer(
     name="filiera",
@@ -17,6 +17,7 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(org_cmd.app, name="org")
 app.add_typer(review_cmd.app, name="review")
 serve_cmd.register(app)
+info_cmd.register(app)
 
 if __name__ == "__main__":
     app()

@@ -123,13 +123,29 @@ def capabilities(raw: str) -> list[dict[str, str]]:
 
 
 def certifications(raw: str) -> list[dict[str, str]]:
-    """`EN 9100; ISO 9001:2015` -> certification dicts with codes (en9100, iso9001)."""
+    """`EN 9100; ISO 9001:2015; aqap2110:2027-06-30` -> certification dicts.
+
+    A year after a colon is the standard's edition and is dropped; a full date after a colon
+    is the certificate's expiry (`valid_until`).
+    """
     result = []
     for item in split_list(raw):
-        bare = re.sub(r":\s*\d{4}$", "", item)
-        key = header_key(bare)
-        result.append({"code": _certification_index().get(key, bare.strip().lower())})
+        bare, _, suffix = item.rpartition(":")
+        until = _date_or_none(suffix) if bare else None
+        if until is None:
+            bare = re.sub(r":\s*\d{4}$", "", item)
+        cert = {"code": _certification_index().get(header_key(bare), bare.strip().lower())}
+        if until is not None:
+            cert["valid_until"] = until.isoformat()
+        result.append(cert)
     return result
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return parse_date(text) if re.search(r"\d+\D\d+\D\d+", text) else None
+    except ValueError:
+        return None
 
 
 def nace_codes(raw: str) -> list[str]:

@@ -272,8 +272,8 @@ def organisation_record(row: Row) -> OrganisationIn | None:
             identifiers[scheme] = value
     descriptions = {"en": row.text("description_en"), "it": row.text("description_it")}
     data = {
-        "name": row.text("name"),
-        "legal_name": row.text("legal_name"),
+        "name": row.text("name") or row.text("legal_name"),
+        "legal_name": row.text("legal_name") if row.text("name") else None,
         "aliases": cells.split_list(row.text("aliases")),
         "kind": cells.org_kind(row.text("kind")),
         "country": row.text("country"),

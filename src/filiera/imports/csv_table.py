@@ -98,7 +98,9 @@ def read_table(path: Path) -> Table:
             f"{path}: empty file or empty header row",
             errors=[field_error(path.name, "(header)", "the first row must name the columns")],
         )
-    rows = [(n, cells) for n, cells in enumerate(records[1:], start=2) if any(c.strip() for c in cells)]
+    rows = [
+        (n, cells) for n, cells in enumerate(records[1:], start=2) if any(c.strip() for c in cells)
+    ]
     headers = [h.strip() for h in records[0]]
     return Table(path, headers, rows, delimiter, encoding)
 

@@ -22,9 +22,12 @@ DEFAULT_TITLE = "contact"
 class OrgLookup:
     """Find a stored organisation from a PIC, a VAT number, an `org:<id>` ref or a name."""
 
-    def __init__(self, resolver: Resolver, refs: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, resolver: Resolver, refs: dict[str, int] | None = None, *, allow_ids: bool = True
+    ) -> None:
         self.resolver = resolver
         self.refs = refs if refs is not None else {}
+        self.allow_ids = allow_ids  # False when `org:<id>` refs come from another database
 
     def find(self, ref: str | None, country: str | None = None) -> int:
         """The organisation's id; ValueError with a readable message when none or many match."""
@@ -34,8 +37,10 @@ class OrgLookup:
         if text in self.refs:
             return self.refs[text]
         by_id = ORG_REF.fullmatch(text)
-        if by_id and int(by_id.group(1)) in self.resolver.candidates:
-            return int(by_id.group(1))
+        if by_id:
+            if self.allow_ids and int(by_id.group(1)) in self.resolver.candidates:
+                return int(by_id.group(1))
+            raise ValueError(f"unknown organisation ref {text!r}")
         compact = re.sub(r"\s", "", text)
         if compact.isdigit() and len(compact) == 9:
             return self._by_identifier("pic", compact, "PIC")

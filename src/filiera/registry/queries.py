@@ -232,4 +232,5 @@ def by_region(session: Session) -> list[tuple[str, str | None, int]]:
     stmt = select(Organisation.country, Organisation.region, func.count()).group_by(
         Organisation.country, Organisation.region
     )
-    return sorted(session.execute(stmt).tuples(), key=lambda r: (-r[2], r[0], r[1] or ""))
+    rows = [(country, region, count) for country, region, count in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))

@@ -2,7 +2,9 @@
 
 Identifiers decide first (same PIC, VAT, LEI, NCAGE: same organisation; two different
 PICs: two organisations). Then normalised names (legal forms, accents and case removed)
-with country and city. Sure matches merge; near matches go to the review list.
+with country and city. Sure matches (same normalised name, same country, no conflicting
+city) merge; near names, names contained in one another (garbled PDF prefixes, short
+business names) and acronyms go to the review list. See docs/entity-resolution.md.
 """
 
 from __future__ import annotations
@@ -17,8 +19,17 @@ from filiera.registry.models import Alias, Identifier, Organisation
 from filiera.registry.names import name_similarity, name_tokens, normalise_name
 
 STRONG_SCHEMES = ("pic", "vat", "lei", "ncage", "source_key")
-REVIEW_THRESHOLD = 0.88
+REVIEW_THRESHOLD = 0.88  # name similarity from which a pair goes to review
+CONTAINED_SCORE = 0.9  # review score floor when one name's words sit inside the other's
+MIN_CONTAINED_CHARS = 4  # shorter contained names ("ase", "bhe") are too ambiguous
+CITY_SIMILARITY = 0.8  # "Munchen" / "Muenchen" are one city
 MAX_BLOCK = 400
+PREFIX_BLOCK = 3  # long tokens are also blocked on their first letters, to catch typos
+# Short words skipped when spelling an acronym ("Institut National DE Cercetare" -> "incd").
+ACRONYM_SKIP = frozenset(
+    {"de", "des", "du", "di", "del", "della", "la", "le", "les", "of", "for", "the"}
+    | {"van", "von", "zu", "fur", "i", "a", "al", "am", "an", "der", "den"}
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Resolver:
     def __init__(self) -> None:
         self.by_identifier: dict[tuple[str, str], int] = {}
         self.by_name_key: dict[str, set[int]] = defaultdict(set)
+        self.by_compact: dict[str, set[int]] = defaultdict(set)
         self.by_token: dict[tuple[str, str], set[int]] = defaultdict(set)
         self.candidates: dict[int, Candidate] = {}
 
@@ -98,7 +110,8 @@ class Resolver:
             self.by_identifier[ident] = candidate.org_id
         for key in candidate.name_keys:
             self.by_name_key[key].add(candidate.org_id)
-            for token in key.split():
+            self.by_compact[compact(key)].add(candidate.org_id)
+            for token in block_keys(key.split()):
                 self.by_token[(candidate.country, token)].add(candidate.org_id)
 
     def decide(self, incoming: Incoming) -> Decision:
@@ -127,48 +140,131 @@ class Resolver:
         return None
 
     def _by_exact_name(self, incoming: Incoming) -> Decision | None:
-        ids = set().union(*(self.by_name_key.get(k, set()) for k in incoming.name_keys))
+        """Same normalised name (or the same letters, spaced differently) in the same country."""
+        keys = incoming.name_keys
+        ids = set().union(*(self.by_name_key.get(k, set()) for k in keys))
+        ids |= set().union(*(self.by_compact.get(compact(k), set()) for k in keys))
         for org_id in sorted(ids):
             candidate = self.candidates[org_id]
             if candidate.country != incoming.country:
                 continue
-            reasons = ["same normalised name", f"same country {incoming.country}"]
+            exact = bool(keys & candidate.name_keys)
+            reasons = [
+                "same normalised name" if exact else "same name but for spacing",
+                f"same country {incoming.country}",
+            ]
             conflict = self._conflicting_identifier(incoming, candidate)
             if conflict:
                 return Decision("review", org_id, 0.8, [*reasons, conflict])
             mine = city_key(incoming.city)
-            if mine and candidate.city and mine != candidate.city:
-                if name_similarity(mine, candidate.city) < 0.8:
-                    return Decision("review", org_id, 0.85, [*reasons, "different city"])
-            city_reason = "same city" if mine and mine == candidate.city else "city not contradicted"
-            return Decision("same", org_id, 0.95, [*reasons, city_reason])
+            if different_city(mine, candidate.city):
+                return Decision("review", org_id, 0.85, [*reasons, "different city"])
+            city_reason = (
+                "same city" if mine and mine == candidate.city else "city not contradicted"
+            )
+            return Decision("same", org_id, 0.95 if exact else 0.93, [*reasons, city_reason])
         return None
 
     def _blocked(self, incoming: Incoming) -> set[int]:
         found: set[int] = set()
         for key in incoming.name_keys:
-            for token in name_tokens(key):
+            for token in block_keys(name_tokens(key)):
                 block = self.by_token.get((incoming.country, token), set())
                 if len(block) <= MAX_BLOCK:
                     found |= block
         return found
 
     def _by_fuzzy_name(self, incoming: Incoming) -> Decision | None:
-        best: tuple[float, int] | None = None
-        for org_id in self._blocked(incoming):
+        """Near names and names contained in one another: never merged, sent to review."""
+        best: tuple[float, int, str] | None = None
+        for org_id in sorted(self._blocked(incoming)):
             candidate = self.candidates[org_id]
             if self._conflicting_identifier(incoming, candidate):
                 continue  # two different PICs/VATs are two legal entities
-            score = max(
-                name_similarity(a, b) for a in incoming.name_keys for b in candidate.name_keys
-            )
-            if best is None or score > best[0]:
-                best = (score, org_id)
-        if best is None or best[0] < REVIEW_THRESHOLD:
+            for mine in incoming.name_keys:
+                for theirs in candidate.name_keys:
+                    found = _compare(mine, theirs)
+                    if found and (best is None or found[0] > best[0]):
+                        best = (found[0], org_id, found[1])
+        if best is None:
             return None
-        score, org_id = best
+        score, org_id, why = best
         candidate = self.candidates[org_id]
-        reasons = [f"similar name ({score:.2f})", f"same country {incoming.country}"]
-        if city_key(incoming.city) and city_key(incoming.city) == candidate.city:
-            reasons.append("same city")
+        reasons = [why, f"same country {incoming.country}"]
+        mine = city_key(incoming.city)
+        if mine and candidate.city:
+            reasons.append(
+                "different city" if different_city(mine, candidate.city) else "same city"
+            )
         return Decision("review", org_id, round(score * 0.9, 3), reasons)
+
+
+def different_city(mine: str, theirs: str) -> bool:
+    """Both cities known and not the same place ("Munchen"/"Muenchen" are the same)."""
+    return bool(mine and theirs and mine != theirs) and (
+        name_similarity(mine, theirs) < CITY_SIMILARITY
+    )
+
+
+def block_keys(tokens: list[str]) -> set[str]:
+    """Blocking keys: tokens, first letters of long tokens (typos), initials (acronyms)."""
+    keys = set(tokens) | {f"{t[:PREFIX_BLOCK]}*" for t in tokens if len(t) > PREFIX_BLOCK}
+    keys |= {f"#{t}" for t in tokens if 2 <= len(t) <= 6}
+    words = [t for t in tokens if t not in ACRONYM_SKIP]
+    if len(words) >= 2:
+        keys.add("#" + "".join(w[0] for w in words))
+    return keys
+
+
+def compact(key: str) -> str:
+    """A name key without spaces: "optimus 3d" and "optimus3d" are one name."""
+    return key.replace(" ", "")
+
+
+def contained(short: list[str], long: list[str]) -> str | None:
+    """How the shorter token list sits inside the longer one, if it does."""
+    n = len(short)
+    if n >= len(long):
+        return None
+    if len(compact(" ".join(short))) >= MIN_CONTAINED_CHARS:
+        if long[-n:] == short:
+            return "extra words before the name"
+        if long[:n] == short:
+            return "extra words after the name"
+        rest = iter(long)
+        if all(token in rest for token in short):
+            return "name contained in the other"
+    if acronym_of(short, long):
+        return "acronym of the other name"
+    return None
+
+
+def acronym_of(short: list[str], long: list[str]) -> bool:
+    """One token of `short` spells the initials of a run of `long`; its other tokens recur.
+
+    "idv" / "iveco defence vehicles", "ku leuven" / "katholieke universiteit leuven".
+    """
+    words = [t for t in long if t not in ACRONYM_SKIP]
+    for index, token in enumerate(short):
+        others = short[:index] + short[index + 1 :]
+        if not 2 <= len(token) <= 6 or len(token) + len(others) < 3:
+            continue
+        if any(other not in words for other in others):
+            continue
+        n = len(token)
+        runs = ("".join(w[0] for w in words[i : i + n]) for i in range(len(words) - n + 1))
+        if token in runs:
+            return True
+    return False
+
+
+def _compare(a: str, b: str) -> tuple[float, str] | None:
+    """(score, reason) when two name keys deserve a human look, else None."""
+    score = name_similarity(a, b)
+    short, long = sorted((a.split(), b.split()), key=len)
+    relation = contained(short, long)
+    if relation:
+        return max(score, CONTAINED_SCORE), f"{relation} ({score:.2f})"
+    if score >= REVIEW_THRESHOLD:
+        return score, f"similar name ({score:.2f})"
+    return None

@@ -107,7 +107,7 @@ def regions_treemap(
                 "parents": parents,
                 "values": counts,
                 "branchvalues": "total",
-                "maxdepth": 2,
+                "maxdepth": 3,
                 "hovertemplate": "%{label}: %{value}<extra></extra>",
                 "textinfo": "label+value",
             }

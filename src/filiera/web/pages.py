@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import plotly
-from fastapi import APIRouter, Path as PathParam, Request
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.api.catalogue import project_detail
 from filiera.api.deps import SessionDep
+from filiera.api.review import review_out
 from filiera.errors import FilieraError, NotFound
 from filiera.registry import queries, taxonomy
 from filiera.registry.models import ORG_KINDS, Organisation
@@ -24,6 +27,7 @@ from filiera.web.render import capability_label, country_name, kind_label, regio
 
 router = APIRouter(include_in_schema=False)
 DIRECTORY_PAGE = 25
+REVIEW_PAGE = 50
 FILTERS = ("q", "country", "region", "kind", "capability", "certification", "cluster")
 Id = Annotated[int, PathParam(ge=1)]
 
@@ -97,7 +101,7 @@ def directory_filter(request: Request) -> tuple[queries.OrgFilter, dict[str, str
 
 def filter_options(session: Session, lang: str) -> dict[str, object]:
     """Choices of the directory's select fields, labelled in `lang`."""
-    countries = session.scalars(select(distinct(Organisation.country))).all()
+    countries = session.scalars(select(Organisation.country).distinct()).all()
     tree = [
         (root, [(code, capability_label(code, lang)) for code in taxonomy.children(root)])
         for root in taxonomy.roots()
@@ -198,18 +202,15 @@ def cluster_profile(request: Request, session: SessionDep, cluster_id: Id) -> HT
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_page(request: Request, session: SessionDep, project_id: Id) -> HTMLResponse:
-    from filiera.api.catalogue import project_detail
-
     project = queries.get_project(session, project_id)
     return render(request, "project.html", {"project": project_detail(project)})
 
 
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, session: SessionDep) -> HTMLResponse:
-    from filiera.api.review import review_out
-
-    items = [review_out(item) for item in queries.open_reviews(session)]
-    return render(request, "review.html", {"items": items})
+    items = queries.open_reviews(session)
+    shown = [review_out(item) for item in items[:REVIEW_PAGE]]
+    return render(request, "review.html", {"items": shown, "total": len(items)})
 
 
 def error_page(request: Request, error: FilieraError) -> HTMLResponse:

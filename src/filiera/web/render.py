@@ -132,7 +132,8 @@ def render(
 ) -> HTMLResponse:
     """Render `template` in the request's language; `?lang=` also stores the choice."""
     lang, explicit = choose_language(request, request.app.state.settings.default_language)
-    html = environment().get_template(template).render({**helpers(request, lang), **(context or {})})
+    values = {**helpers(request, lang), **(context or {})}
+    html = environment().get_template(template).render(values)
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Cookie, Accept-Language"

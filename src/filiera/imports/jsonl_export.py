@@ -1,0 +1,216 @@
+"""Export every registry entity as JSON lines, one object per line with a `"type"`.
+
+Order: sources, organisations, people, memberships, projects, relations. Organisations are
+referenced by a stable `ref` (their PIC, else `org:<id>`); every fact names its `source`
+(`source:<id>`) where it differs from its parent's, so EU-sourced data keeps its credit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from filiera.registry.models import (
+    Identifier,
+    Membership,
+    Organisation,
+    Person,
+    Project,
+    Relation,
+    Source,
+)
+
+BATCH = 1000
+Progress = Callable[[int], None]
+
+
+def source_ref(source_id: int | None) -> str | None:
+    return f"source:{source_id}" if source_id is not None else None
+
+
+def compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop keys whose value is None; dates become ISO strings."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()
+            if v is not None}  # fmt: skip
+
+
+def org_refs(session: Session) -> dict[int, str]:
+    """Organisation id -> ref: its PIC if it has one, else `org:<id>`."""
+    refs = {org_id: f"org:{org_id}" for org_id in session.scalars(select(Organisation.id))}
+    pics = select(Identifier.organisation_id, Identifier.value).where(Identifier.scheme == "pic")
+    for org_id, pic in session.execute(pics):
+        refs[org_id] = pic
+    return refs
+
+
+def _part(data: dict[str, Any], row: Any, parent_source: int | None) -> dict[str, Any]:
+    if row.source_id != parent_source:
+        data["source"] = source_ref(row.source_id)
+    return compact(data)
+
+
+def organisation_line(org: Organisation, ref: str) -> dict[str, Any]:
+    """One organisation with its aliases, identifiers, capabilities, NACE, certificates, sites."""
+    src = org.source_id
+    activities = sorted(org.activities, key=lambda a: (not a.primary, a.id))
+    line = compact({
+        "type": "organisation", "ref": ref, "name": org.name, "legal_name": org.legal_name,
+        "kind": org.kind, "country": org.country, "region": org.region, "city": org.city,
+        "website": org.website, "descriptions": dict(org.descriptions or {}),
+        "employees": org.employees, "revenue_band": org.revenue_band,
+        "founded_year": org.founded_year, "visibility": org.visibility,
+        "synthetic": org.synthetic, "source": source_ref(src),
+    })  # fmt: skip
+    line["aliases"] = [_part({"name": a.name}, a, src) for a in _by_id(org.aliases)]
+    line["identifiers"] = [
+        _part({"scheme": i.scheme, "value": i.value}, i, src) for i in _by_id(org.identifiers)
+    ]
+    line["capabilities"] = [
+        _part({"code": c.code, "level": c.level, "evidence": c.evidence}, c, src)
+        for c in _by_id(org.capabilities)
+    ]
+    line["nace"] = [_part({"code": a.nace, "primary": a.primary}, a, src) for a in activities]
+    line["certifications"] = [
+        _part({"code": c.code, "scope": c.scope, "issuer": c.issuer, "valid_from": c.valid_from,
+               "valid_until": c.valid_until}, c, src)
+        for c in _by_id(org.certifications)
+    ]  # fmt: skip
+    line["sites"] = [
+        _part({"name": s.name, "kind": s.kind, "address": s.address, "city": s.city,
+               "country": s.country, "region": s.region, "lat": s.lat, "lon": s.lon,
+               "visibility": s.visibility}, s, src)
+        for s in _by_id(org.sites)
+    ]  # fmt: skip
+    return line
+
+
+def _by_id(rows: list[Any]) -> list[Any]:
+    return sorted(rows, key=lambda r: r.id)
+
+
+def source_lines(session: Session) -> Iterator[dict[str, Any]]:
+    for s in session.scalars(select(Source).order_by(Source.id)):
+        yield compact({
+            "type": "source", "ref": source_ref(s.id), "name": s.name, "kind": s.kind,
+            "location": s.location, "credit": s.credit, "imported_by": s.imported_by,
+            "imported_at": s.imported_at, "stats": s.stats or {},
+        })  # fmt: skip
+
+
+def organisation_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
+    """Organisations in id order, loaded a batch at a time with all their parts."""
+    options = [
+        selectinload(getattr(Organisation, name))
+        for name in ("aliases", "identifiers", "capabilities", "activities", "certifications",
+                     "sites")
+    ]  # fmt: skip
+    last = 0
+    while True:
+        query = (
+            select(Organisation).where(Organisation.id > last).order_by(Organisation.id)
+            .limit(BATCH).options(*options)
+        )  # fmt: skip
+        batch = list(session.scalars(query))
+        if not batch:
+            return
+        for org in batch:
+            yield organisation_line(org, refs[org.id])
+        last = batch[-1].id
+        session.expunge_all()
+
+
+def person_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
+    query = select(Person).options(selectinload(Person.roles)).order_by(Person.id)
+    for p in session.scalars(query):
+        roles = [
+            _part({"organisation": refs[r.organisation_id], "title": r.title, "since": r.since,
+                   "until": r.until}, r, p.source_id)
+            for r in _by_id(p.roles)
+        ]  # fmt: skip
+        yield {
+            **compact({
+                "type": "person", "ref": f"person:{p.id}", "name": p.name, "email": p.email,
+                "phone": p.phone, "visibility": p.visibility, "source": source_ref(p.source_id),
+            }),
+            "roles": roles,
+        }  # fmt: skip
+
+
+def membership_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
+    for m in session.scalars(select(Membership).order_by(Membership.id)):
+        yield compact({
+            "type": "membership", "organisation": refs[m.organisation_id],
+            "cluster": refs[m.cluster_id], "role": m.role, "since": m.since, "until": m.until,
+            "source": source_ref(m.source_id),
+        })  # fmt: skip
+
+
+def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
+    query = select(Project).options(selectinload(Project.participations)).order_by(Project.id)
+    for p in session.scalars(query):
+        participations = [
+            _part({"organisation": refs[x.organisation_id], "role": x.role}, x, p.source_id)
+            for x in _by_id(p.participations)
+        ]
+        yield {
+            **compact({
+                "type": "project", "programme": p.programme, "external_id": p.external_id,
+                "acronym": p.acronym, "title": p.title, "objective": p.objective,
+                "keywords": list(p.keywords or []), "call_identifier": p.call_identifier,
+                "topic": p.topic, "type_of_action": p.type_of_action, "status": p.status,
+                "start_date": p.start_date, "end_date": p.end_date,
+                "eu_contribution": p.eu_contribution, "overall_budget": p.overall_budget,
+                "source": source_ref(p.source_id),
+            }),
+            "participations": participations,
+        }  # fmt: skip
+
+
+def relation_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
+    for r in session.scalars(select(Relation).order_by(Relation.id)):
+        yield compact({
+            "type": "relation", "kind": r.kind, "source_org": refs[r.source_org_id],
+            "target_org": refs[r.target_org_id], "date": r.date, "description": r.description,
+            "reference": r.reference, "source": source_ref(r.source_id),
+        })  # fmt: skip
+
+
+def count_entities(session: Session) -> int:
+    """How many lines an export will write (for progress bars)."""
+    models = (Source, Organisation, Person, Membership, Project, Relation)
+    return sum(session.scalar(select(func.count()).select_from(m)) or 0 for m in models)
+
+
+@contextmanager
+def _opened(out: Path | str | IO[str]) -> Iterator[IO[str]]:
+    if isinstance(out, str | Path):
+        with open(out, "w", encoding="utf-8", newline="\n") as stream:
+            yield stream
+    else:
+        yield out
+
+
+def export_jsonl(
+    session: Session, out: Path | str | IO[str], *, progress: Progress | None = None
+) -> Counter[str]:
+    """Write every entity to `out` (a path or a text stream); returns lines per type."""
+    refs = org_refs(session)
+    counts: Counter[str] = Counter()
+    generators = (source_lines(session), organisation_lines(session, refs),
+                  person_lines(session, refs), membership_lines(session, refs),
+                  project_lines(session, refs), relation_lines(session, refs))  # fmt: skip
+    with _opened(out) as stream:
+        for lines in generators:
+            for line in lines:
+                stream.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+                counts[line["type"]] += 1
+                if progress:
+                    progress(1)
+    return counts

@@ -1,0 +1,222 @@
+"""Word lists and places for the synthetic ecosystem (`filiera.synth`).
+
+Company names are built from invented syllables, so they are fictional; cities, NUTS-3
+regions and coordinates are real so maps and regional statistics look plausible.
+"""
+
+from __future__ import annotations
+
+# Invented-stem syllables: onset + vowel + middle consonants + vowel + (random infix) + ending.
+# Onset and middle are maximal consonant runs, vowels single letters and no ending is a prefix
+# of another, so different choices always spell different stems.
+ONSETS = ("B", "Br", "C", "Ch", "D", "Dr", "F", "Fl", "G", "Gr", "K", "Kr", "L", "M", "N", "P",
+          "Pr", "R", "S", "Sc", "St", "T", "Tr", "V", "Vr", "Z")  # fmt: skip
+VOWELS = ("a", "e", "i", "o", "u")
+MIDDLES = ("l", "r", "n", "m", "v", "s", "t", "d", "nd", "rt", "lv", "st", "z", "k")
+ENDINGS = ("ni", "ra", "lo", "ta", "sia", "nex", "vor", "dix", "ron", "lia", "tek", "mos")
+INFIX_CONSONANTS = "bcdfgklmnprstvz"  # random syllables inserted before the ending
+
+LANGUAGES = ("en", "it", "fr", "de", "es", "pl", "nl", "sv")
+
+# (capability code, words per language in LANGUAGES order)
+SECTORS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("air.aerostructures", ("Aerostructures", "Aerostrutture", "Aérostructures",
+     "Flugzeugstrukturen", "Aeroestructuras", "Aerostruktury", "Vliegtuigstructuren",
+     "Flygstrukturer")),
+    ("air.avionics", ("Avionics", "Avionica", "Avionique", "Avionik", "Aviónica", "Awionika",
+     "Avionica", "Avionik")),
+    ("air.uas", ("Drones", "Droni", "Drones", "Drohnen", "Drones", "Drony", "Drones",
+     "Drönare")),
+    ("air.rotorcraft", ("Rotorcraft", "Elicotteri", "Hélicoptères", "Hubschrauber",
+     "Helicópteros", "Śmigłowce", "Helikopters", "Helikoptrar")),
+    ("land.armoured_vehicles", ("Defence Vehicles", "Veicoli Difesa", "Véhicules de Défense",
+     "Verteidigungsfahrzeuge", "Vehículos de Defensa", "Pojazdy Obronne", "Defensievoertuigen",
+     "Försvarsfordon")),
+    ("land.soldier_systems", ("Soldier Systems", "Sistemi Soldato", "Systèmes Fantassin",
+     "Soldatensysteme", "Sistemas Soldado", "Systemy Żołnierza", "Soldaatsystemen",
+     "Soldatsystem")),
+    ("naval.naval_systems", ("Naval Systems", "Sistemi Navali", "Systèmes Navals",
+     "Marinesysteme", "Sistemas Navales", "Systemy Morskie", "Maritieme Systemen",
+     "Marinsystem")),
+    ("naval.shipbuilding", ("Shipyards", "Cantieri", "Chantiers Navals", "Werft", "Astilleros",
+     "Stocznia", "Scheepswerf", "Varv")),
+    ("naval.underwater", ("Subsea", "Subacquea", "Sous-Marin", "Unterwassertechnik",
+     "Submarina", "Podwodne", "Onderwatertechniek", "Undervattensteknik")),
+    ("space.satellites", ("Space", "Spazio", "Espace", "Raumfahrt", "Espacio", "Kosmos",
+     "Ruimtevaart", "Rymd")),
+    ("space.launchers", ("Launch", "Lanciatori", "Lanceurs", "Trägersysteme", "Lanzadores",
+     "Rakiety", "Lanceersystemen", "Uppskjutning")),
+    ("space.earth_observation", ("Earth Observation", "Osservazione Terra",
+     "Observation Terre", "Erdbeobachtung", "Observación Terrestre", "Obserwacja Ziemi",
+     "Aardobservatie", "Jordobservation")),
+    ("cyber.defence", ("Cyber Defence", "Cyber Difesa", "Cyberdéfense", "Cyberabwehr",
+     "Ciberdefensa", "Cyberobrona", "Cyberverdediging", "Cyberförsvar")),
+    ("cyber.cryptography", ("Cryptography", "Crittografia", "Cryptographie", "Kryptographie",
+     "Criptografía", "Kryptografia", "Cryptografie", "Kryptografi")),
+    ("electronics.radar", ("Radar Systems", "Sistemi Radar", "Systèmes Radar", "Radarsysteme",
+     "Sistemas Radar", "Systemy Radarowe", "Radarsystemen", "Radarsystem")),
+    ("electronics.electro_optics", ("Optronics", "Optronica", "Optronique", "Optronik",
+     "Optrónica", "Optoelektronika", "Opto-elektronica", "Optronik")),
+    ("electronics.electronic_warfare", ("Electronic Warfare", "Guerra Elettronica",
+     "Guerre Électronique", "Elektronische Kampfführung", "Guerra Electrónica",
+     "Walka Elektroniczna", "Elektronische Oorlogvoering", "Telekrigföring")),
+    ("electronics.microelectronics", ("Microelectronics", "Microelettronica",
+     "Microélectronique", "Mikroelektronik", "Microelectrónica", "Mikroelektronika",
+     "Micro-elektronica", "Mikroelektronik")),
+    ("munitions.ammunition", ("Munitions", "Munizionamento", "Munitions", "Munition",
+     "Municiones", "Amunicja", "Munitie", "Ammunition")),
+    ("munitions.propellants", ("Energetics", "Propellenti", "Propergols", "Treibstoffe",
+     "Propulsantes", "Paliwa Rakietowe", "Stuwstoffen", "Drivmedel")),
+    ("propulsion.aero_engines", ("Propulsion", "Propulsione", "Propulsion", "Antriebstechnik",
+     "Propulsión", "Napędy", "Voortstuwing", "Framdrivning")),
+    ("materials.composites", ("Composites", "Compositi", "Composites", "Verbundwerkstoffe",
+     "Compuestos", "Kompozyty", "Composieten", "Kompositer")),
+    ("materials.protection", ("Protection", "Protezioni", "Protection", "Schutztechnik",
+     "Protección", "Osłony", "Bescherming", "Skyddsteknik")),
+    ("materials.metals", ("Precision Engineering", "Meccanica di Precisione",
+     "Mécanique de Précision", "Präzisionstechnik", "Mecánica de Precisión",
+     "Mechanika Precyzyjna", "Precisietechniek", "Precisionsmekanik")),
+    ("additive.metal", ("Additive Manufacturing", "Manifattura Additiva", "Fabrication Additive",
+     "Additive Fertigung", "Fabricación Aditiva", "Druk Przyrostowy", "Additieve Productie",
+     "Additiv Tillverkning")),
+    ("ai_autonomy.robotics", ("Robotics", "Robotica", "Robotique", "Robotik", "Robótica",
+     "Robotyka", "Robotica", "Robotik")),
+    ("ai_autonomy.ai", ("AI Systems", "Sistemi IA", "Systèmes IA", "KI-Systeme", "Sistemas IA",
+     "Systemy SI", "AI-Systemen", "AI-System")),
+    ("simulation.training", ("Simulation", "Simulazione", "Simulation", "Simulation",
+     "Simulación", "Symulacje", "Simulatie", "Simulering")),
+    ("c4isr.communications", ("Communications", "Comunicazioni", "Communications",
+     "Kommunikation", "Comunicaciones", "Łączność", "Communicatie", "Kommunikation")),
+    ("c4isr.command_control", ("Mission Systems", "Sistemi di Missione", "Systèmes de Mission",
+     "Missionssysteme", "Sistemas de Misión", "Systemy Misyjne", "Missiesystemen",
+     "Missionssystem")),
+    ("logistics.mro", ("Maintenance", "Manutenzione", "Maintenance", "Instandhaltung",
+     "Mantenimiento", "Obsługa Techniczna", "Onderhoud", "Underhåll")),
+    ("testing.qualification", ("Test Services", "Prove e Collaudi", "Essais", "Prüftechnik",
+     "Ensayos", "Badania", "Testdiensten", "Provning")),
+    ("cbrn.detection", ("CBRN Protection", "Difesa NBCR", "Protection NRBC", "ABC-Schutz",
+     "Defensa NBQR", "Ochrona CBRN", "CBRN-Bescherming", "CBRN-Skydd")),
+)  # fmt: skip
+
+# Words in front of the stem for organisations that are not companies.
+KIND_PREFIXES: dict[str, tuple[str, ...]] = {
+    "research": ("Research Centre", "Centro Ricerche", "Centre de Recherche",
+                 "Forschungsinstitut", "Centro de Investigación", "Instytut Badawczy",
+                 "Onderzoekscentrum", "Forskningsinstitut"),
+    "university": ("Institute of Technology", "Politecnico", "Institut Polytechnique",
+                   "Technische Hochschule", "Universidad Politécnica", "Politechnika",
+                   "Technische Universiteit", "Tekniska Högskolan"),
+    "cluster": ("Cluster", "Distretto", "Pôle", "Cluster", "Clúster", "Klaster", "Cluster",
+                "Kluster"),
+    "public_body": ("Agency", "Agenzia", "Agence", "Agentur", "Agencia", "Agencja",
+                    "Agentschap", "Myndigheten"),
+}  # fmt: skip
+
+# country: (language, company legal forms, weight)
+COUNTRIES: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "FR": ("fr", ("SAS", "SA", "SARL"), 17),
+    "DE": ("de", ("GmbH", "AG", "GmbH & Co. KG"), 17),
+    "IT": ("it", ("S.r.l.", "S.p.A."), 16),
+    "ES": ("es", ("S.L.", "S.A."), 9),
+    "PL": ("pl", ("Sp. z o.o.", "S.A."), 6),
+    "NL": ("nl", ("B.V.", "N.V."), 5),
+    "BE": ("fr", ("SA", "SRL"), 4),
+    "SE": ("sv", ("AB",), 4),
+    "LU": ("fr", ("S.à r.l.", "S.A."), 2),
+    "AT": ("de", ("GmbH", "AG"), 2),
+    "CZ": ("en", ("s.r.o.", "a.s."), 2),
+    "PT": ("en", ("Lda.", "S.A."), 2),
+    "FI": ("en", ("Oy",), 2),
+    "DK": ("en", ("ApS", "A/S"), 2),
+    "GR": ("en", ("S.A.",), 2),
+    "RO": ("en", ("S.R.L.", "S.A."), 2),
+    "NO": ("en", ("AS",), 1),
+}
+
+# country: ((city, NUTS 2024 level-3 region, latitude, longitude), ...)
+CITIES: dict[str, tuple[tuple[str, str, float, float], ...]] = {
+    "IT": (("Torino", "ITC11", 45.070, 7.686), ("Milano", "ITC4C", 45.464, 9.190),
+           ("Varese", "ITC41", 45.820, 8.825), ("Genova", "ITC33", 44.405, 8.946),
+           ("Roma", "ITI43", 41.903, 12.496), ("Napoli", "ITF33", 40.852, 14.268),
+           ("Brindisi", "ITF44", 40.632, 17.936), ("Taranto", "ITF43", 40.464, 17.247),
+           ("Firenze", "ITI14", 43.770, 11.256), ("La Spezia", "ITC34", 44.102, 9.824),
+           ("Pisa", "ITI17", 43.716, 10.402), ("Bologna", "ITH55", 44.494, 11.343),
+           ("L'Aquila", "ITF11", 42.350, 13.400), ("Venezia", "ITH35", 45.440, 12.316),
+           ("Frosinone", "ITI45", 41.640, 13.350)),
+    "FR": (("Toulouse", "FRJ23", 43.604, 1.444), ("Bordeaux", "FRI12", 44.838, -0.579),
+           ("Paris", "FR101", 48.857, 2.352), ("Marseille", "FRL04", 43.296, 5.370),
+           ("Nantes", "FRG01", 47.218, -1.554), ("Lyon", "FRK26", 45.764, 4.836),
+           ("Brest", "FRH02", 48.390, -4.486), ("Bourges", "FRB01", 47.081, 2.399),
+           ("Cannes", "FRL03", 43.552, 7.017), ("Élancourt", "FR103", 48.784, 1.956),
+           ("Grenoble", "FRK24", 45.188, 5.725)),
+    "DE": (("München", "DE212", 48.137, 11.576), ("Bremen", "DE501", 53.079, 8.802),
+           ("Hamburg", "DE600", 53.551, 9.994), ("Friedrichshafen", "DE147", 47.654, 9.479),
+           ("Kassel", "DE731", 51.313, 9.480), ("Düsseldorf", "DEA11", 51.228, 6.774),
+           ("Berlin", "DE300", 52.520, 13.405), ("Stuttgart", "DE111", 48.776, 9.183),
+           ("Ulm", "DE144", 48.401, 9.988), ("Kiel", "DEF02", 54.323, 10.123),
+           ("Oberpfaffenhofen", "DE21L", 48.073, 11.266), ("Unterlüß", "DE931", 52.836, 10.293)),
+    "ES": (("Madrid", "ES300", 40.417, -3.704), ("Sevilla", "ES618", 37.389, -5.984),
+           ("Barcelona", "ES511", 41.385, 2.173), ("Valencia", "ES523", 39.470, -0.376),
+           ("Bilbao", "ES213", 43.263, -2.935), ("Cartagena", "ES620", 37.605, -0.986),
+           ("Ferrol", "ES111", 43.484, -8.233), ("Zaragoza", "ES243", 41.649, -0.889)),
+    "PL": (("Warszawa", "PL911", 52.230, 21.012), ("Kraków", "PL213", 50.065, 19.945),
+           ("Rzeszów", "PL823", 50.041, 21.999), ("Gdańsk", "PL634", 54.352, 18.646),
+           ("Radom", "PL921", 51.403, 21.147), ("Poznań", "PL415", 52.406, 16.925),
+           ("Wrocław", "PL514", 51.108, 17.039), ("Bydgoszcz", "PL613", 53.124, 18.008)),
+    "NL": (("Amsterdam", "NL32B", 52.368, 4.904), ("Den Haag", "NL361", 52.070, 4.300),
+           ("Delft", "NL362", 52.012, 4.357), ("Hengelo", "NL213", 52.266, 6.793),
+           ("Eindhoven", "NL414", 51.441, 5.470), ("Rotterdam", "NL366", 51.924, 4.478),
+           ("Noordwijk", "NL363", 52.241, 4.448), ("Vlissingen", "NL342", 51.443, 3.571)),
+    "BE": (("Bruxelles", "BE100", 50.850, 4.352), ("Liège", "BE332", 50.633, 5.567),
+           ("Charleroi", "BE32B", 50.411, 4.444), ("Antwerpen", "BE211", 51.219, 4.402),
+           ("Gent", "BE234", 51.054, 3.717), ("Leuven", "BE242", 50.880, 4.700)),
+    "SE": (("Stockholm", "SE110", 59.329, 18.069), ("Linköping", "SE123", 58.411, 15.622),
+           ("Göteborg", "SE232", 57.709, 11.975), ("Karlskoga", "SE124", 59.327, 14.524),
+           ("Karlskrona", "SE221", 56.161, 15.587), ("Kiruna", "SE332", 67.856, 20.225)),
+    "LU": (("Luxembourg", "LU000", 49.612, 6.130), ("Betzdorf", "LU000", 49.683, 6.350)),
+    "AT": (("Wien", "AT130", 48.208, 16.373), ("Graz", "AT221", 47.071, 15.439),
+           ("Linz", "AT312", 48.306, 14.286)),
+    "CZ": (("Praha", "CZ010", 50.076, 14.438), ("Brno", "CZ064", 49.195, 16.607),
+           ("Ostrava", "CZ080", 49.820, 18.262)),
+    "PT": (("Lisboa", "PT1A0", 38.722, -9.139), ("Porto", "PT11A", 41.158, -8.629),
+           ("Évora", "PT1C4", 38.571, -7.909)),
+    "FI": (("Helsinki", "FI1B1", 60.170, 24.938), ("Tampere", "FI19B", 61.498, 23.761),
+           ("Oulu", "FI1D9", 65.012, 25.465)),
+    "DK": (("København", "DK011", 55.676, 12.568), ("Aarhus", "DK042", 56.163, 10.204),
+           ("Odense", "DK031", 55.404, 10.403)),
+    "GR": (("Athina", "EL303", 37.984, 23.728), ("Thessaloniki", "EL522", 40.640, 22.944)),
+    "RO": (("București", "RO321", 44.427, 26.103), ("Brașov", "RO122", 45.658, 25.601),
+           ("Craiova", "RO411", 44.319, 23.796)),
+    "NO": (("Oslo", "NO081", 59.913, 10.752), ("Kongsberg", "NO085", 59.668, 9.650)),
+}  # fmt: skip
+
+# kind: (weight, employee range, founded-year range)
+KINDS: dict[str, tuple[int, tuple[int, int], tuple[int, int]]] = {
+    "sme": (52, (8, 249), (1960, 2018)),
+    "startup": (18, (2, 45), (2015, 2024)),
+    "midcap": (9, (250, 3000), (1950, 2010)),
+    "research": (6, (20, 900), (1950, 2015)),
+    "university": (3, (300, 6000), (1900, 1995)),
+    "prime": (2, (5000, 50000), (1900, 1990)),
+    "investor": (3, (3, 60), (1990, 2022)),
+    "cluster": (2, (2, 25), (2000, 2022)),
+    "public_body": (2, (30, 2000), (1950, 2015)),
+    "buyer": (1, (50, 5000), (1950, 2015)),
+    "other": (2, (5, 200), (1970, 2020)),
+}
+
+KIND_WORDS = {
+    "sme": ("an SME", "una PMI"),
+    "startup": ("a start-up", "una start-up"),
+    "midcap": ("a mid-cap company", "una media impresa"),
+    "research": ("a research centre", "un centro di ricerca"),
+    "university": ("a technical university", "un'università tecnica"),
+    "prime": ("a prime contractor", "una grande impresa"),
+    "investor": ("an investor", "un investitore"),
+    "cluster": ("an industrial cluster", "un distretto industriale"),
+    "public_body": ("a public agency", "un'agenzia pubblica"),
+    "buyer": ("a procurement buyer", "un committente"),
+    "other": ("an organisation", "un'organizzazione"),
+}
+
+CAPABILITY_LEVELS = (("claimed", 60), ("evidenced", 30), ("certified", 10))

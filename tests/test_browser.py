@@ -1,0 +1,139 @@
+"""The web UI in headless Chromium against a real uvicorn server on a SQLite database."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+import uvicorn
+
+from filiera.api import create_app
+from filiera.db import Database
+from support.browser import collect_console_errors
+from support.dataset import Dataset, build
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+REVIEW_CASE = {
+    "polimi_lecco": {"name": "Politecnico di Milano", "kind": "university", "country": "IT",
+                     "city": "Lecco"},
+}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Dataset]]:
+    """Base URL of a live server and the ids of its records."""
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('browser')}/site.db")
+    data = build(db, REVIEW_CASE)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(db), host="127.0.0.1", port=free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{server.config.port}", data
+    server.should_exit = True
+    thread.join(timeout=5)
+    db.dispose()
+
+
+def test_home_draws_charts(page: Page, site: tuple[str, Dataset]) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = site
+    page.goto(f"{base}/?lang=en")
+    expect(page.locator('[data-chart="chart-country"] .main-svg').first).to_be_visible()
+    expect(page.locator('[data-chart="chart-kind"] .main-svg').first).to_be_visible()
+    expect(page.locator('[data-chart="chart-country"] .bars path')).to_have_count(3)
+    expect(page.locator('[data-figure="organisations"]')).to_have_text("7")
+
+
+def test_directory_filter_by_country(page: Page, site: tuple[str, Dataset]) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = site
+    page.goto(f"{base}/organisations?lang=en")
+    rows = page.locator("tr[data-org]")
+    expect(rows).to_have_count(7)
+    page.select_option("select[name=country]", "FR")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/organisations?*country=FR*")
+    expect(rows).to_have_count(1)
+    expect(page.locator("td.loc")).to_have_attribute("data-country", "FR")
+    expect(page.locator("select[name=country]")).to_have_value("FR")
+
+
+def test_language_switch_to_italian(page: Page, site: tuple[str, Dataset]) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = site
+    page.goto(f"{base}/organisations?lang=en")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav).to_contain_text("Organisations")
+    page.locator("[data-lang-switch]").click()
+    page.wait_for_url("**lang=it")
+    expect(page.locator("html")).to_have_attribute("lang", "it")
+    expect(page.get_by_role("navigation", name="Navigazione principale")).to_contain_text(
+        "Organizzazioni"
+    )
+    page.goto(f"{base}/map")  # the choice is remembered
+    expect(page.locator("h1")).to_have_text("Mappa dell'ecosistema")
+
+
+def test_profile_opens_from_directory(page: Page, site: tuple[str, Dataset]) -> None:
+    from playwright.sync_api import expect
+
+    base, data = site
+    page.goto(f"{base}/organisations?lang=en")
+    page.get_by_role("link", name="Leonardo S.p.A.").click()
+    page.wait_for_url(f"**/organisations/{data.orgs['leonardo']}")
+    expect(page.locator("h1")).to_have_text("Leonardo S.p.A.")
+    expect(page.locator(".provenance")).to_contain_text("CORDIS, CC BY 4.0")
+    expect(page.locator(".capabilities")).to_contain_text("Certified")
+
+
+def test_no_console_errors_on_any_page(page: Page, site: tuple[str, Dataset]) -> None:
+    base, data = site
+    errors = collect_console_errors(page)
+    urls = [
+        "/", "/organisations", f"/organisations/{data.orgs['leonardo']}",
+        f"/organisations/{data.orgs['aerosud']}", "/map", "/clusters",
+        f"/clusters/{data.orgs['cluster']}", f"/projects/{data.projects['epc']}", "/review",
+        "/docs", "/?lang=it", "/map?lang=it",
+    ]  # fmt: skip
+    for url in urls:
+        response = page.goto(f"{base}{url}", wait_until="load")
+        assert response is not None and response.status == 200, url
+        assert errors == [], (url, errors)
+    page.goto(f"{base}/map")
+    assert page.locator('[data-chart="chart-regions"] .main-svg').count() > 0
+
+
+def test_review_decision_from_the_page(page: Page, site: tuple[str, Dataset]) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = site
+    page.goto(f"{base}/review?lang=en")
+    item = page.locator("[data-review]")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Politecnico di Milano")
+    item.get_by_role("button", name="Keep both").click()
+    expect(item.locator(".review-status")).to_have_text("Kept both")
+    assert page.request.get(f"{base}/api/review").json() == []

@@ -1,0 +1,175 @@
+"""Entity-resolution decisions (no database): identifiers, names, country and city."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from filiera.registry.names import normalise_name
+from filiera.registry.resolve import Candidate, Incoming, Resolver, acronym_of, city_key
+
+PAIRS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "er_pairs.csv"
+COLUMNS = [
+    "left_key", "left_name", "left_country", "left_city",
+    "right_key", "right_name", "right_country", "right_city",
+    "label", "group", "split", "note",
+]  # fmt: skip
+
+
+def resolver_with(*orgs: tuple[str, str, str, dict[str, str]]) -> Resolver:
+    """A resolver indexing (name, country, city, identifiers) as org ids 1, 2, ..."""
+    resolver = Resolver()
+    for org_id, (name, country, city, idents) in enumerate(orgs, start=1):
+        keys = frozenset({normalise_name(name)})
+        resolver.add(Candidate(org_id, keys, country, city_key(city), frozenset(idents.items())))
+    return resolver
+
+
+def decide(existing: str, country: str, city: str, incoming: Incoming) -> str:
+    return resolver_with((existing, country, city, {})).decide(incoming).action
+
+
+@pytest.mark.parametrize(
+    ("existing", "country", "city", "name", "incoming_city"),
+    [
+        ("THALES AVS FRANCE SAS", "FR", "MERIGNAC", "Thales AVS France", None),
+        ("LEONARDO - SOCIETA PER  AZIONI", "IT", "ROMA", "Leonardo S.p.A.", "Roma"),
+        ("LEONARDO SPA", "IT", "", "Leonardo S.p.A.", None),
+        ("ECOLE ROYALE MILITAIRE - KONINKLIJKE MILITAIRE SCHOOL", "BE", "BRUXELLES",
+         "ECOLE ROYALE MILITAIRE -KONINKLIJKE MILITAIRE SCHOOL", None),
+        ("PLANETEK HELLAS MONOPROSOPI ETAIREIA PERIORISMENIS EFTHYNIS", "EL", "Kifisia",
+         "PLANETEK HELLAS MEPE", "Kifisia"),
+        ("OPTIMUS 3D SL", "ES", "VITORIA", "Optimus3D S.L.", None),
+    ],
+)  # fmt: skip
+def test_same_normalised_name_and_country_merges(existing, country, city, name, incoming_city):
+    decision = resolver_with((existing, country, city, {})).decide(
+        Incoming(name, country, incoming_city)
+    )
+    assert decision.action == "same"
+    assert decision.org_id == 1
+
+
+def test_identifier_match_wins_over_a_different_name():
+    resolver = resolver_with(
+        ("THALES", "FR", "MEUDON", {"pic": "999990001"}),
+        ("Thales AVS France", "FR", "MERIGNAC", {"pic": "999990002"}),
+    )
+    incoming = Incoming("Some other name", "DE", None, identifiers={"pic": "999990002"})
+    decision = resolver.decide(incoming)
+    assert (decision.action, decision.org_id) == ("same", 2)
+    assert decision.reasons == ["same PIC 999990002"]
+
+
+def test_different_pics_never_auto_merge():
+    resolver = resolver_with(("THALES AVS FRANCE SAS", "FR", "MERIGNAC", {"pic": "999990002"}))
+    same_name = Incoming("Thales AVS France", "FR", "MERIGNAC", identifiers={"pic": "999990003"})
+    assert resolver.decide(same_name).action == "review"
+    near_name = Incoming("Thales AVS France 2", "FR", "MERIGNAC", identifiers={"pic": "999990003"})
+    assert resolver.decide(near_name).action == "new"
+
+
+@pytest.mark.parametrize(
+    ("existing", "name"),
+    [
+        ("POLITECNICO DI MILANO", "NTNU POLITECNICO DI MILANO"),
+        ("THALES", "EUROPE THALES"),
+        ("THALES", "RACUNARSTVA THALES"),
+        ("KATHOLIEKE UNIVERSITEIT LEUVEN", "MEDICALE KATHOLIEKE UNIVERSITEIT LEUVEN"),
+        ("TERMA AS", "IDIOTIKI EPICHEIRISI PAROCHIS YPERISION ASFA TERMA AS"),
+        ("SAAB AKTIEBOLAG", "KOMMANDITGESELLSCHAFT SAAB AKTIEBOLAG"),
+    ],
+)
+def test_garbled_prefix_goes_to_review(existing, name):
+    decision = resolver_with((existing, "XX", "", {})).decide(Incoming(name, "XX"))
+    assert decision.action == "review"
+    assert "extra words before the name" in decision.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("existing", "name", "reason"),
+    [
+        ("APPROACH BELGIUM SA", "APPROACH", "extra words after the name"),
+        ("KNDS DEUTSCHLAND TRACKS GMBH", "KNDS Tracks", "name contained in the other"),
+        ("IVECO DEFENCE VEHICLES SPA", "IDV SPA", "acronym of the other name"),
+        ("TECHNISCHE UNIVERSITAET WIEN", "TU WIEN", "acronym of the other name"),
+        ("Arxlight AB", "Arxclight AB", "similar name"),
+    ],
+)
+def test_partial_names_go_to_review(existing, name, reason):
+    decision = resolver_with((existing, "XX", "", {})).decide(Incoming(name, "XX"))
+    assert decision.action == "review"
+    assert decision.reasons[0].startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("existing", "name"),
+    [
+        ("POLITECHNIKA GDANSKA", "POLITECHNIKA POZNANSKA"),
+        ("THALES LAS FRANCE SAS", "EUROPE THALES"),
+        ("DASSAULT AVIATION", "DASSAULT SYSTEMES"),
+        ("THALES BELGIUM SA", "THALES ALENIA SPACE BELGIUM SA"),
+        ("ASE SPA", "ASE ENGINEERING SPA"),
+    ],
+)
+def test_different_organisations_are_not_merged(existing, name):
+    assert decide(existing, "XX", "", Incoming(name, "XX")) != "same"
+
+
+def test_airbus_romania_is_neither_airbus_france_nor_finland():
+    resolver = resolver_with(
+        ("AIRBUS", "FR", "BLAGNAC", {}),
+        ("Airbus DS Oy", "FI", "ESPOO", {}),
+    )
+    decision = resolver.decide(Incoming("AIRBUS DEFENCE AND SPACE ROMANIA SRL", "RO"))
+    assert decision.action == "new"
+
+
+def test_different_country_stays_new():
+    assert decide("LEONARDO SPA", "IT", "ROMA", Incoming("Leonardo S.p.A.", "UK")) == "new"
+
+
+def test_different_city_goes_to_review_but_spelling_variants_of_a_city_do_not():
+    moved = Incoming("Leonardo S.p.A.", "IT", "Genova")
+    assert decide("LEONARDO SPA", "IT", "ROMA", moved) == "review"
+    spelled = Incoming("Rheinmetall Waffe Munition", "DE", "Muenchen")
+    assert decide("RHEINMETALL WAFFE MUNITION GMBH", "DE", "MUNCHEN", spelled) == "same"
+
+
+def test_acronym_needs_the_rest_of_the_name():
+    assert acronym_of(["ku", "leuven"], ["katholieke", "universiteit", "leuven"])
+    assert not acronym_of(["ku", "gent"], ["katholieke", "universiteit", "leuven"])
+    assert not acronym_of(["x"], ["x", "ray"])
+
+
+def test_best_of_several_candidates_is_returned():
+    resolver = resolver_with(
+        ("POLITECNICO DI BARI", "IT", "BARI", {}),
+        ("POLITECNICO DI MILANO", "IT", "MILANO", {}),
+        ("POLITECNICO DI TORINO", "IT", "TORINO", {}),
+    )
+    decision = resolver.decide(Incoming("NTNU POLITECNICO DI MILANO", "IT"))
+    assert (decision.action, decision.org_id) == ("review", 2)
+
+
+def test_labelled_pairs_are_well_formed():
+    with PAIRS.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        rows = list(reader)
+    assert len(rows) >= 500
+    keys = [(r["left_key"], r["right_key"]) for r in rows]
+    assert len(set(keys)) == len(keys)
+    for row in rows:
+        assert row["label"] in {"0", "1"}
+        assert row["group"] in {"a", "b", "c"}
+        assert row["split"] in {"tune", "holdout"}
+        assert row["left_name"].strip() and row["right_name"].strip()
+        assert row["left_country"] == row["right_country"]
+        assert row["group"] != "a" or row["left_key"].startswith("M2025-")
+        assert row["group"] != "b" or row["label"] == "1"
+        assert row["group"] != "c" or row["label"] == "0"  # two PICs: two legal entities
+    splits = [r["split"] for r in rows]
+    assert 0.4 < splits.count("tune") / len(splits) < 0.6
