@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from filiera.cli import db_cmd, import_cmd, info_cmd, org_cmd, review_cmd, serve_cmd
+from filiera.cli import (
+    db_cmd,
+    export_cmd,
+    import_cmd,
+    info_cmd,
+    org_cmd,
+    review_cmd,
+    serve_cmd,
+    synth_cmd,
+)
 
 app = typer.Typer(
     name="filiera",
@@ -18,6 +27,8 @@ app.add_typer(org_cmd.app, name="org")
 app.add_typer(review_cmd.app, name="review")
 serve_cmd.register(app)
 info_cmd.register(app)
+export_cmd.register(app)
+synth_cmd.register(app)
 
 if __name__ == "__main__":
     app()
