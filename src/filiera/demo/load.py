@@ -40,7 +40,8 @@ def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None
     summary["memberships"] = _load_memberships(session, demo_data(), keys, sources)
     summary["relations"] = _load_relations(session, demo_data().get("relations", []), keys, sources)
     if synthetic:
-        summary["synthetic"] = _load_synthetic(session, synthetic, keys)
+        summary["synthetic"] = synthetic
+        summary["synthetic_cluster_members"] = _load_synthetic(session, synthetic, keys)
     return summary
 
 

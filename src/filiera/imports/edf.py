@@ -102,7 +102,11 @@ def organisation_record(row: dict[str, Any], evidence: dict[str, list[str]]) -> 
 def capability_evidence(projects: list[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
     """PIC -> capability code -> acronyms of the projects that evidence it."""
     evidence: dict[str, dict[str, list[str]]] = {}
+    seen: set[str] = set()
     for project in projects:
+        if project["project_id"] in seen:
+            continue  # projects.json repeats some projects verbatim
+        seen.add(project["project_id"])
         for code in call_capabilities(project):
             for participant in project.get("participants") or []:
                 by_code = evidence.setdefault(str(participant.get("pic")), {})

@@ -168,7 +168,7 @@ def figures(session: Session) -> dict[str, object]:
         "projects": session.scalar(select(func.count(Project.id))) or 0,
         "participations": session.scalar(select(func.count(Participation.id))) or 0,
         "eu_contribution": session.scalar(select(func.sum(Project.eu_contribution))) or 0.0,
-        "by_country": dict(sorted(by_country, key=lambda r: -r[1])),
+        "by_country": {c or "unknown": n for c, n in sorted(by_country, key=lambda r: -r[1])},
         "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
     }
 

@@ -67,8 +67,24 @@ class Incoming:
         return {k for k in keys if k}
 
 
+# English and other exonyms of cities, mapped to the local name used in EU registers.
+CITY_EXONYMS = {
+    "rome": "roma", "turin": "torino", "milan": "milano", "naples": "napoli",
+    "florence": "firenze", "venice": "venezia", "genoa": "genova", "munich": "munchen",
+    "muenchen": "munchen", "cologne": "koln", "koeln": "koln", "nuremberg": "nurnberg",
+    "brussels": "bruxelles", "brussel": "bruxelles", "antwerp": "antwerpen",
+    "ghent": "gent", "the hague": "den haag", "s gravenhage": "den haag",
+    "lisbon": "lisboa", "athens": "athina", "athinai": "athina", "warsaw": "warszawa",
+    "prague": "praha", "vienna": "wien", "bucharest": "bucuresti", "copenhagen": "kobenhavn",
+    "gothenburg": "goteborg", "seville": "sevilla", "saragossa": "zaragoza",
+    "luxemburg": "luxembourg", "nicosia": "lefkosia", "belgrade": "beograd",
+}  # fmt: skip
+
+
 def city_key(city: str | None) -> str:
-    return normalise_name(city or "")
+    """A comparable city name: normalised, exonyms mapped to the local name."""
+    key = normalise_name(city or "")
+    return CITY_EXONYMS.get(key, key)
 
 
 class Resolver:

@@ -1,0 +1,153 @@
+"""Registry speed on SQLite and PostgreSQL: imports (records/s) and directory latency.
+
+Each figure is compared, in the same run, with a baseline doing the least possible work
+on the same backend (a raw bulk INSERT; a raw unfiltered page SELECT), as a ratio.
+
+    python benchmarks/registry_speed.py [--orgs 100000] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _common import SHARED, backend, emit, percentiles, timed
+from sqlalchemy import insert, text
+
+from filiera.db import Database
+from filiera.imports.csv_import import import_csv
+from filiera.imports.edf import import_edf, load_json
+from filiera.registry.models import Organisation
+from filiera.synth import generate, load_synthetic, write_csv
+
+QUERIES = {
+    "page 1, no filter": {},
+    "country": {"country": "IT"},
+    "country + kind": {"country": "FR", "kind": "sme"},
+    "capability (with children)": {"capability": "space"},
+    "certification": {"certification": "aqap2110"},
+    "region prefix": {"region": "ITC"},
+    "name contains": {"q": "aero"},
+    "capability + country + page 5": {"capability": "munitions", "country": "DE", "page": 5},
+}
+
+
+def raw_insert_rate(url: str, rows: list[dict]) -> float:
+    """Baseline: bulk INSERT of bare organisation rows, no validation or resolution."""
+    db = Database(url)
+    db.ensure_ready()
+    seconds = timed(lambda: _bulk(db, rows))
+    db.dispose()
+    return len(rows) / seconds
+
+
+def _bulk(db: Database, rows: list[dict]) -> None:
+    with db.session() as session:
+        session.execute(insert(Organisation), rows)
+
+
+def bare_rows(records: list[dict]) -> list[dict]:
+    return [
+        {"name": r["name"], "name_key": r["name"].lower(), "kind": r.get("kind", "other"),
+         "country": r.get("country"), "city": r.get("city"), "descriptions": {}}
+        for r in records
+    ]  # fmt: skip
+
+
+def bench_edf(name: str) -> None:
+    folder = SHARED / "edf"
+    if not (folder / "companies.json").exists():
+        emit(benchmark="edf_import", backend=name, skipped=f"{folder} not found")
+        return
+    companies = load_json(folder / "companies.json")
+    with backend(name) as url:
+        if url is None:
+            return
+        db = Database(url)
+        db.ensure_ready()
+        with db.session() as session:
+            start = time.perf_counter()
+            import_edf(session, folder)
+        seconds = time.perf_counter() - start
+        with db.session() as session:
+            again = timed(lambda: import_edf(session, folder))
+        db.dispose()
+    with backend(name) as url:
+        baseline = raw_insert_rate(url, bare_rows(companies))
+    rate = len(companies) / seconds
+    emit(benchmark="edf_import", backend=name, organisations=len(companies),
+         seconds=round(seconds, 2), records_per_s=round(rate), reimport_seconds=round(again, 2),
+         baseline="raw bulk INSERT of the same rows", baseline_records_per_s=round(baseline),
+         ratio_vs_baseline=round(rate / baseline, 4))  # fmt: skip
+
+
+def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
+    with backend(name) as url:
+        if url is None:
+            return
+        db = Database(url)
+        db.ensure_ready()
+        with db.session() as session:
+            seconds = timed(lambda: load_synthetic(session, orgs, seed=1))
+        emit(benchmark="synthetic_load", backend=name, organisations=orgs,
+             seconds=round(seconds, 2), records_per_s=round(orgs / seconds))  # fmt: skip
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "members.csv"
+            write_csv(path, csv_rows, seed=99)
+            with db.session() as session:
+                csv_seconds = timed(lambda: import_csv(session, path, "organisations"))
+        bench_directory(name, db, orgs)
+        db.dispose()
+    with backend(name) as url:
+        baseline = raw_insert_rate(url, bare_rows(list(generate(orgs, seed=1))))
+    emit(benchmark="synthetic_import_rates", backend=name, bulk_records_per_s=round(orgs / seconds),
+         csv_rows=csv_rows, csv_records_per_s=round(csv_rows / csv_seconds),
+         csv_note=f"validated + resolved against {orgs} stored organisations",
+         baseline="raw bulk INSERT of the same rows", baseline_records_per_s=round(baseline),
+         bulk_ratio_vs_baseline=round(orgs / seconds / baseline, 4),
+         csv_ratio_vs_baseline=round(csv_rows / csv_seconds / baseline, 5))  # fmt: skip
+
+
+def bench_directory(name: str, db: Database, orgs: int, repeats: int = 30) -> None:
+    """p50/p95 of GET /api/organisations with filters, vs a raw page SELECT."""
+    from fastapi.testclient import TestClient
+
+    from filiera.api.app import create_app
+
+    client = TestClient(create_app(db))
+    with db.engine.connect() as connection:
+        raw = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            connection.execute(text("SELECT id, name FROM organisation ORDER BY name LIMIT 50")).all()
+            raw.append(time.perf_counter() - start)
+    base = percentiles(raw)
+    for label, params in QUERIES.items():
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            response = client.get("/api/organisations", params={**params, "per_page": 50})
+            samples.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+        figures = percentiles(samples)
+        emit(benchmark="directory_latency", backend=name, organisations=orgs, query=label,
+             count=response.json()["count"], **figures,
+             baseline="raw SELECT id, name ... ORDER BY name LIMIT 50", baseline_p50_ms=base["p50_ms"],
+             p50_ratio_vs_baseline=round(figures["p50_ms"] / max(base["p50_ms"], 0.01), 1))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orgs", type=int, default=100_000)
+    parser.add_argument("--csv-rows", type=int, default=2_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for name in args.backends.split(","):
+        bench_edf(name)
+        bench_synthetic(name, args.orgs, args.csv_rows)
+
+
+if __name__ == "__main__":
+    main()
