@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -216,7 +216,12 @@ def _strip(tokens: list[str]) -> tuple[list[str], str | None]:
 
 def name_tokens(name: str) -> list[str]:
     """Normalised tokens of an organisation name, legal forms removed."""
-    return _strip(_raw_tokens(name))[0]
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=262_144)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    return tuple(_strip(_raw_tokens(name))[0])
 
 
 def normalise_name(name: str) -> str:

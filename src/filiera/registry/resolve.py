@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,7 @@ class Incoming:
     aliases: tuple[str, ...] = ()
     identifiers: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def name_keys(self) -> set[str]:
         keys = {normalise_name(n) for n in (self.name, *self.aliases)}
         return {k for k in keys if k}
