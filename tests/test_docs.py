@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "settings.md").read_text()
-    missing = [f"FILIERA_{n.upper()}" for n in Settings.model_fields if f"FILIERA_{n.upper()}" not in text]
+    missing = [
+        f"FILIERA_{n.upper()}" for n in Settings.model_fields if f"FILIERA_{n.upper()}" not in text
+    ]
     assert not missing
 
 

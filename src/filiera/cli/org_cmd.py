@@ -84,7 +84,9 @@ def show(
         if value:
             console.print(f"  {name}: {value}", highlight=False)
     for cap in profile.capability_details:
-        console.print(f"  capability {cap.code} [{cap.level}] {cap.evidence or ''}", highlight=False)
+        console.print(
+            f"  capability {cap.code} [{cap.level}] {cap.evidence or ''}", highlight=False
+        )
     for project in profile.projects:
         console.print(f"  project {project.acronym} ({project.role})", highlight=False)
     console.print(f"  source: {profile.source} — {profile.source_credit or ''}", highlight=False)
@@ -93,7 +95,9 @@ def show(
 @app.command()
 @handle_errors
 def add(
-    file: Annotated[Path | None, typer.Option("--from-json", help="JSON file of one organisation.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--from-json", help="JSON file of one organisation.")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Name.")] = None,
     country: Annotated[str | None, typer.Option(help="ISO country code.")] = None,
     kind: Annotated[str, typer.Option(help="Kind.")] = "other",
@@ -114,7 +118,9 @@ def add(
         session.add(source)
         outcome = upsert(session, rec, source=source, resolver=Resolver.from_session(session))
     result = {"id": outcome.org_id, "outcome": outcome.action, "reasons": outcome.decision.reasons}
-    print_json(result) if as_json else typer.echo(f"{outcome.action}: organisation {outcome.org_id}")
+    print_json(result) if as_json else typer.echo(
+        f"{outcome.action}: organisation {outcome.org_id}"
+    )
 
 
 @app.command()

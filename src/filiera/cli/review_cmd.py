@@ -48,7 +48,9 @@ def list_items(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
     if as_json:
         print_json({"data": items, "count": len(items)})
         return
-    table = Table("id", "score", "new record", "existing record", "reasons", title="open review items")
+    table = Table(
+        "id", "score", "new record", "existing record", "reasons", title="open review items"
+    )
     for item in items:
         new, old = item["new"], item["existing"]
         table.add_row(
@@ -62,7 +64,9 @@ def list_items(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
 
 @app.command()
 @handle_errors
-def merge(item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None) -> None:
+def merge(
+    item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None
+) -> None:
     """Accept: merge the new record into the existing organisation."""
     with open_db(db).session() as session:
         decide_review(session, item, merge=True)
@@ -71,7 +75,9 @@ def merge(item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOp
 
 @app.command()
 @handle_errors
-def reject(item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None) -> None:
+def reject(
+    item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None
+) -> None:
     """Reject: they are different organisations; keep both."""
     with open_db(db).session() as session:
         decide_review(session, item, merge=False)

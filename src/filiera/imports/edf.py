@@ -153,7 +153,9 @@ def _import_organisations(
     for index, row in enumerate(companies):
         ref = f"companies.json[{index}] (pic {row.get('pic')})"
         try:
-            rec = parse(OrganisationIn, organisation_record(row, evidence.get(str(row.get("pic")), {})), ref)
+            rec = parse(
+                OrganisationIn, organisation_record(row, evidence.get(str(row.get("pic")), {})), ref
+            )
         except ValidationFailed as error:
             report.reject(ref, error.errors)
             continue
@@ -175,7 +177,9 @@ def _import_projects(
 ) -> None:
     stored = {
         (p.programme, p.external_id): p
-        for p in session.scalars(select(Project).where(Project.programme.in_(["EDF", "ASAP", "EDIRPA"])))
+        for p in session.scalars(
+            select(Project).where(Project.programme.in_(["EDF", "ASAP", "EDIRPA"]))
+        )
     }
     for index, row in enumerate(projects):
         ref = f"projects.json[{index}] (project {row.get('project_id')})"

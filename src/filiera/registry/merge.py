@@ -12,8 +12,8 @@ from filiera.registry.models import (
     Identifier,
     Membership,
     OrgActivity,
-    OrgCapability,
     Organisation,
+    OrgCapability,
     Participation,
     PersonRole,
     Relation,
@@ -70,9 +70,7 @@ def _move_children(session: Session, keep_id: int, drop_id: int) -> None:
     for ident in session.scalars(select(Identifier).where(Identifier.organisation_id == drop_id)):
         if ident.scheme in kept_schemes:
             session.delete(ident)
-    kept_aliases = set(
-        session.scalars(select(Alias.name).where(Alias.organisation_id == keep_id))
-    )
+    kept_aliases = set(session.scalars(select(Alias.name).where(Alias.organisation_id == keep_id)))
     session.execute(
         delete(Alias).where(Alias.organisation_id == drop_id, Alias.name.in_(kept_aliases))
     )

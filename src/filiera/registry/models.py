@@ -84,7 +84,9 @@ class Organisation(ProvenanceMixin, Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     visibility: Mapped[str] = mapped_column(String(12), default="public")
 
-    aliases: Mapped[list[Alias]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+    aliases: Mapped[list[Alias]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
     identifiers: Mapped[list[Identifier]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
@@ -95,13 +97,19 @@ class Organisation(ProvenanceMixin, Base):
     certifications: Mapped[list[Certification]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
-    sites: Mapped[list[Site]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
     participations: Mapped[list[Participation]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
-    roles: Mapped[list[PersonRole]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+    roles: Mapped[list[PersonRole]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
     memberships: Mapped[list[Membership]] = relationship(
-        foreign_keys="Membership.organisation_id", back_populates="organisation", cascade="all, delete-orphan"
+        foreign_keys="Membership.organisation_id",
+        back_populates="organisation",
+        cascade="all, delete-orphan",
     )
 
     def identifier(self, scheme: str) -> str | None:
@@ -203,7 +211,9 @@ class Person(ProvenanceMixin, Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(60))
     visibility: Mapped[str] = mapped_column(String(12), default="members")
-    roles: Mapped[list[PersonRole]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    roles: Mapped[list[PersonRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
 
 
 class PersonRole(ProvenanceMixin, Base):
@@ -319,5 +329,3 @@ class ReviewItem(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     candidate: Mapped[Organisation] = relationship(foreign_keys=[candidate_id])
-
-

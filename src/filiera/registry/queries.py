@@ -124,8 +124,10 @@ def get_organisation(session: Session, org_id: int) -> Organisation:
 def find_by_identifier(session: Session, scheme: str, value: str) -> Organisation | None:
     from filiera.registry.models import Identifier
 
-    stmt = select(Organisation).join(Identifier).where(
-        Identifier.scheme == scheme, Identifier.value == value
+    stmt = (
+        select(Organisation)
+        .join(Identifier)
+        .where(Identifier.scheme == scheme, Identifier.value == value)
     )
     return session.scalars(stmt).first()
 

@@ -28,14 +28,12 @@ class CapabilityIn(_In):
     evidence: str | None = None
 
 
-
 class CertificationIn(_In):
     code: checks.CertificationCode = Field(examples=["en9100"])
     scope: str | None = None
     issuer: str | None = None
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
-
 
 
 class SiteIn(_In):
@@ -52,7 +50,6 @@ class SiteIn(_In):
     def _region_in_country(self) -> SiteIn:
         checks.region_matches_country(self.region, self.country)
         return self
-
 
 
 class OrganisationIn(_In):
@@ -104,7 +101,6 @@ class OrganisationIn(_In):
         return self
 
 
-
 class OrganisationPatch(_In):
     """Partial update: only the fields given change."""
 
@@ -121,7 +117,6 @@ class OrganisationPatch(_In):
     revenue_band: checks.OptionalRevenue = None
     founded_year: checks.OptionalYear = None
     visibility: Visibility | None = None
-
 
 
 class PersonIn(_In):

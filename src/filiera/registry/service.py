@@ -28,7 +28,8 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
         from filiera.errors import ValidationFailed, field_error
 
         record = f"organisation {org.id}"
-        raise ValidationFailed(str(error), errors=[field_error(record, "region", str(error))])
+        errors = [field_error(record, "region", str(error))]
+        raise ValidationFailed(str(error), errors=errors) from None
     session.flush()
     return queries.get_organisation(session, org.id)
 

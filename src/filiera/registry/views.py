@@ -133,21 +133,36 @@ def detail(org: Organisation) -> OrganisationDetail:
             for c in sorted(org.capabilities, key=lambda c: c.code)
         ],
         certifications=[
-            CertificationOut(code=c.code, scope=c.scope, issuer=c.issuer,
-                             valid_from=c.valid_from, valid_until=c.valid_until)
+            CertificationOut(
+                code=c.code,
+                scope=c.scope,
+                issuer=c.issuer,
+                valid_from=c.valid_from,
+                valid_until=c.valid_until,
+            )
             for c in org.certifications
         ],  # fmt: skip
         sites=[SiteOut.model_validate(s, from_attributes=True) for s in org.sites],
         memberships=[
-            MembershipOut(cluster_id=m.cluster_id, cluster=m.cluster.name, role=m.role,
-                          since=m.since, until=m.until)
+            MembershipOut(
+                cluster_id=m.cluster_id,
+                cluster=m.cluster.name,
+                role=m.role,
+                since=m.since,
+                until=m.until,
+            )
             for m in org.memberships
         ],  # fmt: skip
         projects=[
-            ParticipationOut(project_id=p.project.id, programme=p.project.programme,
-                             acronym=p.project.acronym, title=p.project.title, role=p.role,
-                             call_identifier=p.project.call_identifier,
-                             eu_contribution=p.project.eu_contribution)
+            ParticipationOut(
+                project_id=p.project.id,
+                programme=p.project.programme,
+                acronym=p.project.acronym,
+                title=p.project.title,
+                role=p.role,
+                call_identifier=p.project.call_identifier,
+                eu_contribution=p.project.eu_contribution,
+            )
             for p in sorted(org.participations, key=lambda p: p.project.external_id)
         ],  # fmt: skip
         visibility=org.visibility,

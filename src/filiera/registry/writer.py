@@ -11,8 +11,8 @@ from filiera.registry.models import (
     Certification,
     Identifier,
     OrgActivity,
-    OrgCapability,
     Organisation,
+    OrgCapability,
     ReviewItem,
     Site,
     Source,
@@ -45,9 +45,7 @@ def candidate_of(org: Organisation) -> Candidate:
     return Candidate(org.id, keys, org.country, city_key(org.city), idents)
 
 
-def upsert(
-    session: Session, rec: OrganisationIn, *, source: Source, resolver: Resolver
-) -> Outcome:
+def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: Resolver) -> Outcome:
     """Merge `rec` into the organisation it resolves to, or create it."""
     decision = resolver.decide(incoming(rec))
     if decision.action == "same":
