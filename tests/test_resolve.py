@@ -173,3 +173,31 @@ def test_labelled_pairs_are_well_formed():
         assert row["group"] != "c" or row["label"] == "0"  # two PICs: two legal entities
     splits = [r["split"] for r in rows]
     assert 0.4 < splits.count("tune") / len(splits) < 0.6
+
+
+def test_identifiers_of_two_organisations_are_refused(tmp_path) -> None:
+    from filiera.db import Database
+    from filiera.errors import ValidationFailed
+    from filiera.registry.models import Source
+    from filiera.registry.resolve import Resolver as StoredResolver
+    from filiera.registry.schemas import OrganisationIn
+    from filiera.registry.writer import upsert
+
+    db = Database(f"sqlite:///{tmp_path}/ids.db")
+    db.ensure_ready()
+    with db.session() as session:
+        source = Source(name="test", kind="manual")
+        resolver = StoredResolver.from_session(session)
+        first = OrganisationIn(name="Alpha Aero", country="IT", identifiers={"pic": "999999001"})
+        second = OrganisationIn(
+            name="Beta Naval", country="IT", identifiers={"vat": "IT00743110157"}
+        )
+        upsert(session, first, source=source, resolver=resolver)
+        upsert(session, second, source=source, resolver=resolver)
+        both = OrganisationIn(
+            name="Alpha Aero", country="IT",
+            identifiers={"pic": "999999001", "vat": "IT00743110157"},
+        )  # fmt: skip
+        with pytest.raises(ValidationFailed) as caught:
+            upsert(session, both, source=source, resolver=resolver)
+    assert caught.value.errors[0]["field"] == "identifiers.vat"

@@ -156,10 +156,10 @@ def _import_organisations(
             rec = parse(
                 OrganisationIn, organisation_record(row, evidence.get(str(row.get("pic")), {})), ref
             )
+            outcome = upsert(session, rec, source=source, resolver=resolver)
         except ValidationFailed as error:
             report.reject(ref, error.errors)
             continue
-        outcome = upsert(session, rec, source=source, resolver=resolver)
         report.counts[f"organisations_{outcome.action}"] += 1
         org_ids[str(row.get("pic"))] = outcome.org_id
         if progress:

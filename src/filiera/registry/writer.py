@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from filiera.errors import ValidationFailed, field_error
 from filiera.registry.models import (
     Alias,
     Certification,
@@ -48,6 +49,7 @@ def candidate_of(org: Organisation) -> Candidate:
 def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: Resolver) -> Outcome:
     """Merge `rec` into the organisation it resolves to, or create it."""
     decision = resolver.decide(incoming(rec))
+    _check_identifier_owners(rec, resolver, decision.org_id if decision.action == "same" else None)
     if decision.action == "same":
         org = session.get(Organisation, decision.org_id)
         changed = merge_into(org, rec, source)
@@ -69,6 +71,18 @@ def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: R
         session.flush()
         resolver.add(candidate_of(org))
     return Outcome(action, org.id, decision)
+
+
+def _check_identifier_owners(rec: OrganisationIn, resolver: Resolver, target: int | None) -> None:
+    """Refuse a record whose identifiers belong to two different stored organisations."""
+    errors = [
+        field_error(rec.name, f"identifiers.{scheme}",
+                    f"{scheme.upper()} {value} already belongs to organisation {owner}")
+        for scheme, value in rec.identifiers.items()
+        if (owner := resolver.by_identifier.get((scheme, value))) is not None and owner != target
+    ]  # fmt: skip
+    if errors:
+        raise ValidationFailed(f"{rec.name}: identifiers of different organisations", errors=errors)
 
 
 def create(session: Session, rec: OrganisationIn, source: Source) -> Organisation:
