@@ -7,6 +7,7 @@ the resolver, so importing a file twice changes nothing. Facts keep the source t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -396,11 +397,10 @@ def split_organisation(
             name = item.pop("source", None)
             if part == "sites" and "visibility" in item:
                 visibility[str(item.get("name", "")).casefold()] = item.pop("visibility")
-            try:
+            # a part missing its key field is reported by the schema, not here
+            with contextlib.suppress(KeyError, AttributeError):
                 if name:
                     credits[(part, _json_key(key_of(item)))] = name
-            except (KeyError, AttributeError):
-                pass  # the schema reports the missing field
             cleaned.append(item)
         record[part] = cleaned
     extra = _flatten_parts(record)
