@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from filiera.api import create_app
 from filiera.db import Database
 from filiera.settings import Settings
+from support.auth import bearer, token_for
 from support.dataset import Dataset, build
 
 
@@ -27,7 +28,9 @@ def data(db: Database) -> Dataset:
 
 @pytest.fixture
 def client(db: Database, data: Dataset) -> Iterator[TestClient]:
-    with TestClient(create_app(db, Settings(page_size_max=50))) as test_client:
+    """A client signed in as a platform admin (permissions are tested in test_access_*)."""
+    headers = bearer(token_for(db, "admin@test.example"))
+    with TestClient(create_app(db, Settings(page_size_max=50)), headers=headers) as test_client:
         yield test_client
 
 

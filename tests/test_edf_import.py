@@ -14,6 +14,7 @@ from filiera.cli.main import app
 from filiera.db import Database
 from filiera.errors import ImportFailed
 from filiera.imports.edf import import_edf
+from filiera.access.viewer import Viewer
 from filiera.registry import queries
 from filiera.registry.models import Organisation, Participation, Project, ReviewItem
 
@@ -64,7 +65,7 @@ def test_profile_keeps_provenance_and_evidence(db: Database, edf_dir: Path) -> N
         import_edf(session, edf_dir)
     with db.session() as session:
         thales = queries.find_by_identifier(session, "pic", "999984447")
-        org = queries.get_organisation(session, thales.id)
+        org = queries.get_organisation(session, thales.id, viewer=Viewer.system())
         assert org.name == "THALES AVS FRANCE SAS" and org.country == "FR"
         assert org.source.credit.startswith("European Commission, Funding & Tenders portal")
         epiic = [p for p in org.participations if p.project.acronym == "EPIIC"]

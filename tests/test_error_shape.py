@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from filiera.api import create_app
 from filiera.db import Database
+from support.auth import bearer, token_for
 from support.dataset import Dataset, build
 
 
@@ -22,7 +23,8 @@ def setup(db_url: str) -> Iterator[tuple[TestClient, Dataset]]:
     def boom() -> None:
         raise RuntimeError("secret internals")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    headers = bearer(token_for(db, "admin@test.example"))
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
         yield client, data
     db.dispose()
 

@@ -14,6 +14,7 @@ from filiera.db import Database
 from filiera.web import TEMPLATES_DIR
 from filiera.web.i18n import COOKIE, flatten, parse_accept_language, strings
 from filiera.web.i18n import catalogue as locale
+from support.auth import bearer, token_for
 from support.dataset import CREDIT, XSS, Dataset, build
 
 FOOTER = {
@@ -36,7 +37,8 @@ EXTRA = {
 def setup(db_url: str) -> Iterator[tuple[TestClient, Dataset]]:
     db = Database(db_url)
     data = build(db, EXTRA)
-    with TestClient(create_app(db)) as client:
+    headers = bearer(token_for(db, "admin@test.example"))
+    with TestClient(create_app(db), headers=headers) as client:
         yield client, data
     db.dispose()
 
@@ -109,8 +111,16 @@ def test_locales_have_the_same_keys_and_templates_use_known_keys() -> None:
     assert english == italian
     used = set()
     for template in TEMPLATES_DIR.glob("*.html"):
-        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", template.read_text()))
+        text = template.read_text()
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']\s*[,)]""", text))
+        prefixes = re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']\s*~""", text)
+        for prefix in prefixes:  # t("access.level_" ~ x): some key must start with the prefix
+            assert any(key.startswith(prefix) for key in english), prefix
     assert used and used <= english, used - english
+    for level in ("public", "members", "restricted", "owner"):
+        assert f"access.level_{level}" in english
+    for role in ("admin", "cluster_manager", "member", "investor", "buyer", "viewer"):
+        assert f"access.roles.{role}" in english
     different = [k for k in english if strings("en")[k] != strings("it")[k]]
     assert len(different) > len(english) * 0.7
 

@@ -61,6 +61,9 @@ class Database:
         self.engine = make_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        from filiera.access import audit
+
+        audit.install()  # every session of every database writes the audit log
 
     @property
     def dialect(self) -> str:

@@ -44,6 +44,36 @@ class ImportFailed(ValidationFailed):
     code = "import_failed"
 
 
+class Unauthorized(FilieraError):
+    """Not signed in, or the credentials are wrong (never says which)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(FilieraError):
+    """Signed in, but this role or organisation may not do that."""
+
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(FilieraError):
+    status = 413
+    code = "payload_too_large"
+
+
+class TooManyRequests(FilieraError):
+    """A rate limit was hit; `retry_after` says how many seconds to wait."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConfigurationError(FilieraError):
     status = 500
     code = "configuration_error"

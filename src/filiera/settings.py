@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path("var") / "filiera.db"
+DEFAULT_SECRET = "development-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -28,6 +30,55 @@ class Settings(BaseSettings):
         default=Path("../shared/data"), description="Folder with the real EDF/H2020 data."
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement.")
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses default secrets and sends cookies over HTTPS only.",
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET,
+        description="Key for hashing session ids and API tokens and signing CSRF tokens.",
+    )
+    session_idle_minutes: int = Field(
+        default=60, description="A web session ends after this long without a request."
+    )
+    session_max_hours: int = Field(
+        default=12, description="A web session ends this long after sign-in, whatever happens."
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="Send cookies over HTTPS only (default: in production)."
+    )
+    max_failed_sign_ins: int = Field(
+        default=5, description="Failed sign-ins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(default=15, description="How long a locked account stays locked.")
+    sign_in_per_minute: int = Field(
+        default=10, description="Sign-in attempts allowed per minute per address and per account."
+    )
+    api_requests_per_minute: int = Field(
+        default=600, description="Requests allowed per minute per API token."
+    )
+    token_days: int = Field(default=90, description="Default lifetime of a new API token.")
+    max_body_bytes: int = Field(
+        default=1_000_000, description="Largest request body accepted (413 beyond)."
+    )
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+    def check_production(self) -> None:
+        """Refuse to run in production with a default or short secret."""
+        from filiera.errors import ConfigurationError
+
+        if self.environment != "production":
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise ConfigurationError(
+                "FILIERA_SECRET_KEY must be set to a random value of 32+ characters "
+                "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
 
 
 @cache

@@ -23,6 +23,7 @@ from anyascii import anyascii
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from filiera.access import audit
 from filiera.registry import taxonomy
 from filiera.registry.models import (
     Certification,
@@ -291,6 +292,7 @@ def load_synthetic(
     (no per-record resolution: synthetic names are unique by construction); the others go
     through the writer's resolver like any import.
     """
+    audit.bulk(session, "import", f"{n} synthetic organisations (seed {seed})")
     source = Source(name=source_name(seed), kind="synthetic", credit=CREDIT, imported_by="synth")
     session.add(source)
     session.flush()

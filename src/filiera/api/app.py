@@ -6,10 +6,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from filiera import __version__
-from filiera.api import catalogue, docs, errors, organisations, review
+from filiera.api import (
+    access_routes,
+    audit_routes,
+    catalogue,
+    docs,
+    errors,
+    organisations,
+    review,
+)
+from filiera.api.auth import Limiters
+from filiera.api.limits import BodyLimit
 from filiera.db import Database
 from filiera.settings import Settings, get_settings
-from filiera.web import STATIC_DIR
+from filiera.web import STATIC_DIR, account_pages
 from filiera.web import pages as web_pages
 
 DESCRIPTION = (
@@ -22,6 +32,7 @@ DESCRIPTION = (
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app on `database` (default: the configured one), creating it if new."""
     settings = settings or get_settings()
+    settings.check_production()
     database = database or Database(settings.database_url)
     database.ensure_ready()
     app = FastAPI(
@@ -33,11 +44,16 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     )
     app.state.db = database
     app.state.settings = settings
+    app.state.limiters = Limiters(settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
+    app.include_router(access_routes.router)
+    app.include_router(audit_routes.router)
     app.include_router(organisations.build_router(settings))
     app.include_router(catalogue.build_router(settings))
     app.include_router(review.router)
     app.include_router(docs.router)
+    app.include_router(account_pages.router)
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

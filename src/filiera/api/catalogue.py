@@ -5,7 +5,10 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.orm import Session
 
+from filiera.access.viewer import Viewer
+from filiera.api.auth import ViewerDep
 from filiera.api.deps import SessionDep
 from filiera.api.models import (
     ClusterOut,
@@ -39,12 +42,12 @@ def project_summary(project: Project) -> ProjectSummary:
     return ProjectSummary.model_validate(project, from_attributes=True)
 
 
-def project_detail(project: Project) -> ProjectDetail:
-    """A project with its participants, coordinators first."""
+def project_detail(session: Session, project: Project, viewer: Viewer) -> ProjectDetail:
+    """A project with the participants `viewer` may see (others left out), coordinators first."""
     order = {"coordinator": 0, "participant": 1}
-    parts = sorted(
-        project.participations, key=lambda p: (order.get(p.role, 2), p.organisation.name)
-    )
+    ids = queries.visible_ids(session, viewer, {p.organisation_id for p in project.participations})
+    visible = [p for p in project.participations if p.organisation_id in ids]
+    parts = sorted(visible, key=lambda p: (order.get(p.role, 2), p.organisation.name))
     return ProjectDetail(
         **project_summary(project).model_dump(),
         objective=project.objective,
@@ -57,6 +60,7 @@ def project_detail(project: Project) -> ProjectDetail:
         ],  # fmt: skip
         source=project.source.name if project.source else None,
         source_credit=project.source.credit if project.source else None,
+        markings=list(project.markings or []),
     )
 
 
@@ -84,24 +88,27 @@ def build_router(settings: Settings) -> APIRouter:
     PerPage = Annotated[int, Query(ge=1, le=max_page)]
 
     @router.get("/clusters", response_model=list[ClusterOut], tags=["clusters"])
-    def list_clusters(session: SessionDep) -> list[ClusterOut]:
-        """Every cluster or association with its number of members."""
-        return [cluster_out(org, count) for org, count in queries.clusters(session)]
+    def list_clusters(session: SessionDep, viewer: ViewerDep) -> list[ClusterOut]:
+        """Every cluster or association you may see, with its number of visible members."""
+        return [cluster_out(o, n) for o, n in queries.clusters(session, viewer=viewer)]
 
     @router.get("/clusters/{cluster_id}/members", response_model=OrganisationPage,
                 tags=["clusters"])  # fmt: skip
     def cluster_members(
         session: SessionDep,
+        viewer: ViewerDep,
         cluster_id: Annotated[int, Path(ge=1)],
         page: Page = 1,
         per_page: PerPage = default_page,
     ) -> OrganisationPage:
         """The member directory of one cluster, paged."""
-        cluster = session.get(Organisation, cluster_id)
-        if cluster is None or cluster.kind != "cluster":
+        cluster = queries.get_organisation(session, cluster_id, viewer=viewer)
+        if cluster.kind != "cluster":
             raise NotFound(f"cluster {cluster_id} does not exist")
         flt = queries.OrgFilter(cluster=cluster_id)
-        rows, total = queries.list_organisations(session, flt, page=page, per_page=per_page)
+        rows, total = queries.list_organisations(
+            session, flt, viewer=viewer, page=page, per_page=per_page
+        )
         return OrganisationPage(data=[summary(o) for o in rows], count=total, page=page,
                                 per_page=per_page)  # fmt: skip
 
@@ -121,14 +128,16 @@ def build_router(settings: Settings) -> APIRouter:
                            per_page=per_page)  # fmt: skip
 
     @router.get("/projects/{project_id}", response_model=ProjectDetail, tags=["projects"])
-    def get_project(session: SessionDep, project_id: Annotated[int, Path(ge=1)]) -> ProjectDetail:
-        """A project with its participants and their roles."""
-        return project_detail(queries.get_project(session, project_id))
+    def get_project(
+        session: SessionDep, viewer: ViewerDep, project_id: Annotated[int, Path(ge=1)]
+    ) -> ProjectDetail:
+        """A project with the participants you may see and their roles."""
+        return project_detail(session, queries.get_project(session, project_id), viewer)
 
     @router.get("/stats", response_model=Stats, tags=["stats"])
-    def stats(session: SessionDep) -> Stats:
-        """Ecosystem figures: counts, EU contribution, organisations by country and kind."""
-        return stats_of(queries.figures(session))
+    def stats(session: SessionDep, viewer: ViewerDep) -> Stats:
+        """Ecosystem figures (of what you may see): counts, EU contribution, by country, kind."""
+        return stats_of(queries.figures(session, viewer=viewer))
 
     @router.get("/taxonomy/capabilities", response_model=list[TaxonomyNode], tags=["taxonomy"])
     def capabilities(lang: Lang = "en") -> list[TaxonomyNode]:

@@ -14,7 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from filiera.errors import FilieraError, NotFound, ValidationFailed, field_error
+from filiera.errors import (
+    FilieraError,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+    field_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +75,12 @@ def respond(
 
 
 async def on_filiera_error(request: Request, error: FilieraError) -> Response:
-    return respond(request, error)
+    headers = {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = 'Bearer realm="filiera"'
+    return respond(request, error, headers or None)
 
 
 async def on_validation_error(request: Request, error: RequestValidationError) -> Response:

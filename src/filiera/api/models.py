@@ -72,6 +72,7 @@ class ProjectDetail(ProjectSummary):
     participants: list[ParticipantOut] = Field(default_factory=list)
     source: str | None = None
     source_credit: str | None = None
+    markings: list[str] = Field(default_factory=list)
 
 
 class ProjectPage(BaseModel):

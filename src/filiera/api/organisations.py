@@ -7,6 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query, Response
 from sqlalchemy.orm import Session
 
+from filiera.access import policy, records
+from filiera.access.disclosure import Disclosure, for_organisation
+from filiera.access.records import AccessOut
+from filiera.access.viewer import Viewer
+from filiera.api.auth import ViewerDep
 from filiera.api.deps import SessionDep
 from filiera.api.models import ErrorBody, PartnerOut
 from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -20,6 +25,8 @@ from filiera.settings import Settings
 
 OUTCOME_HEADER = "X-Filiera-Outcome"
 ERRORS = {
+    401: {"model": ErrorBody, "description": "Sign-in or a valid API token is needed"},
+    403: {"model": ErrorBody, "description": "Your role or organisation may not do this"},
     404: {"model": ErrorBody, "description": "No such organisation"},
     422: {"model": ErrorBody, "description": "Invalid input; every bad field is listed"},
 }
@@ -31,6 +38,27 @@ REQUIRED = ("name", "kind", "country", "visibility")
 def api_source() -> Source:
     """Provenance of records written through the API."""
     return Source(name="Filiera API", kind="manual", imported_by="api")
+
+
+def profile(session: Session, viewer: Viewer, org_id: int) -> OrganisationDetail:
+    """The profile as `viewer` may see it; reads of restricted data are audited."""
+    org = queries.get_organisation(session, org_id, viewer=viewer)
+    disclosure = for_organisation(session, viewer, org)
+    out = detail(org, disclosure)
+    disclosure.log(session, f"profile of organisation {org_id}")
+    return out
+
+
+def page_of(
+    session: Session, viewer: Viewer, rows: list, total: int, page: int, per_page: int
+) -> OrganisationPage:
+    """A directory page; listing restricted records is audited like reading them."""
+    disclosure = Disclosure(viewer)
+    for org in rows:
+        disclosure.record("organisation", org.id, org.visibility, policy.Owner(frozenset()))
+    disclosure.log(session, "directory listing")
+    data = [summary(o) for o in rows]
+    return OrganisationPage(data=data, count=total, page=page, per_page=per_page)
 
 
 def check_patch(session: Session, org_id: int, patch: OrganisationPatch) -> None:
@@ -62,6 +90,7 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/organisations", response_model=OrganisationPage)
     def list_organisations(
         session: SessionDep,
+        viewer: ViewerDep,
         q: Annotated[str | None, Query(description="Name or alias contains")] = None,
         country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", examples=["IT"])] = None,
         region: Annotated[
@@ -80,24 +109,30 @@ def build_router(settings: Settings) -> APIRouter:
         flt = queries.OrgFilter(q, country, region, kind, capability, certification, cluster,
                                 synthetic)  # fmt: skip
         rows, total = queries.list_organisations(
-            session, flt, page=page, per_page=per_page, sort=sort
+            session, flt, viewer=viewer, page=page, per_page=per_page, sort=sort
         )
-        return OrganisationPage(
-            data=[summary(o) for o in rows], count=total, page=page, per_page=per_page
-        )
+        return page_of(session, viewer, rows, total, page, per_page)
 
     @router.get("/organisations/by-pic/{pic}", response_model=OrganisationDetail)
-    def organisation_by_pic(session: SessionDep, pic: str) -> OrganisationDetail:
+    def organisation_by_pic(
+        session: SessionDep, viewer: ViewerDep, pic: Annotated[str, Path(max_length=20)]
+    ) -> OrganisationDetail:
         """The profile of the organisation holding this EU Participant Identification Code."""
-        org = queries.find_by_identifier(session, "pic", pic.strip())
+        org = queries.find_by_identifier(session, "pic", pic.strip(), viewer=viewer)
         if org is None:
             raise NotFound(f"no organisation with PIC {pic}")
-        return detail(queries.get_organisation(session, org.id))
+        return profile(session, viewer, org.id)
 
     @router.get("/organisations/{org_id}", response_model=OrganisationDetail)
-    def get_organisation(session: SessionDep, org_id: OrgId) -> OrganisationDetail:
-        """A full profile with identifiers, capabilities, sites, projects and provenance."""
-        return detail(queries.get_organisation(session, org_id))
+    def get_organisation(
+        session: SessionDep, viewer: ViewerDep, org_id: OrgId
+    ) -> OrganisationDetail:
+        """A full profile with identifiers, capabilities, sites, people, projects, provenance.
+
+        Records the caller may not see answer 404; sensitive fields they may not see are
+        left out and named in `withheld`.
+        """
+        return profile(session, viewer, org_id)
 
     @router.post(
         "/organisations",
@@ -106,14 +141,20 @@ def build_router(settings: Settings) -> APIRouter:
         responses={200: {"model": OrganisationDetail, "description": "Merged or unchanged"}},
     )
     def create_organisation(
-        session: SessionDep, response: Response, record: Annotated[OrganisationIn, Body()]
+        session: SessionDep,
+        viewer: ViewerDep,
+        response: Response,
+        record: Annotated[OrganisationIn, Body()],
     ) -> OrganisationDetail:
         """Create an organisation, or merge into the one it resolves to.
 
         201 when created (`X-Filiera-Outcome: created`, or `review` when it may duplicate
         another record and was queued for review); 200 with `merged` or `unchanged` when
         an organisation with the same identifier or name already existed.
+        Admins and cluster managers only; merging into an existing record also needs the
+        right to edit it.
         """
+        policy.require_role(viewer, "organisation.create")
         resolver = Resolver.from_session(session)
         outcome = upsert(session, record, source=api_source(), resolver=resolver)
         session.flush()
@@ -121,35 +162,72 @@ def build_router(settings: Settings) -> APIRouter:
         response.headers[OUTCOME_HEADER] = outcome.action
         if outcome.action in ("merged", "unchanged"):
             response.status_code = 200
-        return detail(queries.get_organisation(session, outcome.org_id))
+            target = queries.get_organisation(session, outcome.org_id, viewer=viewer)
+            policy.require_edit(viewer, target)
+        return profile(session, viewer, outcome.org_id)
 
     @router.patch("/organisations/{org_id}", response_model=OrganisationDetail)
     def patch_organisation(
-        session: SessionDep, org_id: OrgId, patch: Annotated[OrganisationPatch, Body()]
+        session: SessionDep,
+        viewer: ViewerDep,
+        org_id: OrgId,
+        patch: Annotated[OrganisationPatch, Body()],
     ) -> OrganisationDetail:
-        """Change only the given fields; `identifiers` replaces the value of each scheme given."""
-        org = queries.get_organisation(session, org_id)
+        """Change only the given fields; `identifiers` replaces the value of each scheme given.
+
+        Admins, users of the organisation and managers of a cluster it belongs to.
+        """
+        org = queries.get_organisation(session, org_id, viewer=viewer)
+        policy.require_edit(viewer, org)
         check_patch(session, org_id, patch)
         service.apply_patch(session, org, patch)
         session.expire_all()
-        return detail(queries.get_organisation(session, org_id))
+        return profile(session, viewer, org_id)
 
     @router.delete("/organisations/{org_id}", status_code=204, response_class=Response)
-    def delete_organisation(session: SessionDep, org_id: OrgId) -> Response:
-        """Delete an organisation with everything attached to it."""
-        session.delete(queries.get_organisation(session, org_id))
+    def delete_organisation(session: SessionDep, viewer: ViewerDep, org_id: OrgId) -> Response:
+        """Delete an organisation with everything attached to it (admins only)."""
+        org = queries.get_organisation(session, org_id, viewer=viewer)
+        policy.require_role(viewer, "organisation.delete")
+        session.delete(org)
         session.flush()
         return Response(status_code=204)
 
     @router.get("/organisations/{org_id}/partners", response_model=list[PartnerOut])
     def organisation_partners(
-        session: SessionDep, org_id: OrgId, limit: Annotated[int, Query(ge=1, le=100)] = 20
+        session: SessionDep,
+        viewer: ViewerDep,
+        org_id: OrgId,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> list[PartnerOut]:
         """Organisations sharing the most funded projects with this one."""
-        queries.get_organisation(session, org_id)
+        queries.get_organisation(session, org_id, viewer=viewer)
         return [
             PartnerOut(organisation=summary(org), shared_projects=shared)
-            for org, shared in queries.partners(session, org_id, limit)
+            for org, shared in queries.partners(session, org_id, limit, viewer=viewer)
         ]
+
+    @router.get("/organisations/{org_id}/access", response_model=AccessOut, tags=["access"])
+    def get_access(session: SessionDep, viewer: ViewerDep, org_id: OrgId) -> AccessOut:
+        """Visibility, per-field levels, grants and markings (for those who may edit it)."""
+        org = queries.get_organisation(session, org_id, viewer=viewer)
+        policy.require_edit(viewer, org)
+        return records.access_of(session, org)
+
+    @router.put("/organisations/{org_id}/access", response_model=AccessOut, tags=["access"])
+    def put_access(
+        session: SessionDep,
+        viewer: ViewerDep,
+        org_id: OrgId,
+        change: Annotated[records.AccessIn, Body()],
+    ) -> AccessOut:
+        """Change who may see the organisation and its sensitive fields; set its markings.
+
+        `restricted` records are seen by their owner and by the organisations and roles in
+        `grants`; `members` by members of the same clusters; `owner` by the owner only.
+        """
+        org = queries.get_organisation(session, org_id, viewer=viewer)
+        policy.require_edit(viewer, org)
+        return records.set_access(session, org, change)
 
     return router

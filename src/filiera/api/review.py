@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path
 
+from filiera.access import policy
+from filiera.api.auth import ViewerDep
 from filiera.api.deps import SessionDep
 from filiera.api.models import ErrorBody, ReviewDecisionIn, ReviewDecisionOut, ReviewOut
 from filiera.registry import queries
@@ -37,18 +39,21 @@ def review_out(item: ReviewItem) -> ReviewOut:
 
 
 @router.get("/review", response_model=list[ReviewOut])
-def list_review(session: SessionDep) -> list[ReviewOut]:
-    """Open review items, most likely duplicates first, with both organisations."""
+def list_review(session: SessionDep, viewer: ViewerDep) -> list[ReviewOut]:
+    """Open review items, most likely duplicates first, with both organisations (admins)."""
+    policy.require_role(viewer, "review.decide")
     return [review_out(item) for item in queries.open_reviews(session)]
 
 
 @router.post("/review/{item_id}", response_model=ReviewDecisionOut)
 def decide(
     session: SessionDep,
+    viewer: ViewerDep,
     item_id: Annotated[int, Path(ge=1)],
     body: Annotated[ReviewDecisionIn, Body()],
 ) -> ReviewDecisionOut:
-    """`merge` folds the newer organisation into the candidate; `reject` keeps both."""
+    """`merge` folds the newer organisation into the candidate; `reject` keeps both (admins)."""
+    policy.require_role(viewer, "review.decide")
     item = session.get(ReviewItem, item_id)
     kept = item.candidate_id if item is not None else 0
     own = item.organisation_id if item is not None else 0

@@ -22,6 +22,10 @@ DbOption = Annotated[
     typer.Option("--db", envvar="FILIERA_DATABASE_URL", help="Database URL (default: settings)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")]
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="See only what this user (email) may see; default: everything."),
+]
 
 
 def open_db(url: str | None) -> Database:
@@ -29,6 +33,16 @@ def open_db(url: str | None) -> Database:
     db = Database(url)
     db.ensure_ready()
     return db
+
+
+def cli_viewer(session, email: str | None):
+    """The local operator (sees all), or the Viewer of the user named by `--as`."""
+    from filiera.access import accounts
+    from filiera.access.viewer import Viewer, viewer_for
+
+    if not email:
+        return Viewer.system()
+    return viewer_for(session, accounts.get_user(session, email), via="cli")
 
 
 def to_jsonable(value: Any) -> Any:

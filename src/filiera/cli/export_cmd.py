@@ -8,21 +8,35 @@ from typing import Annotated
 
 import typer
 
-from filiera.cli.common import DbOption, console, handle_errors, open_db, progress_bar
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    progress_bar,
+)
 from filiera.imports.jsonl_export import count_entities, export_jsonl
 
 
 def export(
     file: Annotated[str, typer.Argument(help="Output file, or - for standard output.")],
     db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
-    """Export sources, organisations, people, memberships, projects and relations (JSONL)."""
+    """Export sources, organisations, people, memberships, projects and relations (JSONL).
+
+    Records keep their visibility, field levels and export-control markings. With `--as`,
+    only what that user may see is written.
+    """
     database = open_db(db)
     with database.session() as session:
+        viewer = cli_viewer(session, as_user)
         total = count_entities(session)
         with progress_bar("export", total) as advance:
             out = sys.stdout if file == "-" else Path(file)
-            counts = export_jsonl(session, out, progress=advance)
+            counts = export_jsonl(session, out, viewer=viewer, progress=advance)
     summary = ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
     console.print(f"exported {sum(counts.values())} lines to {file} ({summary or 'empty'})")
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from filiera.access.viewer import Viewer
 from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
 from filiera.registry import queries, taxonomy
 
@@ -18,7 +19,7 @@ def register(app: typer.Typer) -> None:
     def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
         """Ecosystem figures: organisations, projects, EU contribution, by country and kind."""
         with open_db(db).session() as session:
-            figures = queries.figures(session)
+            figures = queries.figures(session, viewer=Viewer.system())
         if as_json:
             print_json(figures)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from filiera.cli import (
+    audit_cmd,
     db_cmd,
     export_cmd,
     import_cmd,
@@ -13,6 +14,7 @@ from filiera.cli import (
     review_cmd,
     serve_cmd,
     synth_cmd,
+    user_cmd,
 )
 
 app = typer.Typer(
@@ -25,10 +27,12 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(org_cmd.app, name="org")
 app.add_typer(review_cmd.app, name="review")
+app.add_typer(user_cmd.app, name="user")
 serve_cmd.register(app)
 info_cmd.register(app)
 export_cmd.register(app)
 synth_cmd.register(app)
+audit_cmd.register(app)
 
 if __name__ == "__main__":
     app()

@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.access.disclosure import for_organisation
+from filiera.access.viewer import Viewer
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
 from filiera.errors import NotFound
 from filiera.registry import queries, views
 from filiera.registry.models import Source
@@ -34,12 +45,16 @@ def list_(
     page: int = 1,
     per_page: int = 50,
     db: DbOption = None,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List organisations with filters."""
     flt = queries.OrgFilter(q, country, region, kind, capability, certification, cluster)
     with open_db(db).session() as session:
-        rows, total = queries.list_organisations(session, flt, page=page, per_page=per_page)
+        viewer = cli_viewer(session, as_user)
+        rows, total = queries.list_organisations(
+            session, flt, viewer=viewer, page=page, per_page=per_page
+        )
         result = views.OrganisationPage(
             data=[views.summary(o) for o in rows], count=total, page=page, per_page=per_page
         )
@@ -53,16 +68,26 @@ def list_(
     console.print(table)
 
 
-def lookup(session, ref: str):
-    """An organisation by id or by PIC."""
+def lookup(session, ref: str, viewer=None):
+    """An organisation by id or by PIC (among those `viewer` may see; default: all)."""
+    viewer = viewer or Viewer.system()
     if len(ref) == 9 and ref.isdigit():
-        org = queries.find_by_identifier(session, "pic", ref)
+        org = queries.find_by_identifier(session, "pic", ref, viewer=viewer)
         if org is None:
             raise NotFound(f"no organisation with PIC {ref}")
-        return queries.get_organisation(session, org.id)
+        return queries.get_organisation(session, org.id, viewer=viewer)
     if not ref.isdigit():
         raise NotFound(f"{ref!r} is neither an organisation id nor a 9-digit PIC")
-    return queries.get_organisation(session, int(ref))
+    return queries.get_organisation(session, int(ref), viewer=viewer)
+
+
+def profile_of(session, org, viewer=None) -> views.OrganisationDetail:
+    """The profile as `viewer` may see it, with restricted reads audited."""
+    viewer = viewer or Viewer.system()
+    disclosure = for_organisation(session, viewer, org)
+    profile = views.detail(org, disclosure)
+    disclosure.log(session, f"filiera org show {org.id}")
+    return profile
 
 
 @app.command()
@@ -70,11 +95,13 @@ def lookup(session, ref: str):
 def show(
     ref: Annotated[str, typer.Argument(help="Organisation id or PIC.")],
     db: DbOption = None,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show an organisation's full profile with provenance."""
+    """Show an organisation's full profile with provenance and markings."""
     with open_db(db).session() as session:
-        profile = views.detail(lookup(session, ref))
+        viewer = cli_viewer(session, as_user)
+        profile = profile_of(session, lookup(session, ref, viewer), viewer)
     if as_json:
         print_json(profile)
         return
@@ -89,6 +116,12 @@ def show(
         )
     for project in profile.projects:
         console.print(f"  project {project.acronym} ({project.role})", highlight=False)
+    if profile.markings:
+        console.print(f"  markings: {', '.join(profile.markings)}", highlight=False)
+    if profile.visibility != "public":
+        console.print(f"  visibility: {profile.visibility}", highlight=False)
+    if profile.withheld:
+        console.print(f"  withheld: {', '.join(profile.withheld)}", highlight=False)
     console.print(f"  source: {profile.source} — {profile.source_credit or ''}", highlight=False)
 
 
@@ -141,5 +174,62 @@ def edit(
     patch = parse(OrganisationPatch, data, f"organisation {ref}")
     with open_db(db).session() as session:
         org = apply_patch(session, lookup(session, ref), patch)
-        profile = views.detail(org)
+        profile = profile_of(session, org)
     print_json(profile) if as_json else typer.echo(f"updated organisation {profile.id}")
+
+
+@app.command()
+@handle_errors
+def access(
+    ref: Annotated[str, typer.Argument(help="Organisation id or PIC.")],
+    visibility: Annotated[
+        str | None, typer.Option(help="public, members, restricted or owner.")
+    ] = None,
+    field: Annotated[
+        list[str] | None, typer.Option(help="Field level, e.g. revenue_band=restricted.")
+    ] = None,
+    grant_org: Annotated[
+        list[int] | None, typer.Option(help="Organisation id that may see it (restricted).")
+    ] = None,
+    grant_role: Annotated[
+        list[str] | None, typer.Option(help="Role that may see it, e.g. buyer.")
+    ] = None,
+    clear_grants: Annotated[bool, typer.Option(help="Remove every grant first.")] = False,
+    mark: Annotated[
+        list[str] | None, typer.Option(help="Marking, e.g. dual_use (replaces the list).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or change who may see an organisation, per-field levels, grants and markings."""
+    from filiera.access import records
+
+    with open_db(db).session() as session:
+        org = lookup(session, ref)
+        change: dict[str, object] = {}
+        if visibility:
+            change["visibility"] = visibility
+        if field:
+            pairs = [item.partition("=") for item in field]
+            change["field_visibility"] = {
+                **(org.field_visibility or {}), **{k: v for k, _, v in pairs}
+            }  # fmt: skip
+        if grant_org or grant_role or clear_grants:
+            old = [] if clear_grants else records.access_of(session, org).grants
+            new = [{"organisation_id": i} for i in grant_org or []]
+            new += [{"role": r} for r in grant_role or []]
+            change["grants"] = [g.model_dump(exclude_none=True) for g in old] + new
+        if mark is not None and mark:
+            change["markings"] = mark
+        result = records.set_access(session, org, parse(records.AccessIn, change, ref))
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"organisation {result.organisation_id}: {result.visibility}", highlight=False)
+    for key, level in result.field_visibility.items():
+        console.print(f"  {key}: {level}", highlight=False)
+    for grant in result.grants:
+        who = f"organisation {grant.organisation_id}" if grant.organisation_id else grant.role
+        console.print(f"  granted to {who}", highlight=False)
+    if result.markings:
+        console.print(f"  markings: {', '.join(result.markings)}", highlight=False)

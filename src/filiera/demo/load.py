@@ -11,6 +11,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.access import audit
+from filiera.demo.access import load_demo_access
 from filiera.registry.models import Membership, Person, PersonRole, Relation, Source
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, parse
@@ -32,6 +34,7 @@ def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None
     """Load everything once; a second call finds the demo source and does nothing."""
     if session.scalar(select(Source.id).where(Source.kind == "demo")) is not None:
         return {"status": "already loaded"}
+    audit.bulk(session, "import", "demo dataset")
     summary: dict[str, Any] = {"edf": _load_edf(session, edf)}
     sources: dict[str, Source] = {}
     keys = _load_organisations(session, demo_data()["organisations"], sources)
@@ -42,6 +45,7 @@ def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None
     if synthetic:
         summary["synthetic"] = synthetic
         summary["synthetic_cluster_members"] = _load_synthetic(session, synthetic, keys)
+    summary["access"] = load_demo_access(session, keys)
     return summary
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from filiera.access import audit
 from filiera.errors import ValidationFailed, field_error
 from filiera.imports import csv_cells as cells
 from filiera.imports.csv_columns import COLUMNS
@@ -114,6 +115,7 @@ def import_csv(
     table = read_table(path)
     mapping = map_columns(table, COLUMNS[kind], kind)
     report = CsvReport(str(path), ignored_columns=mapping.ignored)
+    audit.bulk(session, "import", f"CSV {kind} import from {path}")
     source = Source(
         name=f"CSV {kind}: {path.name}", kind="csv", location=str(path), imported_by=imported_by
     )

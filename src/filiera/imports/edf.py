@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.access import audit
 from filiera.errors import ImportFailed, ValidationFailed, field_error
 from filiera.imports.report import ImportReport
 from filiera.registry.models import Participation, Project, Source
@@ -126,6 +127,7 @@ def import_edf(
     companies = load_json(folder / "companies.json")
     projects = load_json(folder / "projects.json")
     report = ImportReport(str(folder))
+    audit.bulk(session, "import", f"EDF import from {folder}")
     source = Source(
         name="EDF projects and participants", kind="edf", location=str(folder),
         credit=CREDIT, imported_by=imported_by,

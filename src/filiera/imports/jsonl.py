@@ -13,12 +13,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from filiera.access import audit
 from filiera.errors import ImportFailed, ValidationFailed, field_error
 from filiera.imports.jsonl_export import export_jsonl
 from filiera.imports.links import MembershipBook, OrgLookup, PeopleBook
@@ -32,7 +33,7 @@ from filiera.registry.models import (
     Source,
 )
 from filiera.registry.resolve import Resolver
-from filiera.registry.schemas import MembershipIn, OrganisationIn, RelationKind, parse
+from filiera.registry.schemas import MembershipIn, OrganisationIn, RelationKind, Visibility, parse
 from filiera.registry.writer import upsert
 
 __all__ = ["export_jsonl", "import_jsonl", "read_lines"]
@@ -68,9 +69,10 @@ class RoleLine(_Line):
 class PersonLine(_Line):
     ref: str | None = None
     name: str = Field(min_length=1, max_length=200)
-    email: str | None = None
-    phone: str | None = None
-    visibility: str | None = None
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=60)
+    visibility: Visibility | None = None
+    field_visibility: dict[Literal["email", "phone"], Visibility] = Field(default_factory=dict)
     roles: list[RoleLine] = Field(default_factory=list)
 
 
@@ -146,6 +148,7 @@ def import_jsonl(
     """Import a JSON lines file in the caller's transaction (all or nothing by default)."""
     lines = read_lines(path)
     report = ImportReport(str(path))
+    audit.bulk(session, "import", f"JSON lines import from {path}")
     job = JsonlJob(session, path, report, imported_by, progress)
     by_type: dict[str, list[tuple[str, dict[str, Any]]]] = {t: [] for t in TYPES}
     for ref, data, error in lines:
@@ -281,7 +284,7 @@ class JsonlJob:
             self._people = PeopleBook(self.session)
         action = self._people.upsert(
             name=line.name, email=line.email, phone=line.phone, roles=roles, source=source,
-            visibility=line.visibility,
+            visibility=line.visibility, field_visibility=line.field_visibility,
         )  # fmt: skip
         self.count(f"people_{action}")
 

@@ -17,6 +17,9 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from filiera.access.disclosure import Disclosure, load_grants
+from filiera.access.policy import visible_organisations, visible_people
+from filiera.access.viewer import Viewer
 from filiera.registry.models import (
     Identifier,
     Membership,
@@ -41,12 +44,14 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
             if v is not None}  # fmt: skip
 
 
-def org_refs(session: Session) -> dict[int, str]:
-    """Organisation id -> ref: its PIC if it has one, else `org:<id>`."""
-    refs = {org_id: f"org:{org_id}" for org_id in session.scalars(select(Organisation.id))}
+def org_refs(session: Session, viewer: Viewer) -> dict[int, str]:
+    """Visible organisation id -> ref: its PIC if it has one, else `org:<id>`."""
+    ids = session.scalars(select(Organisation.id).where(visible_organisations(viewer)))
+    refs = {org_id: f"org:{org_id}" for org_id in ids}
     pics = select(Identifier.organisation_id, Identifier.value).where(Identifier.scheme == "pic")
     for org_id, pic in session.execute(pics):
-        refs[org_id] = pic
+        if org_id in refs:
+            refs[org_id] = pic
     return refs
 
 
@@ -56,9 +61,15 @@ def _part(data: dict[str, Any], row: Any, parent_source: int | None) -> dict[str
     return compact(data)
 
 
-def organisation_line(org: Organisation, ref: str) -> dict[str, Any]:
-    """One organisation with its aliases, identifiers, capabilities, NACE, certificates, sites."""
+def organisation_line(org: Organisation, ref: str, disclosure: Disclosure) -> dict[str, Any]:
+    """One organisation with its aliases, identifiers, capabilities, NACE, certificates, sites,
+    as the disclosure's viewer may see it (hidden sites and fields are left out)."""
     src = org.source_id
+    clusters = {m.cluster_id for m in org.memberships}
+    owner = disclosure.owner("organisation", org.id, {org.id}, clusters)
+    disclosure.record("organisation", org.id, org.visibility, owner)
+    hidden = {n for n in ("employees", "revenue_band")
+              if not disclosure.field("organisation", org.id, org, n, owner)}  # fmt: skip
     activities = sorted(org.activities, key=lambda a: (not a.primary, a.id))
     line = compact({
         "type": "organisation", "ref": ref, "name": org.name, "legal_name": org.legal_name,
@@ -66,8 +77,12 @@ def organisation_line(org: Organisation, ref: str) -> dict[str, Any]:
         "website": org.website, "descriptions": dict(org.descriptions or {}),
         "employees": org.employees, "revenue_band": org.revenue_band,
         "founded_year": org.founded_year, "visibility": org.visibility,
+        "field_visibility": dict(org.field_visibility or {}) or None,
+        "markings": list(org.markings or []) or None,
         "synthetic": org.synthetic, "source": source_ref(src),
     })  # fmt: skip
+    for name in hidden:
+        line.pop(name, None)
     line["aliases"] = [_part({"name": a.name}, a, src) for a in _by_id(org.aliases)]
     line["identifiers"] = [
         _part({"scheme": i.scheme, "value": i.value}, i, src) for i in _by_id(org.identifiers)
@@ -82,13 +97,25 @@ def organisation_line(org: Organisation, ref: str) -> dict[str, Any]:
                "valid_until": c.valid_until}, c, src)
         for c in _by_id(org.certifications)
     ]  # fmt: skip
-    line["sites"] = [
-        _part({"name": s.name, "kind": s.kind, "address": s.address, "city": s.city,
-               "country": s.country, "region": s.region, "lat": s.lat, "lon": s.lon,
-               "visibility": s.visibility}, s, src)
-        for s in _by_id(org.sites)
-    ]  # fmt: skip
+    line["sites"] = [site_part(s, src, disclosure, clusters) for s in _by_id(org.sites)]
+    line["sites"] = [s for s in line["sites"] if s is not None]
     return line
+
+
+def site_part(
+    s: Any, src: int | None, disclosure: Disclosure, clusters: set[int]
+) -> dict[str, Any] | None:
+    owner = disclosure.owner("site", s.id, {s.organisation_id}, clusters)
+    if not disclosure.record("site", s.id, s.visibility, owner):
+        return None
+    data = {"name": s.name, "kind": s.kind, "address": s.address, "city": s.city,
+            "country": s.country, "region": s.region, "lat": s.lat, "lon": s.lon,
+            "visibility": s.visibility, "markings": list(s.markings or []) or None,
+            "field_visibility": dict(s.field_visibility or {}) or None}  # fmt: skip
+    for name in ("address", "lat", "lon"):
+        if not disclosure.field("site", s.id, s, name, owner):
+            data[name] = None
+    return _part(data, s, src)
 
 
 def _by_id(rows: list[Any]) -> list[Any]:
@@ -104,47 +131,84 @@ def source_lines(session: Session) -> Iterator[dict[str, Any]]:
         })  # fmt: skip
 
 
-def organisation_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
-    """Organisations in id order, loaded a batch at a time with all their parts."""
+def organisation_lines(
+    session: Session, refs: dict[int, str], disclosure: Disclosure
+) -> Iterator[dict[str, Any]]:
+    """Visible organisations in id order, loaded a batch at a time with all their parts."""
     options = [
         selectinload(getattr(Organisation, name))
         for name in ("aliases", "identifiers", "capabilities", "activities", "certifications",
-                     "sites")
+                     "sites", "memberships")
     ]  # fmt: skip
     last = 0
     while True:
         query = (
-            select(Organisation).where(Organisation.id > last).order_by(Organisation.id)
-            .limit(BATCH).options(*options)
+            select(Organisation)
+            .where(Organisation.id > last, visible_organisations(disclosure.viewer))
+            .order_by(Organisation.id).limit(BATCH).options(*options)
         )  # fmt: skip
         batch = list(session.scalars(query))
         if not batch:
             return
+        disclosure.grants = load_grants(session, {
+            "organisation": {o.id for o in batch},
+            "site": {s.id for o in batch for s in o.sites},
+        })  # fmt: skip
         for org in batch:
-            yield organisation_line(org, refs[org.id])
+            yield organisation_line(org, refs[org.id], disclosure)
         last = batch[-1].id
         session.expunge_all()
 
 
-def person_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
-    query = select(Person).options(selectinload(Person.roles)).order_by(Person.id)
-    for p in session.scalars(query):
+def person_lines(
+    session: Session, refs: dict[int, str], disclosure: Disclosure
+) -> Iterator[dict[str, Any]]:
+    """Visible people; contact fields only where the viewer may see them."""
+    query = (
+        select(Person).where(visible_people(disclosure.viewer))
+        .options(selectinload(Person.roles)).order_by(Person.id)
+    )  # fmt: skip
+    people = list(session.scalars(query))
+    disclosure.grants = load_grants(session, {"person": {p.id for p in people}})
+    clusters = _clusters_of(session, {r.organisation_id for p in people for r in p.roles})
+    for p in people:
+        orgs = {r.organisation_id for r in p.roles}
+        owner = disclosure.owner(
+            "person", p.id, orgs, set().union(*(clusters.get(o, set()) for o in orgs))
+        )
         roles = [
             _part({"organisation": refs[r.organisation_id], "title": r.title, "since": r.since,
                    "until": r.until}, r, p.source_id)
-            for r in _by_id(p.roles)
+            for r in _by_id(p.roles) if r.organisation_id in refs
         ]  # fmt: skip
-        yield {
-            **compact({
-                "type": "person", "ref": f"person:{p.id}", "name": p.name, "email": p.email,
-                "phone": p.phone, "visibility": p.visibility, "source": source_ref(p.source_id),
-            }),
-            "roles": roles,
-        }  # fmt: skip
+        line = compact({
+            "type": "person", "ref": f"person:{p.id}", "name": p.name, "email": p.email,
+            "phone": p.phone, "visibility": p.visibility,
+            "field_visibility": dict(p.field_visibility or {}) or None,
+            "source": source_ref(p.source_id),
+        })  # fmt: skip
+        for name in ("email", "phone"):
+            if name in line and not disclosure.field("person", p.id, p, name, owner):
+                del line[name]
+        yield {**line, "roles": roles}
+
+
+def _clusters_of(session: Session, org_ids: set[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    if not org_ids:
+        return out
+    stmt = select(Membership.organisation_id, Membership.cluster_id).where(
+        Membership.organisation_id.in_(sorted(org_ids))
+    )
+    for org_id, cluster_id in session.execute(stmt):
+        out.setdefault(org_id, set()).add(cluster_id)
+    return out
 
 
 def membership_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
     for m in session.scalars(select(Membership).order_by(Membership.id)):
+        if m.organisation_id not in refs or m.cluster_id not in refs:
+            continue
         yield compact({
             "type": "membership", "organisation": refs[m.organisation_id],
             "cluster": refs[m.cluster_id], "role": m.role, "since": m.since, "until": m.until,
@@ -158,6 +222,7 @@ def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, 
         participations = [
             _part({"organisation": refs[x.organisation_id], "role": x.role}, x, p.source_id)
             for x in _by_id(p.participations)
+            if x.organisation_id in refs
         ]
         yield {
             **compact({
@@ -167,7 +232,7 @@ def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, 
                 "topic": p.topic, "type_of_action": p.type_of_action, "status": p.status,
                 "start_date": p.start_date, "end_date": p.end_date,
                 "eu_contribution": p.eu_contribution, "overall_budget": p.overall_budget,
-                "source": source_ref(p.source_id),
+                "markings": list(p.markings or []) or None, "source": source_ref(p.source_id),
             }),
             "participations": participations,
         }  # fmt: skip
@@ -175,6 +240,8 @@ def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, 
 
 def relation_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
     for r in session.scalars(select(Relation).order_by(Relation.id)):
+        if r.source_org_id not in refs or r.target_org_id not in refs:
+            continue
         yield compact({
             "type": "relation", "kind": r.kind, "source_org": refs[r.source_org_id],
             "target_org": refs[r.target_org_id], "date": r.date, "description": r.description,
@@ -198,13 +265,19 @@ def _opened(out: Path | str | IO[str]) -> Iterator[IO[str]]:
 
 
 def export_jsonl(
-    session: Session, out: Path | str | IO[str], *, progress: Progress | None = None
+    session: Session,
+    out: Path | str | IO[str],
+    *,
+    viewer: Viewer | None = None,
+    progress: Progress | None = None,
 ) -> Counter[str]:
-    """Write every entity to `out` (a path or a text stream); returns lines per type."""
-    refs = org_refs(session)
+    """Write what `viewer` (default: the local operator, who sees all) may see to `out`
+    (a path or a text stream); returns lines per type. Restricted reads are audited."""
+    disclosure = Disclosure(viewer or Viewer.system())
+    refs = org_refs(session, disclosure.viewer)
     counts: Counter[str] = Counter()
-    generators = (source_lines(session), organisation_lines(session, refs),
-                  person_lines(session, refs), membership_lines(session, refs),
+    generators = (source_lines(session), organisation_lines(session, refs, disclosure),
+                  person_lines(session, refs, disclosure), membership_lines(session, refs),
                   project_lines(session, refs), relation_lines(session, refs))  # fmt: skip
     with _opened(out) as stream:
         for lines in generators:
@@ -213,4 +286,5 @@ def export_jsonl(
                 counts[line["type"]] += 1
                 if progress:
                     progress(1)
+    disclosure.log(session, "JSON lines export")
     return counts

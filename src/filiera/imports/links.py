@@ -127,6 +127,7 @@ class PeopleBook:
         roles: list[dict[str, Any]],
         source: Source,
         visibility: str | None = None,
+        field_visibility: dict[str, str] | None = None,
     ) -> str:
         """Create the person or add what is new; returns created, merged or unchanged."""
         org_ids = [r["organisation_id"] for r in roles]
@@ -136,6 +137,7 @@ class PeopleBook:
             person = Person(name=name, email=email, phone=phone, source=source, roles=[])
             if visibility:
                 person.visibility = visibility
+            person.field_visibility = dict(field_visibility or {})
             self.session.add(person)
             changed = True
         else:

@@ -2,8 +2,9 @@
 
 from alembic import context
 
+from filiera.access import models as access_models  # noqa: F401  (registers the tables)
 from filiera.db import Base, make_engine
-from filiera.registry import models  # noqa: F401  (registers the tables)
+from filiera.registry import models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

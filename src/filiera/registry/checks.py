@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
+from filiera.access.markings import clean_markings
 from filiera.registry import values
 
 DESCRIPTION_LANGUAGES = ("en", "it", "fr", "de")
@@ -79,6 +80,7 @@ Descriptions = Annotated[dict[str, str], AfterValidator(descriptions)]
 NaceList = Annotated[list[str], AfterValidator(nace_list)]
 CapabilityCode = Annotated[str, AfterValidator(capability_code)]
 CertificationCode = Annotated[str, AfterValidator(certification_code)]
+Markings = Annotated[list[str], AfterValidator(clean_markings)]
 
 
 def region_matches_country(region: str | None, country: str | None) -> None:

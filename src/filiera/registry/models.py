@@ -83,6 +83,8 @@ class Organisation(ProvenanceMixin, Base):
     founded_year: Mapped[int | None] = mapped_column(Integer)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     visibility: Mapped[str] = mapped_column(String(12), default="public")
+    field_visibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    markings: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     aliases: Mapped[list[Alias]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
@@ -201,6 +203,8 @@ class Site(ProvenanceMixin, Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     visibility: Mapped[str] = mapped_column(String(12), default="public")
+    field_visibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    markings: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
 
 
@@ -210,7 +214,8 @@ class Person(ProvenanceMixin, Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(60))
-    visibility: Mapped[str] = mapped_column(String(12), default="members")
+    visibility: Mapped[str] = mapped_column(String(12), default="public")
+    field_visibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     roles: Mapped[list[PersonRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
@@ -272,6 +277,7 @@ class Project(ProvenanceMixin, Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     eu_contribution: Mapped[float | None] = mapped_column(Float)
     overall_budget: Mapped[float | None] = mapped_column(Float)
+    markings: Mapped[list[str]] = mapped_column(JSON, default=list)
     participations: Mapped[list[Participation]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
     )

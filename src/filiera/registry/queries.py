@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from filiera.access.policy import visible_org_ids, visible_organisations
+from filiera.access.viewer import Viewer
 from filiera.errors import NotFound
 from filiera.registry.models import (
     Alias,
@@ -15,6 +17,7 @@ from filiera.registry.models import (
     Organisation,
     OrgCapability,
     Participation,
+    PersonRole,
     Project,
     ReviewItem,
 )
@@ -41,9 +44,9 @@ class OrgFilter:
     synthetic: bool | None = None
 
 
-def filtered(flt: OrgFilter) -> Select:
-    """The SELECT of organisations matching `flt` (no ordering, no paging)."""
-    stmt = select(Organisation)
+def filtered(flt: OrgFilter, viewer: Viewer) -> Select:
+    """The SELECT of organisations `viewer` may see that match `flt` (no order, no paging)."""
+    stmt = select(Organisation).where(visible_organisations(viewer))
     if flt.q:
         key = normalise_name(flt.q) or flt.q.casefold()
         pattern = f"%{key}%"
@@ -85,10 +88,16 @@ def filtered(flt: OrgFilter) -> Select:
 
 
 def list_organisations(
-    session: Session, flt: OrgFilter, *, page: int = 1, per_page: int = 50, sort: str = "name"
+    session: Session,
+    flt: OrgFilter,
+    *,
+    viewer: Viewer,
+    page: int = 1,
+    per_page: int = 50,
+    sort: str = "name",
 ) -> tuple[list[Organisation], int]:
     """One page of the directory and the total count of matches."""
-    stmt = filtered(flt)
+    stmt = filtered(flt, viewer)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(*SORTS.get(sort, SORTS["name"]))
@@ -99,12 +108,23 @@ def list_organisations(
     return list(rows), total
 
 
-def get_organisation(session: Session, org_id: int) -> Organisation:
-    """The full profile, or NotFound naming the id."""
-    org = session.get(
-        Organisation,
-        org_id,
-        options=[
+def visible_ids(session: Session, viewer: Viewer, ids: set[int]) -> set[int]:
+    """Those of `ids` that `viewer` may see."""
+    if not ids:
+        return set()
+    stmt = select(Organisation.id).where(
+        Organisation.id.in_(sorted(ids)), visible_organisations(viewer)
+    )
+    return set(session.scalars(stmt))
+
+
+def get_organisation(session: Session, org_id: int, *, viewer: Viewer) -> Organisation:
+    """The full profile, or NotFound naming the id (also when `viewer` may not see it)."""
+    stmt = (
+        select(Organisation)
+        .where(Organisation.id == org_id, visible_organisations(viewer))
+        .execution_options(populate_existing=True)
+        .options(
             selectinload(Organisation.aliases),
             selectinload(Organisation.identifiers),
             selectinload(Organisation.capabilities),
@@ -112,16 +132,20 @@ def get_organisation(session: Session, org_id: int) -> Organisation:
             selectinload(Organisation.certifications),
             selectinload(Organisation.sites),
             selectinload(Organisation.memberships).selectinload(Membership.cluster),
-            selectinload(Organisation.roles),
             selectinload(Organisation.participations).selectinload(Participation.project),
-        ],
+            selectinload(Organisation.roles).selectinload(PersonRole.person),
+        )
     )
+    org = session.scalars(stmt).first()
     if org is None:
         raise NotFound(f"organisation {org_id} does not exist")
     return org
 
 
-def find_by_identifier(session: Session, scheme: str, value: str) -> Organisation | None:
+def find_by_identifier(
+    session: Session, scheme: str, value: str, *, viewer: Viewer | None = None
+) -> Organisation | None:
+    """The organisation holding an identifier (among those `viewer` may see, if given)."""
     from filiera.registry.models import Identifier
 
     stmt = (
@@ -129,16 +153,21 @@ def find_by_identifier(session: Session, scheme: str, value: str) -> Organisatio
         .join(Identifier)
         .where(Identifier.scheme == scheme, Identifier.value == value)
     )
+    if viewer is not None:
+        stmt = stmt.where(visible_organisations(viewer))
     return session.scalars(stmt).first()
 
 
-def partners(session: Session, org_id: int, limit: int = 20) -> list[tuple[Organisation, int]]:
-    """Organisations sharing the most projects with `org_id`."""
+def partners(
+    session: Session, org_id: int, limit: int = 20, *, viewer: Viewer
+) -> list[tuple[Organisation, int]]:
+    """Organisations `viewer` may see sharing the most projects with `org_id`."""
     mine = select(Participation.project_id).where(Participation.organisation_id == org_id)
     stmt = (
         select(Organisation, func.count(Participation.project_id).label("shared"))
         .join(Participation, Participation.organisation_id == Organisation.id)
         .where(Participation.project_id.in_(mine), Organisation.id != org_id)
+        .where(visible_organisations(viewer))
         .group_by(Organisation.id)
         .order_by(func.count(Participation.project_id).desc(), Organisation.name)
         .limit(limit)
@@ -146,29 +175,38 @@ def partners(session: Session, org_id: int, limit: int = 20) -> list[tuple[Organ
     return [(org, shared) for org, shared in session.execute(stmt)]
 
 
-def clusters(session: Session) -> list[tuple[Organisation, int]]:
-    """Every cluster/association with its member count."""
+def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, int]]:
+    """Every cluster/association `viewer` may see with its count of visible members."""
     members = (
         select(func.count(Membership.id))
         .where(Membership.cluster_id == Organisation.id)
+        .where(Membership.organisation_id.in_(visible_org_ids(viewer)))
         .scalar_subquery()
     )
-    stmt = select(Organisation, members).where(Organisation.kind == "cluster")
+    stmt = select(Organisation, members).where(
+        Organisation.kind == "cluster", visible_organisations(viewer)
+    )
     return [(org, count) for org, count in session.execute(stmt.order_by(Organisation.name))]
 
 
-def figures(session: Session) -> dict[str, object]:
-    """Ecosystem figures for the home page and `filiera stats`."""
+def figures(session: Session, *, viewer: Viewer) -> dict[str, object]:
+    """Ecosystem figures for the home page and `filiera stats` (of what `viewer` may see)."""
+    seen = visible_organisations(viewer)
     by_country = session.execute(
-        select(Organisation.country, func.count()).group_by(Organisation.country)
+        select(Organisation.country, func.count()).where(seen).group_by(Organisation.country)
     ).all()
     by_kind = session.execute(
-        select(Organisation.kind, func.count()).group_by(Organisation.kind)
+        select(Organisation.kind, func.count()).where(seen).group_by(Organisation.kind)
     ).all()
     return {
-        "organisations": session.scalar(select(func.count(Organisation.id))) or 0,
+        "organisations": session.scalar(select(func.count(Organisation.id)).where(seen)) or 0,
         "projects": session.scalar(select(func.count(Project.id))) or 0,
-        "participations": session.scalar(select(func.count(Participation.id))) or 0,
+        "participations": session.scalar(
+            select(func.count(Participation.id)).where(
+                Participation.organisation_id.in_(visible_org_ids(viewer))
+            )
+        )
+        or 0,
         "eu_contribution": session.scalar(select(func.sum(Project.eu_contribution))) or 0.0,
         "by_country": {c or "unknown": n for c, n in sorted(by_country, key=lambda r: -r[1])},
         "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
@@ -229,10 +267,12 @@ def open_reviews(session: Session) -> list[ReviewItem]:
     return list(session.scalars(stmt.order_by(ReviewItem.score.desc(), ReviewItem.id)))
 
 
-def by_region(session: Session) -> list[tuple[str, str | None, int]]:
-    """Organisation counts per (country, NUTS region or None), largest first."""
-    stmt = select(Organisation.country, Organisation.region, func.count()).group_by(
-        Organisation.country, Organisation.region
+def by_region(session: Session, *, viewer: Viewer) -> list[tuple[str, str | None, int]]:
+    """Counts of visible organisations per (country, NUTS region or None), largest first."""
+    stmt = (
+        select(Organisation.country, Organisation.region, func.count())
+        .where(visible_organisations(viewer))
+        .group_by(Organisation.country, Organisation.region)
     )
     rows = [(country, region, count) for country, region, count in session.execute(stmt)]
     return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))

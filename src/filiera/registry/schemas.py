@@ -15,6 +15,9 @@ OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
 CapabilityLevel = Literal[CAPABILITY_LEVELS]  # type: ignore[valid-type]
 RelationKind = Literal[RELATION_KINDS]  # type: ignore[valid-type]
 Visibility = Literal["public", "members", "restricted", "owner"]
+OrgSensitiveField = Literal["employees", "revenue_band"]
+SiteSensitiveField = Literal["address", "lat", "lon"]
+Text300 = Annotated[str, Field(max_length=300)]
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -39,12 +42,15 @@ class CertificationIn(_In):
 class SiteIn(_In):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["production", "research", "office", "test", "other"] = "production"
-    address: str | None = None
-    city: str | None = None
+    address: str | None = Field(default=None, max_length=300)
+    city: str | None = Field(default=None, max_length=120)
     country: checks.Country
     region: checks.OptionalNuts = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    visibility: Visibility = "public"
+    field_visibility: dict[SiteSensitiveField, Visibility] = Field(default_factory=dict)
+    markings: checks.Markings = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _region_in_country(self) -> SiteIn:
@@ -93,6 +99,10 @@ class OrganisationIn(_In):
     certifications: list[CertificationIn] = Field(default_factory=list)
     sites: list[SiteIn] = Field(default_factory=list)
     visibility: Visibility = "public"
+    field_visibility: dict[OrgSensitiveField, Visibility] = Field(
+        default_factory=dict, examples=[{"revenue_band": "restricted"}]
+    )
+    markings: checks.Markings = Field(default_factory=list, examples=[["dual_use"]])
     synthetic: bool = False
 
     @model_validator(mode="after")
@@ -105,11 +115,11 @@ class OrganisationPatch(_In):
     """Partial update: only the fields given change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=300)
-    legal_name: str | None = None
+    legal_name: str | None = Field(default=None, max_length=300)
     kind: OrgKind | None = None
     country: checks.OptionalCountry = None
     region: checks.OptionalNuts = None
-    city: str | None = None
+    city: str | None = Field(default=None, max_length=120)
     website: checks.OptionalUrl = None
     descriptions: checks.Descriptions | None = None
     identifiers: checks.Identifiers | None = None
@@ -117,12 +127,14 @@ class OrganisationPatch(_In):
     revenue_band: checks.OptionalRevenue = None
     founded_year: checks.OptionalYear = None
     visibility: Visibility | None = None
+    field_visibility: dict[OrgSensitiveField, Visibility] | None = None
+    markings: checks.Markings | None = None
 
 
 class PersonIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=60)
     organisation: str | None = Field(default=None, description="name or PIC of the organisation")
     title: str | None = None
     since: dt.date | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from filiera.access.viewer import Viewer
 from filiera.registry import queries
 from filiera.registry.models import Identifier, Organisation
 from filiera.registry.names import normalise_name
@@ -31,7 +32,7 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
         errors = [field_error(record, "region", str(error))]
         raise ValidationFailed(str(error), errors=errors) from None
     session.flush()
-    return queries.get_organisation(session, org.id)
+    return queries.get_organisation(session, org.id, viewer=Viewer.system())
 
 
 def _replace_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from filiera.access.disclosure import Disclosure
+from filiera.access.policy import Owner
 from filiera.registry.models import Organisation
 
 
@@ -33,6 +35,19 @@ class SiteOut(BaseModel):
     region: str | None = None
     lat: float | None = None
     lon: float | None = None
+    visibility: str = "public"
+    markings: list[str] = Field(default_factory=list)
+
+
+class PersonOut(BaseModel):
+    """Someone holding a role in the organisation; contacts only where the viewer may."""
+
+    person_id: int
+    name: str
+    title: str
+    email: str | None = None
+    phone: str | None = None
+    since: date | None = None
 
 
 class MembershipOut(BaseModel):
@@ -90,7 +105,14 @@ class OrganisationDetail(OrganisationSummary):
     sites: list[SiteOut] = Field(default_factory=list)
     memberships: list[MembershipOut] = Field(default_factory=list)
     projects: list[ParticipationOut] = Field(default_factory=list)
+    people: list[PersonOut] = Field(default_factory=list)
     visibility: str = "public"
+    markings: list[str] = Field(
+        default_factory=list, description="Export-control and classification markings"
+    )
+    withheld: list[str] = Field(
+        default_factory=list, description="Fields and parts not shown to this viewer"
+    )
     source: str | None = None
     source_credit: str | None = None
     created_at: str | None = None
@@ -114,18 +136,75 @@ def summary(org: Organisation) -> OrganisationSummary:
     )  # fmt: skip
 
 
-def detail(org: Organisation) -> OrganisationDetail:
-    """The full profile of an organisation loaded with `queries.get_organisation`."""
+def _owner(org: Organisation, disclosure: Disclosure) -> Owner:
+    clusters = {m.cluster_id for m in org.memberships}
+    return disclosure.owner("organisation", org.id, {org.id}, clusters)
+
+
+def _sites(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> list[SiteOut]:
+    clusters = {m.cluster_id for m in org.memberships}
+    shown = []
+    for site in sorted(org.sites, key=lambda s: s.id):
+        owner = disclosure.owner("site", site.id, {org.id}, clusters)
+        if not disclosure.record("site", site.id, site.visibility, owner):
+            withheld.add("sites")
+            continue
+        out = SiteOut.model_validate(site, from_attributes=True)
+        for name in ("address", "lat", "lon"):
+            if not disclosure.field("site", site.id, site, name, owner):
+                setattr(out, name, None)
+                withheld.add(f"sites.{name}")
+        shown.append(out)
+    return shown
+
+
+def _people(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> list[PersonOut]:
+    shown = []
+    for role in sorted(org.roles, key=lambda r: (r.person.name, r.id)):
+        person = role.person
+        owner = _person_owner(person, disclosure)
+        if not disclosure.record("person", person.id, person.visibility, owner):
+            withheld.add("people")
+            continue
+        out = PersonOut(person_id=person.id, name=person.name, title=role.title, since=role.since)
+        for name in ("email", "phone"):
+            value = getattr(person, name)
+            if value and not disclosure.field("person", person.id, person, name, owner):
+                withheld.add(f"people.{name}")
+            elif value:
+                setattr(out, name, value)
+        shown.append(out)
+    return shown
+
+
+def _person_owner(person, disclosure: Disclosure) -> Owner:
+    orgs = {r.organisation_id for r in person.roles}
+    clusters = {m.cluster_id for r in person.roles for m in r.organisation.memberships}
+    return disclosure.owner("person", person.id, orgs, clusters)
+
+
+def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
+    """The profile of an organisation (loaded by `queries.get_organisation`) as the viewer of
+    `disclosure` may see it: hidden sites, people and sensitive fields are left out and named
+    in `withheld`."""
     base = summary(org).model_dump()
+    withheld: set[str] = set()
+    owner = _owner(org, disclosure)
+    disclosure.record("organisation", org.id, org.visibility, owner)
+    sensitive = {}
+    for name in ("employees", "revenue_band"):
+        if disclosure.field("organisation", org.id, org, name, owner):
+            sensitive[name] = getattr(org, name)
+        elif getattr(org, name) is not None:
+            withheld.add(name)
     return OrganisationDetail(
         **base,
+        **sensitive,
         legal_name=org.legal_name,
         aliases=sorted(a.name for a in org.aliases),
         website=org.website,
         descriptions=org.descriptions or {},
         identifiers={i.scheme: i.value for i in org.identifiers},
-        employees=org.employees,
-        revenue_band=org.revenue_band,
         founded_year=org.founded_year,
         nace=[a.nace for a in sorted(org.activities, key=lambda a: (not a.primary, a.nace))],
         capability_details=[
@@ -142,17 +221,8 @@ def detail(org: Organisation) -> OrganisationDetail:
             )
             for c in org.certifications
         ],  # fmt: skip
-        sites=[SiteOut.model_validate(s, from_attributes=True) for s in org.sites],
-        memberships=[
-            MembershipOut(
-                cluster_id=m.cluster_id,
-                cluster=m.cluster.name,
-                role=m.role,
-                since=m.since,
-                until=m.until,
-            )
-            for m in org.memberships
-        ],  # fmt: skip
+        sites=_sites(org, disclosure, withheld),
+        memberships=_memberships(org, disclosure, withheld),
         projects=[
             ParticipationOut(
                 project_id=p.project.id,
@@ -165,9 +235,31 @@ def detail(org: Organisation) -> OrganisationDetail:
             )
             for p in sorted(org.participations, key=lambda p: p.project.external_id)
         ],  # fmt: skip
+        people=_people(org, disclosure, withheld),
         visibility=org.visibility,
+        markings=list(org.markings or []),
+        withheld=sorted(withheld),
         source=org.source.name if org.source else None,
         source_credit=org.source.credit if org.source else None,
         created_at=org.created_at.isoformat(timespec="seconds") if org.created_at else None,
         updated_at=org.updated_at.isoformat(timespec="seconds") if org.updated_at else None,
     )
+
+
+def _memberships(
+    org: Organisation, disclosure: Disclosure, withheld: set[str]
+) -> list[MembershipOut]:
+    shown = []
+    for m in org.memberships:
+        cluster = m.cluster
+        owner = disclosure.owner("organisation", cluster.id, {cluster.id})
+        if not disclosure.record("organisation", cluster.id, cluster.visibility, owner):
+            withheld.add("memberships")
+            continue
+        shown.append(
+            MembershipOut(
+                cluster_id=m.cluster_id, cluster=cluster.name, role=m.role,
+                since=m.since, until=m.until,
+            )
+        )  # fmt: skip
+    return shown

@@ -94,6 +94,8 @@ def create(session: Session, rec: OrganisationIn, source: Source) -> Organisatio
         country=rec.country,
         descriptions=dict(rec.descriptions),
         visibility=rec.visibility,
+        field_visibility=dict(rec.field_visibility),
+        markings=list(rec.markings),
         synthetic=rec.synthetic,
         source=source,
         aliases=[],
@@ -120,6 +122,9 @@ def merge_into(org: Organisation, rec: OrganisationIn, source: Source) -> bool:
             changed = True
     if org.kind == "other" and rec.kind != "other":
         org.kind, changed = rec.kind, True
+    new_marks = [m for m in rec.markings if m not in (org.markings or [])]
+    if new_marks:  # a marking, once known, is kept
+        org.markings, changed = [*(org.markings or []), *new_marks], True
     for lang, text in rec.descriptions.items():
         if text and not org.descriptions.get(lang):
             org.descriptions = {**org.descriptions, lang: text}

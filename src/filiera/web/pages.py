@@ -10,12 +10,18 @@ from typing import Annotated
 import plotly
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.access import policy
+from filiera.access.disclosure import for_organisation
+from filiera.access.policy import visible_organisations
+from filiera.access.viewer import Viewer
+from filiera.api.auth import ViewerDep
 from filiera.api.catalogue import project_detail
 from filiera.api.deps import SessionDep
+from filiera.api.organisations import page_of
 from filiera.api.review import review_out
 from filiera.errors import FilieraError, NotFound
 from filiera.registry import queries, taxonomy
@@ -68,9 +74,9 @@ def pagination(page: int, per_page: int, total: int) -> dict[str, int]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> HTMLResponse:
+def home(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
-    figures = queries.figures(session)
+    figures = queries.figures(session, viewer=viewer)
     return render(
         request,
         "home.html",
@@ -99,9 +105,11 @@ def directory_filter(request: Request) -> tuple[queries.OrgFilter, dict[str, str
     return flt, raw
 
 
-def filter_options(session: Session, lang: str) -> dict[str, object]:
+def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, object]:
     """Choices of the directory's select fields, labelled in `lang`."""
-    countries = session.scalars(select(Organisation.country).distinct()).all()
+    countries = session.scalars(
+        select(Organisation.country).where(visible_organisations(viewer)).distinct()
+    ).all()
     tree = [
         (root, [(code, capability_label(code, lang)) for code in taxonomy.children(root)])
         for root in taxonomy.roots()
@@ -111,23 +119,26 @@ def filter_options(session: Session, lang: str) -> dict[str, object]:
         "kinds": list(ORG_KINDS),
         "capabilities": tree,
         "certifications": list(taxonomy.certifications()),
-        "clusters": [org for org, _ in queries.clusters(session)],
+        "clusters": [org for org, _ in queries.clusters(session, viewer=viewer)],
     }
 
 
 @router.get("/organisations", response_class=HTMLResponse)
-def directory(request: Request, session: SessionDep) -> HTMLResponse:
+def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
     flt, raw = directory_filter(request)
     page = _page(request)
-    rows, total = queries.list_organisations(session, flt, page=page, per_page=DIRECTORY_PAGE)
+    rows, total = queries.list_organisations(
+        session, flt, viewer=viewer, page=page, per_page=DIRECTORY_PAGE
+    )
+    page_of(session, viewer, rows, total, page, DIRECTORY_PAGE)  # audits restricted rows
     return render(
         request,
         "organisations.html",
         {
             "rows": [summary(org) for org in rows],
             "filters": raw,
-            "options": filter_options(session, lang),
+            "options": filter_options(session, viewer, lang),
             "paging": pagination(page, DIRECTORY_PAGE, total),
         },
     )
@@ -144,28 +155,33 @@ def description_of(descriptions: dict[str, str], lang: str) -> tuple[str | None,
 
 
 @router.get("/organisations/{org_id}", response_class=HTMLResponse)
-def profile(request: Request, session: SessionDep, org_id: Id) -> HTMLResponse:
+def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id) -> HTMLResponse:
     lang = _lang(request)
-    org = queries.get_organisation(session, org_id)
+    org = queries.get_organisation(session, org_id, viewer=viewer)
+    disclosure = for_organisation(session, viewer, org)
+    shown = detail(org, disclosure)
+    disclosure.log(session, f"profile page of organisation {org_id}")
     text, shown_in = description_of(org.descriptions or {}, lang)
+    clusters = [m.cluster_id for m in org.memberships]
     return render(
         request,
         "organisation.html",
         {
-            "org": detail(org),
+            "org": shown,
             "source": org.source,
             "description": text,
             "description_lang": shown_in,
-            "partners": queries.partners(session, org_id, 10),
+            "partners": queries.partners(session, org_id, 10, viewer=viewer),
+            "can_edit": policy.can_edit_organisation(viewer, org_id, clusters),
         },
     )
 
 
 @router.get("/map", response_class=HTMLResponse)
-def ecosystem_map(request: Request, session: SessionDep) -> HTMLResponse:
+def ecosystem_map(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
     t = translator(lang)
-    rows = queries.by_region(session)
+    rows = queries.by_region(session, viewer=viewer)
     chart = charts.regions_treemap(
         rows, t("map.all"), lambda c: country_name(c, lang), region_name, t("map.unknown_region")
     )
@@ -173,18 +189,23 @@ def ecosystem_map(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/clusters", response_class=HTMLResponse)
-def cluster_list(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "clusters.html", {"clusters": queries.clusters(session)})
+def cluster_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    clusters = queries.clusters(session, viewer=viewer)
+    return render(request, "clusters.html", {"clusters": clusters})
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
-def cluster_profile(request: Request, session: SessionDep, cluster_id: Id) -> HTMLResponse:
-    cluster = session.get(Organisation, cluster_id)
-    if cluster is None or cluster.kind != "cluster":
+def cluster_profile(
+    request: Request, session: SessionDep, viewer: ViewerDep, cluster_id: Id
+) -> HTMLResponse:
+    cluster = queries.get_organisation(session, cluster_id, viewer=viewer)
+    if cluster.kind != "cluster":
         raise NotFound(f"cluster {cluster_id} does not exist")
     page = _page(request)
     flt = queries.OrgFilter(cluster=cluster_id)
-    rows, total = queries.list_organisations(session, flt, page=page, per_page=DIRECTORY_PAGE)
+    rows, total = queries.list_organisations(
+        session, flt, viewer=viewer, page=page, per_page=DIRECTORY_PAGE
+    )
     lang = _lang(request)
     text, shown_in = description_of(cluster.descriptions or {}, lang)
     return render(
@@ -201,18 +222,26 @@ def cluster_profile(request: Request, session: SessionDep, cluster_id: Id) -> HT
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project_page(request: Request, session: SessionDep, project_id: Id) -> HTMLResponse:
+def project_page(
+    request: Request, session: SessionDep, viewer: ViewerDep, project_id: Id
+) -> HTMLResponse:
     project = queries.get_project(session, project_id)
-    return render(request, "project.html", {"project": project_detail(project)})
+    return render(request, "project.html", {"project": project_detail(session, project, viewer)})
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, session: SessionDep) -> HTMLResponse:
+def review_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    policy.require_role(viewer, "review.decide")
     items = queries.open_reviews(session)
     shown = [review_out(item) for item in items[:REVIEW_PAGE]]
     return render(request, "review.html", {"items": shown, "total": len(items)})
 
 
-def error_page(request: Request, error: FilieraError) -> HTMLResponse:
-    """An HTML page for an error met while browsing."""
+def error_page(request: Request, error: FilieraError) -> Response:
+    """An HTML page for an error met while browsing (401 on a page: the sign-in form)."""
+    from filiera.web.account_pages import unauthorized_redirect
+
+    redirect = unauthorized_redirect(request, error)
+    if redirect is not None:
+        return redirect
     return render(request, "error.html", {"error": error}, status=error.status)

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from filiera import __version__
+from filiera.access.markings import label as marking_label
 from filiera.errors import FilieraError
 from filiera.registry import taxonomy, values
 from filiera.web import TEMPLATES_DIR
@@ -124,6 +125,9 @@ def helpers(request: Request, lang: str) -> dict[str, Any]:
         "role_label": lambda role: role_label(role, lang),
         "day": day,
         "today": date.today(),
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf_token": getattr(getattr(request.state, "web_session", None), "csrf_token", ""),
+        "marking_label": lambda code: marking_label(code, lang),
     }
 
 
@@ -137,6 +141,8 @@ def render(
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Cookie, Accept-Language"
+    if getattr(request.state, "viewer", None) is not None and request.state.viewer.signed_in:
+        response.headers["Cache-Control"] = "private, no-store"
     if explicit:
         response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
     return response

@@ -12,13 +12,22 @@
     });
   }
 
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
   function decide(item, decision, messages) {
     var status = item.querySelector(".review-status");
     var buttons = item.querySelectorAll("button[data-decision]");
     buttons.forEach(function (b) { b.disabled = true; });
     fetch("/api/review/" + item.getAttribute("data-review"), {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRF-Token": csrfToken()
+      },
       body: JSON.stringify({ decision: decision })
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });

@@ -1,0 +1,214 @@
+"""Who may see and change what: the one place every read and write asks.
+
+Visibility levels, from open to closed:
+
+- `public`: everyone, signed in or not;
+- `members`: the owner's organisation and everyone affiliated with a cluster the owner
+  belongs to (and the cluster itself);
+- `restricted`: the owner, plus organisations and roles named in an `AccessGrant`;
+- `owner`: the owning organisation only.
+
+Platform admins see everything. The same rule exists twice, as SQL (`visible_*`, used by
+every query) and as Python (`allows`, used for fields and single records); a property test
+checks they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from filiera.access.models import AccessGrant
+from filiera.access.viewer import Viewer
+from filiera.errors import Forbidden
+from filiera.registry.models import Membership, Organisation, Person, PersonRole, Site
+
+LEVELS = ("public", "members", "restricted", "owner")
+
+# Sensitive fields and their default level when a record does not set its own.
+FIELD_DEFAULTS: dict[str, dict[str, str]] = {
+    "organisation": {"employees": "public", "revenue_band": "members"},
+    "person": {"email": "members", "phone": "members"},
+    "site": {"address": "members", "lat": "members", "lon": "members"},
+    "capacity": {"*": "restricted"},
+}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """What the Python rule needs to know about a record's owner."""
+
+    org_ids: frozenset[int]
+    cluster_ids: frozenset[int] = frozenset()
+    grant_orgs: frozenset[int] = frozenset()
+    grant_roles: frozenset[str] = frozenset()
+
+
+@dataclass
+class Grants:
+    """Access grants of some records, by (entity, id)."""
+
+    by_record: dict[tuple[str, int], list[AccessGrant]] = field(default_factory=dict)
+
+    def for_record(self, entity: str, entity_id: int) -> tuple[frozenset[int], frozenset[str]]:
+        rows = self.by_record.get((entity, entity_id), [])
+        orgs = frozenset(g.organisation_id for g in rows if g.organisation_id is not None)
+        return orgs, frozenset(g.role for g in rows if g.role)
+
+
+def allows(viewer: Viewer, level: str, owner: Owner) -> bool:
+    """May `viewer` see something at `level` owned by `owner`? (Python twin of the SQL.)"""
+    if viewer.is_admin or level == "public":
+        return True
+    if not viewer.signed_in:
+        return False
+    own = bool(owner.org_ids & viewer.org_ids)
+    if level == "owner":
+        return own
+    if level == "members":
+        shares_cluster = bool(
+            (owner.org_ids & viewer.cluster_ids) or (owner.cluster_ids & viewer.cluster_ids)
+        )
+        return own or shares_cluster
+    if level == "restricted":
+        granted = bool(owner.grant_orgs & viewer.org_ids) or viewer.role in owner.grant_roles
+        return own or granted
+    return False
+
+
+def _in(column: ColumnElement, ids: Iterable[int]) -> ColumnElement[bool]:
+    ids = sorted(ids)
+    return column.in_(ids) if ids else false()
+
+
+def _shares_cluster(viewer: Viewer, owner_col: ColumnElement) -> ColumnElement[bool]:
+    if not viewer.cluster_ids:
+        return false()
+    in_cluster = exists().where(
+        Membership.organisation_id == owner_col, _in(Membership.cluster_id, viewer.cluster_ids)
+    )
+    return or_(_in(owner_col, viewer.cluster_ids), in_cluster)
+
+
+def _granted(viewer: Viewer, entity: str, id_col: ColumnElement) -> ColumnElement[bool]:
+    who = [AccessGrant.role == viewer.role] if viewer.role else []
+    if viewer.org_ids:
+        who.append(_in(AccessGrant.organisation_id, viewer.org_ids))
+    if not who:
+        return false()
+    return exists().where(AccessGrant.entity == entity, AccessGrant.entity_id == id_col, or_(*who))
+
+
+def visibility_clause(
+    viewer: Viewer,
+    level_col: ColumnElement,
+    owner_col: ColumnElement,
+    entity: str,
+    id_col: ColumnElement,
+) -> ColumnElement[bool]:
+    """SQL twin of `allows` for a row with a level column and one owner column."""
+    if viewer.is_admin:
+        return true()
+    if not viewer.signed_in:
+        return level_col == "public"
+    own = _in(owner_col, viewer.org_ids)
+    return or_(
+        level_col == "public",
+        and_(level_col == "members", or_(own, _shares_cluster(viewer, owner_col))),
+        and_(level_col == "restricted", or_(own, _granted(viewer, entity, id_col))),
+        and_(level_col == "owner", own),
+    )
+
+
+def visible_organisations(viewer: Viewer) -> ColumnElement[bool]:
+    """WHERE clause: the organisations `viewer` may see."""
+    return visibility_clause(
+        viewer, Organisation.visibility, Organisation.id, "organisation", Organisation.id
+    )
+
+
+def visible_sites(viewer: Viewer) -> ColumnElement[bool]:
+    return visibility_clause(viewer, Site.visibility, Site.organisation_id, "site", Site.id)
+
+
+def visible_people(viewer: Viewer) -> ColumnElement[bool]:
+    """A person is owned by every organisation they hold a role in."""
+    if viewer.is_admin:
+        return true()
+    via_role = exists().where(
+        PersonRole.person_id == Person.id,
+        visibility_clause(
+            viewer, Person.visibility, PersonRole.organisation_id, "person", Person.id
+        ),
+    )
+    orphan_public = and_(
+        Person.visibility == "public", ~exists().where(PersonRole.person_id == Person.id)
+    )
+    return or_(via_role, orphan_public)
+
+
+def visible_org_ids(viewer: Viewer):
+    """A sub-select of the ids of visible organisations, for joins from other tables."""
+    return select(Organisation.id).where(visible_organisations(viewer))
+
+
+def field_level(kind: str, record: object, name: str) -> str | None:
+    """The level of a sensitive field: the record's own setting, else the default."""
+    own = getattr(record, "field_visibility", None) or {}
+    defaults = FIELD_DEFAULTS.get(kind, {})
+    return own.get(name) or defaults.get(name) or defaults.get("*")
+
+
+def field_allowed(viewer: Viewer, kind: str, record: object, name: str, owner: Owner) -> bool:
+    level = field_level(kind, record, name)
+    return level is None or allows(viewer, level, owner)
+
+
+# --- writes -------------------------------------------------------------------------------
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "organisation.create": ("admin", "cluster_manager"),
+    "organisation.edit": ("admin", "cluster_manager", "member"),
+    "organisation.delete": ("admin",),
+    "review.decide": ("admin",),
+    "audit.read": ("admin",),
+    "user.manage": ("admin",),
+}
+
+
+def require_role(viewer: Viewer, action: str) -> None:
+    """Raise Forbidden unless the viewer's role may perform `action` at all."""
+    if not viewer.signed_in:
+        from filiera.errors import Unauthorized
+
+        raise Unauthorized("sign in first")
+    if viewer.role not in PERMISSIONS[action]:
+        raise Forbidden(f"role {viewer.role} may not {action.replace('.', ' ')}")
+
+
+def can_edit_organisation(viewer: Viewer, org_id: int, org_clusters: Iterable[int]) -> bool:
+    """Admins; users of the organisation; managers of a cluster it belongs to (or the cluster)."""
+    if viewer.is_admin:
+        return True
+    if viewer.role not in PERMISSIONS["organisation.edit"]:
+        return False
+    if org_id in viewer.org_ids:
+        return True
+    managed = viewer.managed_cluster_ids
+    return viewer.role == "cluster_manager" and bool(managed & (set(org_clusters) | {org_id}))
+
+
+def require_edit(viewer: Viewer, org: Organisation) -> None:
+    require_role(viewer, "organisation.edit")
+    clusters = [m.cluster_id for m in org.memberships]
+    if not can_edit_organisation(viewer, org.id, clusters):
+        raise Forbidden(f"{viewer.label} may not change organisation {org.id}")
+
+
+def organisation_owner(org: Organisation, grants: Grants | None = None) -> Owner:
+    """The Owner of an organisation loaded with its memberships."""
+    orgs, roles = (grants or Grants()).for_record("organisation", org.id)
+    clusters = frozenset(m.cluster_id for m in org.memberships)
+    return Owner(frozenset({org.id}), clusters, orgs, roles)

@@ -1,0 +1,65 @@
+"""The Viewer: who is asking, with the organisations and clusters they act for."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.registry.models import Membership, Organisation
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Everything an access decision needs about the requester, computed once per request."""
+
+    user_id: int | None
+    label: str
+    role: str | None
+    org_ids: frozenset[int] = frozenset()
+    cluster_ids: frozenset[int] = frozenset()
+    managed_cluster_ids: frozenset[int] = frozenset()
+    address: str | None = None
+    via: str = "anonymous"  # anonymous, session, token, cli
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def anonymous(cls, address: str | None = None) -> Viewer:
+        return cls(None, "anonymous", None, address=address)
+
+    @classmethod
+    def system(cls) -> Viewer:
+        """The local operator at the CLI, who has the database file: full access."""
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry in some containers
+            who = "unknown"
+        return cls(None, f"cli:{who}", "admin", via="cli")
+
+
+def viewer_for(
+    session: Session, user: object, *, address: str | None = None, via: str = "session"
+) -> Viewer:
+    """The Viewer of a signed-in `User`: their organisations and the clusters around them."""
+    org_ids = frozenset(a.organisation_id for a in user.affiliations)
+    stmt = select(Organisation.id, Organisation.kind).where(Organisation.id.in_(org_ids))
+    kinds = {org_id: kind for org_id, kind in session.execute(stmt)}
+    own_clusters = frozenset(i for i, kind in kinds.items() if kind == "cluster")
+    member_of = frozenset(
+        session.scalars(
+            select(Membership.cluster_id).where(Membership.organisation_id.in_(org_ids))
+        )
+    )
+    managed = own_clusters if user.role == "cluster_manager" else frozenset()
+    return Viewer(
+        user.id, user.email, user.role, org_ids, own_clusters | member_of, managed, address, via
+    )

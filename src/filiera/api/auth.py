@@ -1,0 +1,83 @@
+"""Who is calling: API token, web session cookie or nobody; CSRF and rate limits.
+
+`ViewerDep` gives every route the `Viewer` of the request and makes it the actor of the
+audit events the request's session writes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from filiera.access import accounts, audit
+from filiera.access.models import User
+from filiera.access.ratelimit import RateLimiter
+from filiera.access.secrets_ import same
+from filiera.access.viewer import Viewer, viewer_for
+from filiera.api.deps import SessionDep
+from filiera.errors import Forbidden
+from filiera.settings import Settings
+
+SESSION_COOKIE = "filiera_session"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Limiters:
+    """The app's rate limiters (kept in memory, per process)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sign_in = RateLimiter(settings.sign_in_per_minute)
+        self.api = RateLimiter(settings.api_requests_per_minute)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def resolve_viewer(request: Request, session: Session) -> Viewer:
+    """The Viewer of `request` (anonymous when neither token nor session cookie is valid)."""
+    settings: Settings = request.app.state.settings
+    address = client_address(request)
+    token = _bearer(request)
+    if token is not None:
+        user, row = accounts.user_for_token(session, settings, token)
+        request.app.state.limiters.api.hit(f"token:{row.id}")
+        return viewer_for(session, user, address=address, via="token")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    web = accounts.load_session(session, settings, cookie) if cookie else None
+    if web is None:
+        return Viewer.anonymous(address)
+    request.state.web_session = web
+    user = session.get(User, web.user_id)
+    return viewer_for(session, user, address=address, via="session")
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse an unsafe request made with a session cookie but without its CSRF token."""
+    web = getattr(request.state, "web_session", None)
+    if web is None:
+        return
+    if not submitted or not same(submitted, web.csrf_token):
+        raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+
+
+def get_viewer(request: Request, session: SessionDep) -> Viewer:
+    viewer = resolve_viewer(request, session)
+    audit.bind(session, viewer)
+    request.state.viewer = viewer
+    is_api = request.url.path.startswith("/api")
+    if is_api and request.method in UNSAFE and viewer.via == "session":
+        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]

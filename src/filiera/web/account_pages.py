@@ -1,0 +1,180 @@
+"""Sign-in, sign-out, the account page (API tokens) and the audit log page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from filiera.access import accounts, audit, policy
+from filiera.access.secrets_ import new_secret, sign, unsign
+from filiera.api.auth import SESSION_COOKIE, ViewerDep, check_csrf, client_address
+from filiera.api.deps import SessionDep
+from filiera.errors import FilieraError, Forbidden, TooManyRequests, Unauthorized
+from filiera.web.render import render
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "filiera_login_csrf"
+AUDIT_PAGE = 100
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in (no open redirects)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _cookie_flags(request: Request) -> dict:
+    secure = request.app.state.settings.secure_cookies
+    return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
+
+
+def _sign_in_form(
+    request: Request, *, error: str | None = None, status: int = 200, email: str = ""
+) -> HTMLResponse:
+    secret_key = request.app.state.settings.secret_key
+    token = new_secret(16)
+    response = render(
+        request,
+        "sign_in.html",
+        {"form_token": token, "error": error, "email": email,
+         "next": safe_next(request.query_params.get("next"))},
+        status=status,
+    )  # fmt: skip
+    response.set_cookie(LOGIN_CSRF_COOKIE, sign(secret_key, token), max_age=3600,
+                        **_cookie_flags(request))  # fmt: skip
+    return response
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> HTMLResponse:
+    return _sign_in_form(request)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next_url: Annotated[str, Form(alias="next", max_length=500)] = "/",
+) -> Response:
+    """Double-submit CSRF check, rate limits, then a fresh session cookie."""
+    settings = request.app.state.settings
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not csrf_token or unsign(settings.secret_key, cookie) != csrf_token:
+        raise Forbidden("the sign-in form expired or was not sent by this site; try again")
+    address = client_address(request) or "unknown"
+    try:
+        request.app.state.limiters.sign_in.hit(f"address:{address}")
+        request.app.state.limiters.sign_in.hit(f"account:{accounts.normalise_email(email)}")
+        user_id = accounts.authenticate(request.app.state.db, settings, email, password, address)
+    except (Unauthorized, TooManyRequests) as error:
+        return _sign_in_form(request, error=error.message, status=error.status, email=email)
+    with request.app.state.db.session() as session:
+        secret, _ = accounts.start_session(session, settings, user_id)
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, **_cookie_flags(request))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        accounts.end_session(session, request.app.state.settings, cookie)
+        audit.record(session, "sign_out", entity="user", entity_id=viewer.user_id)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _require_signed_in(request: Request, viewer) -> None:
+    if not viewer.signed_in:
+        raise Unauthorized("sign in to see this page")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    _require_signed_in(request, viewer)
+    user = accounts.get_user(session, viewer.user_id)
+    tokens = accounts.list_tokens(session, user)
+    return render(request, "account.html", {"user": user, "tokens": tokens, "new_token": None})
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    days: Annotated[int, Form(ge=1, le=3660)] = 90,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    _require_signed_in(request, viewer)
+    check_csrf(request, csrf_token)
+    user = accounts.get_user(session, viewer.user_id)
+    new = accounts.create_token(session, request.app.state.settings, user, name, days)
+    tokens = accounts.list_tokens(session, user)
+    context = {"user": user, "tokens": tokens, "new_token": new.secret}
+    response = render(request, "account.html", context, status=201)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    token_id: int,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    _require_signed_in(request, viewer)
+    check_csrf(request, csrf_token)
+    accounts.revoke_token(session, accounts.get_user(session, viewer.user_id), token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+def _when(raw: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    policy.require_role(viewer, "audit.read")
+    params = request.query_params
+    entity_id = params.get("entity_id", "")
+    query = audit.AuditQuery(
+        actor=params.get("actor") or None, action=params.get("action") or None,
+        entity=params.get("entity") or None,
+        entity_id=int(entity_id) if entity_id.isdigit() else None,
+        since=_when(params.get("since")), limit=AUDIT_PAGE,
+    )  # fmt: skip
+    events = [audit.as_dict(e) for e in audit.search(session, query)]
+    filters = {k: params.get(k, "") for k in ("actor", "action", "entity", "entity_id", "since")}
+    return render(request, "audit.html", {"events": events, "filters": filters})
+
+
+def unauthorized_redirect(request: Request, error: FilieraError) -> Response | None:
+    """Browsers meeting 401 on a page are sent to the sign-in form."""
+    if isinstance(error, Unauthorized) and request.method == "GET":
+        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+    return None
