@@ -55,6 +55,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def module_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty database shared by one test module, on SQLite and then on PostgreSQL."""
+    if request.param == "sqlite":
+        BACKENDS["sqlite"] = "ran"
+        yield f"sqlite:///{tmp_path_factory.mktemp('module')}/test.db"
+        return
+    server = request.getfixturevalue("pg_url")
+    with fresh_database(server, prefix=request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """A headless Chromium (Debian's) driven by Playwright, shared by the session."""

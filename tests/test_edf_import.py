@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from filiera.access.viewer import Viewer
 from filiera.cli.main import app
 from filiera.db import Database
 from filiera.errors import ImportFailed
 from filiera.imports.edf import import_edf
-from filiera.access.viewer import Viewer
 from filiera.registry import queries
 from filiera.registry.models import Organisation, Participation, Project, ReviewItem
 

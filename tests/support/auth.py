@@ -9,9 +9,7 @@ from filiera.settings import Settings
 PASSWORD = "correct horse battery staple"
 
 
-def token_for(
-    db: Database, email: str, role: str = "admin", org_ids: tuple[int, ...] = ()
-) -> str:
+def token_for(db: Database, email: str, role: str = "admin", org_ids: tuple[int, ...] = ()) -> str:
     """Create `email` with `role` and organisations; return a fresh API token secret."""
     with db.session() as session:
         user = accounts.add_user(session, email, email, PASSWORD, role=role, org_ids=list(org_ids))

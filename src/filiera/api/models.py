@@ -38,7 +38,7 @@ class PartnerOut(BaseModel):
 class ClusterOut(BaseModel):
     id: int = Field(examples=[7])
     name: str = Field(examples=["Lombardia Aerospace Cluster"])
-    country: str = Field(examples=["IT"])
+    country: str | None = Field(default=None, examples=["IT"])
     region: str | None = Field(default=None, examples=["ITC4"])
     city: str | None = Field(default=None, examples=["Milano"])
     website: str | None = None

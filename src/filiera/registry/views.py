@@ -80,7 +80,7 @@ class OrganisationSummary(BaseModel):
     id: int = Field(examples=[42])
     name: str = Field(examples=["Leonardo S.p.A."])
     kind: str = Field(examples=["prime"])
-    country: str = Field(examples=["IT"])
+    country: str | None = Field(examples=["IT"])
     region: str | None = None
     city: str | None = None
     pic: str | None = Field(default=None, examples=["999880463"])

@@ -28,6 +28,8 @@ def safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return "/"  # browsers read \ as / and drop tabs: "/\\evil.example" is off-site
     return target
 
 
@@ -77,7 +79,10 @@ def sign_in(
         request.app.state.limiters.sign_in.hit(f"account:{accounts.normalise_email(email)}")
         user_id = accounts.authenticate(request.app.state.db, settings, email, password, address)
     except (Unauthorized, TooManyRequests) as error:
-        return _sign_in_form(request, error=error.message, status=error.status, email=email)
+        form = _sign_in_form(request, error=error.message, status=error.status, email=email)
+        if isinstance(error, TooManyRequests):
+            form.headers["Retry-After"] = str(error.retry_after)
+        return form
     with request.app.state.db.session() as session:
         secret, _ = accounts.start_session(session, settings, user_id)
     response = RedirectResponse(safe_next(next_url), status_code=303)

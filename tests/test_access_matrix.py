@@ -1,0 +1,362 @@
+"""The permission matrix: every API route x every role x every visibility level.
+
+A small world is built on each backend: four organisations owned at each visibility level
+(public, members, restricted, owner), all members of one cluster, each with a canary string
+in its name and description, a PIC, a project participation and (for the public one)
+members-only contacts and a site address. Ten viewers cover every role and affiliation.
+The expected outcomes are written out by hand below, not computed by the policy under test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from filiera.access import accounts
+from filiera.access.models import AccessGrant
+from filiera.access.viewer import viewer_for
+from filiera.api import create_app
+from filiera.db import Database
+from filiera.imports.jsonl_export import export_jsonl
+from filiera.registry.models import Membership, Participation, Person, PersonRole, Project, Source
+from filiera.registry.resolve import Resolver
+from filiera.registry.schemas import OrganisationIn
+from filiera.registry.writer import upsert
+from filiera.settings import Settings
+from support.auth import PASSWORD
+from support.dataset import Dataset, build
+
+LEVELS = ("public", "members", "restricted", "owner")
+CANARY = {level: f"CANARY-{level.upper()}-91c2" for level in LEVELS}
+PICS = {"public": "911111111", "members": "922222222", "restricted": "933333333",
+        "owner": "944444444"}  # fmt: skip
+CONTACT_EMAIL = "contact-canary-91c2@example.invalid"
+CONTACT_PHONE = "+39 02 9999 1234"
+SITE_ADDRESS = "Via del Canarino 91c2"
+
+# viewer -> (role, affiliation key or None); None role = anonymous
+VIEWERS = {
+    "anonymous": (None, None),
+    "viewer": ("viewer", None),
+    "investor": ("investor", None),
+    "buyer": ("buyer", None),  # the restricted record grants the role `buyer`
+    "member_in_cluster": ("member", "polimi"),  # polimi belongs to the cluster
+    "member_outside": ("member", "luxspace"),  # no cluster
+    "member_granted": ("member", "safran"),  # the restricted record grants Safran
+    "owner_user": ("member", "owner"),  # acts for the owner-level organisation itself
+    "manager": ("cluster_manager", "cluster"),
+    "admin": ("admin", None),
+}
+
+# Who sees which record (hand-written truth table).
+SEES = {
+    "anonymous":         {"public"},
+    "viewer":            {"public"},
+    "investor":          {"public"},
+    "buyer":             {"public", "restricted"},
+    "member_in_cluster": {"public", "members"},
+    "member_outside":    {"public"},
+    "member_granted":    {"public", "restricted"},
+    "owner_user":        {"public", "members", "owner"},
+    "manager":           {"public", "members"},
+    "admin":             {"public", "members", "restricted", "owner"},
+}  # fmt: skip
+# Who sees the members-only contact details and site address of the public organisation.
+SEES_CONTACTS = {"member_in_cluster", "owner_user", "manager", "admin"}
+
+
+@dataclass
+class World:
+    db: Database
+    data: Dataset
+    org: dict[str, int]  # level -> organisation id
+    doomed: dict[str, int]  # viewer -> an organisation only used by its delete check
+    project: int
+    headers: dict[str, dict[str, str]]  # viewer -> request headers
+    emails: dict[str, str]
+
+
+def _org_record(level: str) -> dict:
+    return {
+        "name": f"{CANARY[level]} Avionics", "kind": "sme", "country": "IT", "region": "ITC4",
+        "identifiers": {"pic": PICS[level]}, "visibility": level, "revenue_band": ">1B",
+        "employees": 120, "descriptions": {"en": f"Secret plans {CANARY[level]}"},
+        "sites": [{"name": f"Plant {level}", "country": "IT", "city": "Varese",
+                   "address": SITE_ADDRESS, "lat": 45.8, "lon": 8.8}],
+    }  # fmt: skip
+
+
+def build_world(db: Database) -> World:
+    data = build(db)
+    with db.session() as session:
+        source = session.scalars(select(Source)).first()
+        resolver = Resolver.from_session(session)
+        org = {
+            level: upsert(session, OrganisationIn(**_org_record(level)), source=source,
+                          resolver=resolver).org_id
+            for level in LEVELS
+        }  # fmt: skip
+        for org_id in org.values():
+            session.add(Membership(organisation_id=org_id, cluster_id=data.orgs["cluster"]))
+        session.add(AccessGrant(entity="organisation", entity_id=org["restricted"], role="buyer"))
+        session.add(AccessGrant(entity="organisation", entity_id=org["restricted"],
+                                organisation_id=data.orgs["safran"]))  # fmt: skip
+        project = Project(programme="EDF", external_id="900000001", acronym="MATRIX",
+                          title="Matrix project", source=source)  # fmt: skip
+        session.add(project)
+        session.flush()
+        for org_id in (*org.values(), data.orgs["leonardo"]):
+            session.add(Participation(project_id=project.id, organisation_id=org_id,
+                                      role="participant"))  # fmt: skip
+        person = Person(name="Carla Canarino", email=CONTACT_EMAIL, phone=CONTACT_PHONE)
+        person.roles.append(PersonRole(organisation_id=org["public"], title="Sales"))
+        session.add(person)
+        doomed = {
+            name: upsert(session, OrganisationIn(name=f"Doomed {name} GmbH", country="DE"),
+                         source=source, resolver=resolver).org_id
+            for name in VIEWERS
+        }  # fmt: skip
+        session.flush()
+        affiliations = {**data.orgs, **org, "owner": org["owner"]}
+        headers: dict[str, dict[str, str]] = {}
+        emails: dict[str, str] = {}
+        for name, (role, where) in VIEWERS.items():
+            if role is None:
+                headers[name] = {}
+                continue
+            email = f"{name}@matrix.example"
+            user = accounts.add_user(session, email, name, PASSWORD, role=role,
+                                     org_ids=[affiliations[where]] if where else [])  # fmt: skip
+            token = accounts.create_token(session, Settings(), user, "matrix").secret
+            headers[name], emails[name] = {"Authorization": f"Bearer {token}"}, email
+        return World(db, data, org, doomed, project.id, headers, emails)
+
+
+@pytest.fixture(scope="module")
+def world(module_db_url: str) -> Iterator[World]:
+    """One world per backend, shared by the module: tests only add, never remove, what
+    other tests rely on (each viewer deletes its own `doomed` organisation)."""
+    db = Database(module_db_url)
+    yield build_world(db)
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.db, Settings())) as test_client:
+        yield test_client
+
+
+def hidden_canaries(viewer: str) -> list[str]:
+    return [CANARY[level] for level in LEVELS if level not in SEES[viewer]]
+
+
+def assert_no_leak(viewer: str, body: str, where: str) -> None:
+    for canary in hidden_canaries(viewer):
+        assert canary not in body, f"{viewer} saw {canary} in {where}"
+    if viewer not in SEES_CONTACTS:
+        for secret in (CONTACT_EMAIL, CONTACT_PHONE, SITE_ADDRESS):
+            assert secret not in body, f"{viewer} saw {secret!r} in {where}"
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) -> None:
+    """Directory, profile, by-PIC, partners, cluster members, project, stats, web pages."""
+    h = world.headers[viewer]
+    seen = SEES[viewer]
+    listing = client.get("/api/organisations", params={"q": "canary", "per_page": 50}, headers=h)
+    assert listing.status_code == 200
+    listed = {row["id"] for row in listing.json()["data"]}
+    assert listed == {world.org[level] for level in seen}
+    assert listing.json()["count"] == len(seen)
+    members = client.get(f"/api/clusters/{world.data.orgs['cluster']}/members",
+                         params={"per_page": 50}, headers=h)  # fmt: skip
+    member_ids = {row["id"] for row in members.json()["data"]}
+    assert member_ids & set(world.org.values()) == {world.org[level] for level in seen}
+    project = client.get(f"/api/projects/{world.project}", headers=h).json()
+    participants = {p["organisation"]["id"] for p in project["participants"]}
+    assert participants == {world.org[level] for level in seen} | {world.data.orgs["leonardo"]}
+    bodies = [listing.text, members.text, json.dumps(project)]
+    for level in LEVELS:
+        org_id = world.org[level]
+        expected = 200 if level in seen else 404
+        urls = (f"/api/organisations/{org_id}", f"/api/organisations/by-pic/{PICS[level]}",
+                f"/api/organisations/{org_id}/partners")  # fmt: skip
+        for url in urls:
+            response = client.get(url, headers=h)
+            assert response.status_code == expected, (viewer, url, response.text)
+            bodies.append(response.text)
+        page = client.get(f"/organisations/{org_id}", headers={**h, "accept": "text/html"})
+        assert page.status_code == expected, (viewer, level)
+        bodies.append(page.text)
+    for url in ("/api/stats", "/api/clusters", "/organisations?q=canary", "/", "/map",
+                f"/clusters/{world.data.orgs['cluster']}", f"/projects/{world.project}"):  # fmt: skip
+        response = client.get(url, headers=h)
+        assert response.status_code == 200, (viewer, url)
+        bodies.append(response.text)
+    for body in bodies:
+        assert_no_leak(viewer, body, "a response")
+
+
+def test_stats_count_only_visible(client: TestClient, world: World) -> None:
+    base = client.get("/api/stats", headers=world.headers["admin"]).json()["organisations"]
+    for viewer, seen in SEES.items():
+        count = client.get("/api/stats", headers=world.headers[viewer]).json()["organisations"]
+        assert count == base - (len(LEVELS) - len(seen)), viewer
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_sensitive_fields_of_a_public_profile(client: TestClient, world: World, viewer: str):
+    profile = client.get(f"/api/organisations/{world.org['public']}",
+                         headers=world.headers[viewer]).json()  # fmt: skip
+    person = next(p for p in profile["people"] if p["name"] == "Carla Canarino")
+    site = profile["sites"][0]
+    if viewer in SEES_CONTACTS:
+        assert person["email"] == CONTACT_EMAIL and person["phone"] == CONTACT_PHONE
+        assert site["address"] == SITE_ADDRESS and site["lat"] == 45.8
+        assert profile["revenue_band"] == ">1B"
+        assert "people.email" not in profile["withheld"]
+    else:
+        assert person["email"] is None and person["phone"] is None
+        assert site["address"] is None and site["lat"] is None
+        assert profile["revenue_band"] is None
+        assert {"people.email", "sites.address", "revenue_band"} <= set(profile["withheld"])
+    assert profile["employees"] == 120  # public by default
+
+
+@pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
+def test_exports_carry_only_what_the_viewer_may_see(world: World, viewer: str) -> None:
+    with world.db.session() as session:
+        user = accounts.get_user(session, world.emails[viewer])
+        out = io.StringIO()
+        export_jsonl(session, out, viewer=viewer_for(session, user))
+    text = out.getvalue()
+    assert_no_leak(viewer, text, "the export")
+    for level in SEES[viewer]:
+        assert CANARY[level] in text, (viewer, level)
+
+
+def test_cli_export_as_a_user(world: World, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from filiera.cli.main import app
+
+    out = tmp_path / "buyer.jsonl"
+    result = CliRunner().invoke(
+        app, ["export", str(out), "--db", world.db.url, "--as", world.emails["buyer"]]
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert CANARY["restricted"] in text and CANARY["members"] not in text
+    assert CONTACT_EMAIL not in text
+
+
+# --- writes -------------------------------------------------------------------------------
+
+# action -> viewers allowed; every other signed-in viewer gets 403 (or 404 if it cannot
+# even see the record), anonymous gets 401.
+EDIT_PUBLIC = {"manager", "admin"}  # the public org is a member of the manager's cluster
+EDIT_OWN = {"member_in_cluster", "manager", "admin"}  # polimi: the member's own org
+CREATE = {"manager", "admin"}
+ADMIN_ONLY = {"admin"}
+
+
+def expected_write(viewer: str, allowed: set[str], ok: int, level: str = "public") -> int:
+    if viewer == "anonymous":
+        return 404 if level not in SEES[viewer] else 401
+    if level not in SEES[viewer]:
+        return 404
+    return ok if viewer in allowed else 403
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str) -> None:
+    h = world.headers[viewer]
+    pub, polimi = world.org["public"], world.data.orgs["polimi"]
+    cases = [
+        ("PATCH", f"/api/organisations/{pub}", {"city": "Varese"}, EDIT_PUBLIC, 200, "public"),
+        ("PUT", f"/api/organisations/{pub}/access", {"markings": ["dual_use"]}, EDIT_PUBLIC,
+         200, "public"),
+        ("GET", f"/api/organisations/{pub}/access", None, EDIT_PUBLIC, 200, "public"),
+        ("PATCH", f"/api/organisations/{polimi}", {"city": "Milano"}, EDIT_OWN, 200, "public"),
+        ("PATCH", f"/api/organisations/{world.org['owner']}", {"city": "Como"},
+         {"owner_user", "manager", "admin"}, 200, "owner"),
+        ("PATCH", f"/api/organisations/{world.org['restricted']}", {"city": "Lecco"},
+         {"manager", "admin"}, 200, "restricted"),
+        ("POST", "/api/organisations", {"name": f"New {viewer} Srl", "country": "IT"},
+         CREATE, 201, "public"),
+        ("GET", "/api/review", None, ADMIN_ONLY, 200, "public"),
+        ("GET", "/api/audit", None, ADMIN_ONLY, 200, "public"),
+        ("GET", "/api/users", None, ADMIN_ONLY, 200, "public"),
+        ("POST", "/api/users", {"email": f"new-{viewer}@matrix.example", "name": "N",
+                                "password": PASSWORD}, ADMIN_ONLY, 201, "public"),
+        ("DELETE", f"/api/organisations/{world.doomed[viewer]}", None, ADMIN_ONLY, 204,
+         "public"),
+    ]  # fmt: skip
+    for method, url, body, allowed, ok, level in cases:
+        response = client.request(method, url, json=body, headers=h)
+        want = expected_write(viewer, allowed, ok, level)
+        if viewer == "anonymous" and method == "GET" and url.endswith("/access"):
+            want = 401
+        assert response.status_code == want, (viewer, method, url, response.text)
+
+
+def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
+    """A new route must be added to the tests above (or here, if it is public by design)."""
+    covered = {
+        ("GET", "/api/organisations"), ("GET", "/api/organisations/{org_id}"),
+        ("GET", "/api/organisations/by-pic/{pic}"),
+        ("GET", "/api/organisations/{org_id}/partners"),
+        ("PATCH", "/api/organisations/{org_id}"), ("POST", "/api/organisations"),
+        ("DELETE", "/api/organisations/{org_id}"),
+        ("GET", "/api/organisations/{org_id}/access"),
+        ("PUT", "/api/organisations/{org_id}/access"),
+        ("GET", "/api/clusters"), ("GET", "/api/clusters/{cluster_id}/members"),
+        ("GET", "/api/projects/{project_id}"), ("GET", "/api/stats"),
+        ("GET", "/api/review"), ("GET", "/api/audit"), ("GET", "/api/users"),
+        ("POST", "/api/users"),
+    }  # fmt: skip
+    covered_elsewhere = {  # tested in test_access_api.py / test_access_web.py
+        ("POST", "/api/review/{item_id}"), ("PATCH", "/api/users/{user_id}"),
+        ("GET", "/api/me"), ("POST", "/api/auth/token"), ("GET", "/api/me/tokens"),
+        ("POST", "/api/me/tokens"), ("DELETE", "/api/me/tokens/{token_id}"),
+    }  # fmt: skip
+    public_by_design = {("GET", "/api/projects"), ("GET", "/api/taxonomy/capabilities")}
+    schema = client.get("/openapi.json").json()
+    routes = {(m.upper(), path) for path, ops in schema["paths"].items() for m in ops}
+    assert routes == covered | covered_elsewhere | public_by_design
+
+
+def test_reading_restricted_data_is_audited(client: TestClient, world: World) -> None:
+    from filiera.access.audit import AuditQuery, search
+
+    client.get(f"/api/organisations/{world.org['restricted']}", headers=world.headers["buyer"])
+    client.get(f"/api/organisations/{world.org['public']}", headers=world.headers["viewer"])
+    client.get(f"/api/organisations/{world.org['owner']}", headers=world.headers["owner_user"])
+    with world.db.session() as session:
+        reads = search(session, AuditQuery(action="read", limit=50))
+        by_actor = {(e.actor, e.entity, e.entity_id) for e in reads}
+    assert (world.emails["buyer"], "organisation", world.org["restricted"]) in by_actor
+    assert (world.emails["owner_user"], "organisation", world.org["owner"]) in by_actor
+    assert not any(actor == world.emails["viewer"] for actor, _, _ in by_actor)
+
+
+def test_changes_are_audited_with_before_and_after(client: TestClient, world: World) -> None:
+    from filiera.access.audit import AuditQuery, search
+
+    pub = world.org["public"]
+    city = client.get(f"/api/organisations/{pub}", headers=world.headers["admin"]).json()["city"]
+    response = client.patch(f"/api/organisations/{pub}", json={"city": "Gallarate"},
+                            headers=world.headers["manager"])  # fmt: skip
+    assert response.status_code == 200
+    with world.db.session() as session:
+        events = search(session, AuditQuery(action="update", entity="organisation",
+                                             entity_id=pub))  # fmt: skip
+    assert events and events[0].actor == world.emails["manager"]
+    assert events[0].before["city"] == city and events[0].after["city"] == "Gallarate"
