@@ -195,8 +195,10 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
         page = client.get(f"/organisations/{org_id}", headers={**h, "accept": "text/html"})
         assert page.status_code == expected, (viewer, level)
         bodies.append(page.text)
-    for url in ("/api/stats", "/api/clusters", "/organisations?q=canary", "/", "/map",
-                f"/clusters/{world.data.orgs['cluster']}", f"/projects/{world.project}"):  # fmt: skip
+    cluster = world.data.orgs["cluster"]
+    pages = ("/api/stats", "/api/clusters", "/organisations?q=canary", "/", "/map",
+             f"/clusters/{cluster}", f"/projects/{world.project}")  # fmt: skip
+    for url in pages:
         response = client.get(url, headers=h)
         assert response.status_code == 200, (viewer, url)
         bodies.append(response.text)
@@ -265,6 +267,7 @@ EDIT_PUBLIC = {"manager", "admin"}  # the public org is a member of the manager'
 EDIT_OWN = {"member_in_cluster", "manager", "admin"}  # polimi: the member's own org
 CREATE = {"manager", "admin"}
 ADMIN_ONLY = {"admin"}
+MANAGE_CLUSTER = {"manager", "admin"}
 
 
 def expected_write(viewer: str, allowed: set[str], ok: int, level: str = "public") -> int:
@@ -279,6 +282,7 @@ def expected_write(viewer: str, allowed: set[str], ok: int, level: str = "public
 def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str) -> None:
     h = world.headers[viewer]
     pub, polimi = world.org["public"], world.data.orgs["polimi"]
+    cluster = world.data.orgs["cluster"]
     cases = [
         ("PATCH", f"/api/organisations/{pub}", {"city": "Varese"}, EDIT_PUBLIC, 200, "public"),
         ("PUT", f"/api/organisations/{pub}/access", {"markings": ["dual_use"]}, EDIT_PUBLIC,
@@ -296,6 +300,12 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
         ("GET", "/api/users", None, ADMIN_ONLY, 200, "public"),
         ("POST", "/api/users", {"email": f"new-{viewer}@matrix.example", "name": "N",
                                 "password": PASSWORD}, ADMIN_ONLY, 201, "public"),
+        ("POST", f"/api/clusters/{cluster}/members", {"organisation_id": world.doomed[viewer]},
+         MANAGE_CLUSTER, 201, "public"),
+        ("DELETE", f"/api/clusters/{cluster}/members/{world.doomed[viewer]}", None,
+         MANAGE_CLUSTER, 204, "public"),
+        ("POST", f"/api/clusters/{world.data.orgs['safran']}/members",
+         {"organisation_id": pub}, MANAGE_CLUSTER, 201, "public"),  # not a cluster: 404
         ("DELETE", f"/api/organisations/{world.doomed[viewer]}", None, ADMIN_ONLY, 204,
          "public"),
     ]  # fmt: skip
@@ -304,6 +314,8 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
         want = expected_write(viewer, allowed, ok, level)
         if viewer == "anonymous" and method == "GET" and url.endswith("/access"):
             want = 401
+        if url.startswith(f"/api/clusters/{world.data.orgs['safran']}/"):
+            want = 404  # Safran is not a cluster, whoever asks
         assert response.status_code == want, (viewer, method, url, response.text)
 
 
@@ -320,7 +332,8 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("GET", "/api/clusters"), ("GET", "/api/clusters/{cluster_id}/members"),
         ("GET", "/api/projects/{project_id}"), ("GET", "/api/stats"),
         ("GET", "/api/review"), ("GET", "/api/audit"), ("GET", "/api/users"),
-        ("POST", "/api/users"),
+        ("POST", "/api/users"), ("POST", "/api/clusters/{cluster_id}/members"),
+        ("DELETE", "/api/clusters/{cluster_id}/members/{organisation_id}"),
     }  # fmt: skip
     covered_elsewhere = {  # tested in test_access_api.py / test_access_web.py
         ("POST", "/api/review/{item_id}"), ("PATCH", "/api/users/{user_id}"),

@@ -172,6 +172,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "organisation.create": ("admin", "cluster_manager"),
     "organisation.edit": ("admin", "cluster_manager", "member"),
     "organisation.delete": ("admin",),
+    "cluster.manage": ("admin", "cluster_manager"),
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),
@@ -205,6 +206,13 @@ def require_edit(viewer: Viewer, org: Organisation) -> None:
     clusters = [m.cluster_id for m in org.memberships]
     if not can_edit_organisation(viewer, org.id, clusters):
         raise Forbidden(f"{viewer.label} may not change organisation {org.id}")
+
+
+def require_cluster_manager(viewer: Viewer, cluster_id: int) -> None:
+    """Admins, and managers of this very cluster, may change its member list."""
+    require_role(viewer, "cluster.manage")
+    if not viewer.is_admin and cluster_id not in viewer.managed_cluster_ids:
+        raise Forbidden(f"{viewer.label} does not manage cluster {cluster_id}")
 
 
 def organisation_owner(org: Organisation, grants: Grants | None = None) -> Owner:

@@ -129,6 +129,15 @@ class OrganisationPatch(_In):
     visibility: Visibility | None = None
     field_visibility: dict[OrgSensitiveField, Visibility] | None = None
     markings: checks.Markings | None = None
+    capabilities: list[CapabilityIn] | None = Field(
+        default=None, max_length=200, description="Replaces the whole list when given"
+    )
+    certifications: list[CertificationIn] | None = Field(
+        default=None, max_length=100, description="Replaces the whole list when given"
+    )
+    sites: list[SiteIn] | None = Field(
+        default=None, max_length=200, description="Replaces the whole list when given"
+    )
 
 
 class PersonIn(_In):

@@ -6,7 +6,14 @@ from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
 from filiera.registry import queries
-from filiera.registry.models import Identifier, Organisation
+from filiera.registry.models import (
+    Certification,
+    Identifier,
+    Organisation,
+    OrgCapability,
+    Site,
+    Source,
+)
 from filiera.registry.names import normalise_name
 from filiera.registry.schemas import OrganisationPatch
 
@@ -17,8 +24,11 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
 
     changes = patch.model_dump(exclude_unset=True)
     identifiers = changes.pop("identifiers", None)
+    parts = {name: changes.pop(name) for name in PARTS if name in changes}
     for field, value in changes.items():
         setattr(org, field, value)
+    for name, rows in parts.items():
+        _replace_part(org, name, rows or [])
     if "name" in changes:
         org.name_key = normalise_name(org.name)
     if identifiers is not None:
@@ -33,6 +43,30 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
         raise ValidationFailed(str(error), errors=errors) from None
     session.flush()
     return queries.get_organisation(session, org.id, viewer=Viewer.system())
+
+
+PARTS = {"capabilities": OrgCapability, "certifications": Certification, "sites": Site}
+
+
+def _replace_part(org: Organisation, name: str, rows: list[dict]) -> None:
+    """Replace a list part; rows that did not change keep their id and provenance."""
+    model = PARTS[name]
+    current = getattr(org, name)
+    columns = list(rows[0]) if rows else []
+    kept, wanted = [], [dict(r) for r in rows]
+    for row in current:
+        same = next((w for w in wanted if all(getattr(row, k) == w[k] for k in w)), None)
+        if same is not None:
+            kept.append(row)
+            wanted.remove(same)
+    for row in [r for r in current if r not in kept]:
+        current.remove(row)
+    for data in wanted:
+        current.append(model(**{k: data[k] for k in columns or data}, source=manual_source()))
+
+
+def manual_source() -> Source:
+    return Source(name="Filiera API", kind="manual", imported_by="api")
 
 
 def _replace_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
