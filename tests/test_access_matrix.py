@@ -373,3 +373,18 @@ def test_changes_are_audited_with_before_and_after(client: TestClient, world: Wo
                                              entity_id=pub))  # fmt: skip
     assert events and events[0].actor == world.emails["manager"]
     assert events[0].before["city"] == city and events[0].after["city"] == "Gallarate"
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_admin_and_access_pages(client: TestClient, world: World, viewer: str) -> None:
+    """Web pages: /users, /audit, /review for admins; access settings for editors."""
+    h = {**world.headers[viewer], "accept": "text/html"}
+    pub = world.org["public"]
+    pages = [("/users", ADMIN_ONLY), ("/audit", ADMIN_ONLY), ("/review", ADMIN_ONLY),
+             (f"/organisations/{pub}/access", EDIT_PUBLIC)]  # fmt: skip
+    for url, allowed in pages:
+        response = client.get(url, headers=h, follow_redirects=False)
+        want = 303 if viewer == "anonymous" else 200 if viewer in allowed else 403
+        assert response.status_code == want, (viewer, url)
+    profile = client.get(f"/organisations/{pub}", headers=h).text
+    assert ("data-edit-access" in profile) == (viewer in EDIT_PUBLIC)
