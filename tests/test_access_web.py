@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
@@ -55,8 +54,8 @@ class Site:
     admin_id: int
     member_id: int
 
-    def client(self, settings: Settings | None = None, **kwargs) -> TestClient:
-        return TestClient(create_app(self.db, settings or Settings()), **kwargs)
+    def client(self, settings: Settings | None = None) -> TestClient:
+        return TestClient(create_app(self.db, settings or Settings()))
 
 
 @pytest.fixture
@@ -76,9 +75,9 @@ def site(db_url: str) -> Iterator[Site]:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def form_token(client: TestClient, path: str = "/sign-in") -> str:
+def form_token(client: TestClient) -> str:
     """GET the sign-in form (which also sets the signed login cookie); return its token."""
-    page = client.get(path)
+    page = client.get("/sign-in")
     assert page.status_code == 200, page.text
     return FORM_TOKEN.search(page.text).group(1)
 
@@ -157,6 +156,11 @@ def test_sign_in_needs_the_form_token_and_its_cookie(site: Site) -> None:
         no_cookie = client.post("/sign-in", data=form | {"csrf_token": good})
         assert no_cookie.status_code == 403
         assert set_cookie(no_cookie, SESSION_COOKIE) is None
+        forged = {"Cookie": f"{LOGIN_CSRF_COOKIE}=chosen.{'0' * 32}"}  # unsigned pair
+        attacker = TestClient(client.app).post(
+            "/sign-in", data=form | {"csrf_token": "chosen"}, headers=forged
+        )
+        assert attacker.status_code == 403
         assert me(client)["user_id"] is None
         ok = post_sign_in(client, MEMBER)  # the real form still works
         assert ok.status_code == 303 and set_cookie(ok, SESSION_COOKIE)
@@ -219,26 +223,21 @@ def test_sign_in_sets_a_lax_http_only_session_cookie(site: Site) -> None:
     assert events(site.db, "sign_in", site.admin_id)[0]["actor"] == ADMIN
 
 
-def browser_resolves(location: str) -> str:
-    """The host a browser would go to for `location` (it ignores tabs, reads \\ as /)."""
-    cleaned = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
-    return urlsplit(urljoin("http://testserver/here", cleaned)).netloc
-
-
+# absolute URLs, scheme-relative ones and what browsers read as such (\ is /, tabs vanish)
 OFF_SITE = ["https://evil.example/x", "//evil.example", "http:/evil.example", "/\\evil.example",
             "/\t/evil.example", "javascript:alert(1)"]  # fmt: skip
 
 
-@pytest.mark.parametrize("target", OFF_SITE)
-def test_sign_in_never_redirects_off_site(site: Site, target: str) -> None:
+def test_sign_in_never_redirects_off_site(site: Site) -> None:
     with site.client() as client:
-        page = client.get("/sign-in", params={"next": target})
-        hidden = re.search(r'name="next" value="([^"]*)"', page.text).group(1)
-        assert browser_resolves(hidden) == "testserver", hidden
-        location = post_sign_in(client, MEMBER, next_url=target).headers["location"]
-        assert browser_resolves(location) == "testserver", location
-        if ":" in target or target.startswith("//"):
-            assert location == "/"
+        for target in OFF_SITE:
+            page = client.get("/sign-in", params={"next": target})
+            hidden = re.search(r'name="next" value="([^"]*)"', page.text).group(1)
+            assert hidden == "/", target
+            location = post_sign_in(client, MEMBER, next_url=target).headers["location"]
+            assert location == "/", (target, location)
+        inside = "/organisations?country=IT&kind=prime"
+        assert post_sign_in(client, MEMBER, next_url=inside).headers["location"] == inside
 
 
 @pytest.mark.parametrize(

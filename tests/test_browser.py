@@ -13,6 +13,7 @@ import uvicorn
 
 from filiera.api import create_app
 from filiera.db import Database
+from support.auth import PASSWORD, token_for
 from support.browser import collect_console_errors
 from support.dataset import Dataset, build
 
@@ -27,6 +28,9 @@ REVIEW_CASE = {
 }  # fmt: skip
 
 
+ADMIN = "admin@browser.example"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,6 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Datase
     """Base URL of a live server and the ids of its records."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('browser')}/site.db")
     data = build(db, REVIEW_CASE)
+    token_for(db, ADMIN, "admin")
     server = uvicorn.Server(
         uvicorn.Config(create_app(db), host="127.0.0.1", port=free_port(), log_level="warning")
     )
@@ -130,10 +135,14 @@ def test_review_decision_from_the_page(page: Page, site: tuple[str, Dataset]) ->
     from playwright.sync_api import expect
 
     base, _ = site
-    page.goto(f"{base}/review?lang=en")
+    page.goto(f"{base}/review?lang=en")  # admins only: the sign-in form comes first
+    page.fill("input[name=email]", ADMIN)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{base}/review")
     item = page.locator("[data-review]")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Politecnico di Milano")
     item.get_by_role("button", name="Keep both").click()
     expect(item.locator(".review-status")).to_have_text("Kept both")
-    assert page.request.get(f"{base}/api/review").json() == []
+    assert page.request.get(f"{base}/api/review").json() == []  # shares the session cookie

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from filiera.errors import (
@@ -70,7 +71,9 @@ def respond(
     if wants_html(request):
         from filiera.web.pages import error_page
 
-        return error_page(request, error)
+        response = error_page(request, error)
+        response.headers.update(headers or {})
+        return response
     return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
 
 
@@ -107,6 +110,13 @@ def _message(error: StarletteHTTPException) -> str:
     return detail if isinstance(detail, str) else str(detail)
 
 
+async def on_unstorable(request: Request, error: Exception) -> Response:
+    """A value the database cannot hold or compare (a huge number, a NUL byte): 422, not 500."""
+    log.info("unstorable value on %s %s: %s", request.method, request.url.path, error)
+    message = "a value in the request is out of range or holds characters that cannot be stored"
+    return respond(request, ValidationFailed(message))
+
+
 async def on_unexpected(request: Request, error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return respond(request, FilieraError("internal server error"))
@@ -117,4 +127,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FilieraError, on_filiera_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(OverflowError, on_unstorable)  # SQLite: int beyond 64 bits
+    app.add_exception_handler(DataError, on_unstorable)  # PostgreSQL: out of range, NUL byte
     app.add_exception_handler(Exception, on_unexpected)
