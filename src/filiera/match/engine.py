@@ -1,0 +1,205 @@
+"""Ranking organisations for a need, a challenge or a thesis, with the reasons.
+
+score = W_TEXT x own profile (names, descriptions, capabilities; BM25)
+      + W_PROJECTS x experience in related projects (BM25 of each project, weighted by
+        role: coordinators count more), with diminishing returns
+      + W_NETWORK x collaboration with the best-matching organisations
+Each part is scaled to [0, 1] by its best value for the query, so the final score is a
+graded number in [0, 1] with no saturation at the top. Hard filters and visibility are
+applied before and after scoring.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from filiera.match import explain
+from filiera.match.concepts import lexicon
+from filiera.match.index import MatchIndex
+from filiera.match.text import LANGUAGES, detect_language, stem_words, stems, stopwords, words
+from filiera.registry import taxonomy
+
+W_TEXT, W_PROJECTS, W_NETWORK = 0.35, 0.5, 0.15
+CONCEPT_WEIGHT = 1.5
+LOANWORD_WEIGHT = 0.5
+PROJECT_FLOOR = 0.25  # projects scoring below this share of the best one are ignored
+NETWORK_SEEDS = 25
+SME_KINDS = ("sme", "startup")
+
+
+@dataclass
+class MatchFilters:
+    """Hard filters; every field is optional and they combine with AND."""
+
+    countries: list[str] = field(default_factory=list)  # eligible countries (any of)
+    region: str | None = None  # NUTS prefix
+    kinds: list[str] = field(default_factory=list)
+    sme_only: bool = False
+    certification: str | None = None
+    capability: str | None = None  # the code or any of its descendants
+    cluster: int | None = None
+    include_synthetic: bool = True
+
+
+@dataclass
+class QueryTerms:
+    lang: str
+    weights: dict[str, float]
+    shown: dict[str, str]  # index term -> the word the user wrote
+    concepts: list[str]
+
+
+@dataclass
+class Ranked:
+    position: int
+    score: float
+    parts: dict[str, float]
+
+
+def query_terms(text: str, lang: str | None = None) -> QueryTerms:
+    """Index terms of a query: stems in its language, English loanwords, concepts."""
+    lang = lang if lang in LANGUAGES else detect_language(text)
+    stop = stopwords(lang)
+    raw = [w for w in words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
+    stemmed = stem_words(raw, lang)
+    weights: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for word, stem in zip(raw, stemmed, strict=True):
+        weights[f"{lang}:{stem}"] += 1.0
+        shown.setdefault(f"{lang}:{stem}", word)
+    if lang != "en":
+        for word, stem in zip(raw, stem_words(raw, "en"), strict=True):
+            weights[f"en:{stem}"] += LOANWORD_WEIGHT
+            shown.setdefault(f"en:{stem}", word)
+    concepts = lexicon().find(stemmed, lang)
+    for concept, count in concepts.items():
+        weights[f"c:{concept}"] += CONCEPT_WEIGHT * count
+    # repeated words count, with diminishing returns (long texts repeat their subject)
+    return QueryTerms(lang, {t: float(np.sqrt(w)) for t, w in weights.items()}, shown,
+                      sorted(concepts, key=lambda c: -concepts[c]))  # fmt: skip
+
+
+def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
+    """Organisations passing every hard filter."""
+    mask = np.ones(index.size, dtype=bool)
+    if flt.countries:
+        mask &= np.isin(index.country, [c.upper() for c in flt.countries])
+    if flt.region:
+        mask &= np.char.startswith(index.region, flt.region.upper())
+    kinds = list(flt.kinds) + (list(SME_KINDS) if flt.sme_only else [])
+    if flt.sme_only and flt.kinds:
+        kinds = [k for k in flt.kinds if k in SME_KINDS]
+    if kinds:
+        mask &= np.isin(index.kind, kinds)
+    if flt.certification:
+        mask &= index.certifications.get(flt.certification, np.zeros(index.size, dtype=bool))
+    if flt.capability:
+        code = flt.capability
+        has = [any(c == code or c.startswith(code + ".") for c in caps)
+               for caps in index.capabilities]  # fmt: skip
+        mask &= np.array(has, dtype=bool)
+    if flt.cluster is not None:
+        mask &= index.clusters.get(flt.cluster, np.zeros(index.size, dtype=bool))
+    if not flt.include_synthetic:
+        mask &= ~index.synthetic
+    return mask
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 0 else values
+
+
+def project_experience(index: MatchIndex, project_scores: np.ndarray) -> np.ndarray:
+    """Per organisation: role-weighted relevance of its projects, diminishing returns."""
+    best = float(project_scores.max()) if project_scores.size else 0.0
+    if best <= 0 or not len(index.part_org):
+        return np.zeros(index.size, dtype=np.float32)
+    relevant = np.where(project_scores >= PROJECT_FLOOR * best, project_scores, 0.0)
+    contrib = relevant[index.part_project] * index.part_weight
+    total = np.bincount(index.part_org, weights=contrib, minlength=index.size)
+    count = np.bincount(index.part_org, weights=(contrib > 0), minlength=index.size)
+    return (total / np.sqrt(np.maximum(count, 1))).astype(np.float32)
+
+
+def network(index: MatchIndex, prelim: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Collaboration with the best-matching organisations (shared projects, weighted)."""
+    candidates = np.where(mask & (prelim > 0))[0]
+    if not len(candidates) or index.coparticipation.nnz == 0:
+        return np.zeros(index.size, dtype=np.float32)
+    seeds = candidates[np.argsort(-prelim[candidates])[:NETWORK_SEEDS]]
+    weights = np.zeros(index.size, dtype=np.float32)
+    weights[seeds] = prelim[seeds]
+    links = index.coparticipation.copy()
+    links.data = np.log1p(links.data)
+    return np.asarray(links @ weights).ravel().astype(np.float32)
+
+
+def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Final scores (0 outside `mask`) and the scaled parts, for explanations."""
+    text = _scaled(index.org_text.scores(terms.weights))
+    project_scores = index.project_text.scores(terms.weights)
+    projects = _scaled(project_experience(index, project_scores))
+    prelim = (W_TEXT * text + W_PROJECTS * projects) / (W_TEXT + W_PROJECTS)
+    net = _scaled(network(index, prelim, mask))
+    net = np.where(prelim > 0, net, net * 0.5)
+    final = W_TEXT * text + W_PROJECTS * projects + W_NETWORK * net
+    final = np.where(mask, final, 0.0)
+    parts = {"text": text, "projects": projects, "network": net,
+             "project_scores": project_scores}  # fmt: skip
+    return final, parts
+
+
+def top_positions(final: np.ndarray, k: int) -> list[int]:
+    """Positions of the `k` best scores above zero, best first (ties by position)."""
+    positive = np.flatnonzero(final > 0)
+    if len(positive) > k:
+        positive = positive[np.argpartition(-final[positive], k - 1)[:k]]
+    return sorted(positive.tolist(), key=lambda i: (-final[i], i))
+
+
+@dataclass
+class MatchHit:
+    """One ranked organisation with its reasons."""
+
+    org_id: int
+    name: str
+    pic: str | None
+    country: str | None
+    kind: str
+    score: float
+    parts: dict[str, float]
+    explanations: list[dict]
+
+
+def hits(
+    index: MatchIndex, terms: QueryTerms, final: np.ndarray, parts: dict, positions: list[int],
+    flt: MatchFilters, lang: str,
+) -> list[MatchHit]:  # fmt: skip
+    """Results with explanations in `lang` for the given positions (already filtered)."""
+    reasons = explain.Reasons(index, terms, parts, lang)
+    out = []
+    for pos in positions:
+        out.append(
+            MatchHit(
+                org_id=int(index.org_ids[pos]), name=index.names[pos],
+                pic=index.pics.get(pos), country=str(index.country[pos]) or None,
+                kind=str(index.kind[pos]), score=round(float(final[pos]), 4),
+                parts={k: round(float(parts[k][pos]), 4) for k in ("text", "projects",
+                                                                    "network")},
+                explanations=reasons.of(pos) + explain.filters_used(flt, lang),
+            )
+        )  # fmt: skip
+    return out
+
+
+def capability_matches(terms: QueryTerms) -> list[str]:
+    """Capability codes the query names (directly or through their keywords)."""
+    return [c.removeprefix("cap:") for c in terms.concepts if c.startswith("cap:")
+            and c.removeprefix("cap:") in taxonomy.capabilities()]  # fmt: skip
+
+
+__all__ = ["MatchFilters", "MatchHit", "query_terms", "score", "stems"]

@@ -1,0 +1,167 @@
+"""Why an organisation ranks where it does: terms, capabilities, projects, partners, filters.
+
+Every explanation is a dict with a `kind`, the structured facts and a `text` sentence in
+the user's language (en, it, fr, de).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from filiera.match.concepts import lexicon
+from filiera.registry import taxonomy
+
+if TYPE_CHECKING:
+    from filiera.match.engine import MatchFilters, QueryTerms
+    from filiera.match.index import MatchIndex
+
+TEMPLATES = {
+    "terms": {
+        "en": "Profile mentions {terms}", "it": "Il profilo cita {terms}",
+        "fr": "Le profil mentionne {terms}", "de": "Das Profil nennt {terms}",
+    },
+    "capability": {
+        "en": "Capability {label} ({level})", "it": "Capacità {label} ({level})",
+        "fr": "Capacité {label} ({level})", "de": "Fähigkeit {label} ({level})",
+    },
+    "project": {
+        "en": "{role} in {acronym} ({year}): {title}; matches {terms}",
+        "it": "{role} in {acronym} ({year}): {title}; corrisponde a {terms}",
+        "fr": "{role} dans {acronym} ({year}) : {title} ; correspond à {terms}",
+        "de": "{role} in {acronym} ({year}): {title}; passt zu {terms}",
+    },
+    "partners": {
+        "en": "Has worked with {names}", "it": "Ha lavorato con {names}",
+        "fr": "A travaillé avec {names}", "de": "Hat zusammengearbeitet mit {names}",
+    },
+    "filter": {
+        "en": "Passes the filter {name} = {value}", "it": "Rispetta il filtro {name} = {value}",
+        "fr": "Respecte le filtre {name} = {value}", "de": "Erfüllt den Filter {name} = {value}",
+    },
+}  # fmt: skip
+ROLES = {
+    "coordinator": {"en": "Coordinator", "it": "Coordinatore", "fr": "Coordinateur",
+                    "de": "Koordinator"},
+    "participant": {"en": "Partner", "it": "Partner", "fr": "Partenaire", "de": "Partner"},
+}  # fmt: skip
+LEVELS = {
+    "claimed": {"en": "declared", "it": "dichiarata", "fr": "déclarée", "de": "angegeben"},
+    "evidenced": {"en": "shown by projects", "it": "dimostrata da progetti",
+                  "fr": "attestée par des projets", "de": "durch Projekte belegt"},
+    "certified": {"en": "certified", "it": "certificata", "fr": "certifiée",
+                  "de": "zertifiziert"},
+}  # fmt: skip
+MAX_TERMS = 6
+MAX_PROJECTS = 3
+
+
+def say(kind: str, lang: str, **values: object) -> str:
+    table = TEMPLATES[kind]
+    return table.get(lang, table["en"]).format(**values)
+
+
+def _has(ids: np.ndarray, pos: int) -> bool:
+    i = int(np.searchsorted(ids, pos))
+    return i < len(ids) and int(ids[i]) == pos
+
+
+class Reasons:
+    """Builds the explanations of the results of one query."""
+
+    def __init__(self, index: MatchIndex, terms: QueryTerms, parts: dict, lang: str) -> None:
+        self.index, self.terms, self.parts, self.lang = index, terms, parts, lang
+        ranked = sorted(terms.weights, key=lambda t: -terms.weights[t])
+        self.ranked_terms = ranked
+
+    def _label(self, term: str) -> str:
+        if term.startswith("c:"):
+            concept = lexicon().concepts.get(term[2:])
+            if concept is not None:
+                return concept.labels.get(self.lang) or concept.labels.get("en") or term
+        return self.terms.shown.get(term, term.split(":", 1)[-1])
+
+    def _matched(self, bm25, doc: int) -> list[str]:
+        labels: list[str] = []
+        for term in self.ranked_terms:
+            if _has(bm25.term_scores(term)[0], doc):
+                label = self._label(term)
+                if label not in labels:
+                    labels.append(label)
+            if len(labels) >= MAX_TERMS:
+                break
+        return labels
+
+    def of(self, pos: int) -> list[dict]:
+        out = []
+        matched = self._matched(self.index.org_text, pos)
+        if matched:
+            out.append({"kind": "terms", "terms": matched,
+                        "weight": round(float(self.parts["text"][pos]), 3),
+                        "text": say("terms", self.lang, terms=", ".join(matched))})  # fmt: skip
+        out += self._capabilities(pos)
+        out += self._projects(pos)
+        out += self._partners(pos)
+        return out
+
+    def _capabilities(self, pos: int) -> list[dict]:
+        wanted = [c[4:] for c in self.terms.concepts if c.startswith("cap:")]
+        held = self.index.capabilities[pos]
+        out = []
+        for code, level in sorted(held.items()):
+            lineage = set(taxonomy.ancestors(code)) if code in taxonomy.capabilities() else set()
+            if code in wanted or lineage & set(wanted):
+                label = taxonomy.label(code, self.lang)
+                level_text = LEVELS.get(level, {}).get(self.lang, level)
+                out.append({"kind": "capability", "code": code, "level": level,
+                            "text": say("capability", self.lang, label=label,
+                                        level=level_text)})  # fmt: skip
+        return out[:3]
+
+    def _projects(self, pos: int) -> list[dict]:
+        index = self.index
+        rows = np.flatnonzero(index.part_org == pos)
+        scores = self.parts["project_scores"]
+        rows = sorted(rows, key=lambda r: -scores[index.part_project[r]] * index.part_weight[r])
+        out = []
+        for r in rows[:MAX_PROJECTS]:
+            p = int(index.part_project[r])
+            if scores[p] <= 0:
+                break
+            info = index.projects[p]
+            terms = self._matched(index.project_text, p)
+            role = ROLES.get(index.part_role[r], ROLES["participant"])[self.lang]
+            out.append({"kind": "project", "project_id": info.id, "acronym": info.acronym,
+                        "role": index.part_role[r], "year": info.year,
+                        "weight": round(float(scores[p]), 3), "terms": terms,
+                        "text": say("project", self.lang, role=role,
+                                    acronym=info.acronym or info.id, year=info.year or "–",
+                                    title=info.title, terms=", ".join(terms) or "–")})  # fmt: skip
+        return out
+
+    def _partners(self, pos: int) -> list[dict]:
+        if float(self.parts["network"][pos]) <= 0:
+            return []
+        row = self.index.coparticipation.getrow(pos)
+        prelim = self.parts["text"] + self.parts["projects"]
+        partners = sorted(row.indices, key=lambda j: -prelim[j] * row[0, j])[:3]
+        names = [self.index.names[j] for j in partners if prelim[j] > 0]
+        if not names:
+            return []
+        return [{"kind": "partners", "names": names,
+                 "weight": round(float(self.parts["network"][pos]), 3),
+                 "text": say("partners", self.lang, names="; ".join(names))}]  # fmt: skip
+
+
+def filters_used(flt: MatchFilters, lang: str) -> list[dict]:
+    """One explanation per hard filter the result passed."""
+    given = {
+        "country": ", ".join(flt.countries), "region": flt.region,
+        "kind": ", ".join(flt.kinds), "sme": "yes" if flt.sme_only else None,
+        "certification": flt.certification, "capability": flt.capability,
+        "cluster": flt.cluster,
+    }  # fmt: skip
+    return [{"kind": "filter", "name": k, "value": v,
+             "text": say("filter", lang, name=k, value=v)}
+            for k, v in given.items() if v]  # fmt: skip

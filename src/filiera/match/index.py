@@ -1,0 +1,221 @@
+"""The in-memory match index: every organisation's profile, read once from the registry.
+
+Two BM25 indexes share one term space (`en:<stem>`, `it:<stem>`..., and `c:<concept>`):
+one over projects (title, objective, keywords) and one over organisations' own text
+(names, descriptions in any language, capabilities). Participations link the two; numpy
+arrays hold what the hard filters need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from filiera.match.bm25 import Bm25
+from filiera.match.concepts import lexicon
+from filiera.match.text import LANGUAGES, stems
+from filiera.registry import taxonomy
+from filiera.registry.models import (
+    Alias,
+    Certification,
+    Identifier,
+    Membership,
+    Organisation,
+    OrgCapability,
+    Participation,
+    Project,
+)
+
+ROLE_WEIGHT = {"coordinator": 1.3, "participant": 1.0, "thirdParty": 0.6, "associatedPartner": 0.6}
+LEVEL_TF = {"claimed": 1, "evidenced": 2, "certified": 3}
+TITLE_REPEAT = 2
+
+
+def bag_of(text: str, lang: str, bag: Counter[str], repeat: int = 1) -> None:
+    """Add the stems and the concepts of `text` (in `lang`) to `bag`."""
+    if not text:
+        return
+    stemmed = stems(text, lang)
+    for stem in stemmed:
+        bag[f"{lang}:{stem}"] += repeat
+    for concept, count in lexicon().find(stemmed, lang).items():
+        bag[f"c:{concept}"] += count * repeat
+
+
+@dataclass
+class ProjectInfo:
+    id: int
+    programme: str
+    acronym: str | None
+    title: str
+    year: int | None
+
+
+@dataclass
+class MatchIndex:
+    """Everything a query needs, positions aligned with `org_ids` and `projects`."""
+
+    org_ids: np.ndarray
+    names: list[str]
+    pics: dict[int, str]
+    country: np.ndarray
+    region: np.ndarray
+    kind: np.ndarray
+    synthetic: np.ndarray
+    capabilities: list[dict[str, str]]  # position -> {code: level}
+    certifications: dict[str, np.ndarray]  # code -> mask
+    clusters: dict[int, np.ndarray]  # cluster id -> mask
+    org_text: Bm25
+    projects: list[ProjectInfo]
+    project_text: Bm25
+    part_org: np.ndarray
+    part_project: np.ndarray
+    part_weight: np.ndarray
+    part_role: list[str]
+    coparticipation: sparse.csr_matrix
+    built_seconds: float = 0.0
+    signature: tuple = field(default_factory=tuple)
+
+    @property
+    def size(self) -> int:
+        return len(self.org_ids)
+
+    def position(self) -> dict[int, int]:
+        return {int(org_id): i for i, org_id in enumerate(self.org_ids)}
+
+
+def signature(session: Session) -> tuple:
+    """Changes whenever something the index reads changes (cheap to compute)."""
+    parts = (
+        select(func.count(Organisation.id), func.max(Organisation.updated_at)),
+        select(func.count(OrgCapability.id), func.max(OrgCapability.id)),
+        select(func.count(Participation.id), func.max(Participation.id)),
+        select(func.count(Project.id), func.max(Project.updated_at)),
+        select(func.count(Membership.id), func.max(Membership.id)),
+    )
+    return tuple(tuple(session.execute(stmt).one()) for stmt in parts)
+
+
+def _org_rows(session: Session):
+    stmt = select(
+        Organisation.id, Organisation.name, Organisation.country, Organisation.region,
+        Organisation.kind, Organisation.synthetic, Organisation.descriptions,
+    ).order_by(Organisation.id)  # fmt: skip
+    return session.execute(stmt).all()
+
+
+def _grouped(session: Session, stmt) -> dict[int, list[tuple]]:
+    out: dict[int, list[tuple]] = {}
+    for row in session.execute(stmt):
+        out.setdefault(row[0], []).append(tuple(row[1:]))
+    return out
+
+
+def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Counter[str]]:
+    aliases = _grouped(session, select(Alias.organisation_id, Alias.name))
+    bags = []
+    for org_id, name, _c, _r, _k, _s, descriptions in rows:
+        bag: Counter[str] = Counter()
+        bag_of(name, "en", bag, repeat=2)
+        for (alias,) in aliases.get(org_id, []):
+            bag_of(alias, "en", bag)
+        for lang, text in (descriptions or {}).items():
+            bag_of(text, lang if lang in LANGUAGES else "en", bag)
+        for code, level in caps.get(org_id, []):
+            bag[f"c:cap:{code}"] += LEVEL_TF.get(level, 1)
+            for parent in taxonomy.ancestors(code) if code in taxonomy.capabilities() else ():
+                bag[f"c:cap:{parent}"] += 1
+        bags.append(bag)
+    return bags
+
+
+def _project_bags(session: Session) -> tuple[list[ProjectInfo], list[Counter[str]]]:
+    stmt = select(
+        Project.id, Project.programme, Project.acronym, Project.title, Project.objective,
+        Project.keywords, Project.start_date,
+    ).order_by(Project.id)  # fmt: skip
+    infos, bags = [], []
+    for pid, programme, acronym, title, objective, keywords, start in session.execute(stmt):
+        bag: Counter[str] = Counter()
+        bag_of(title, "en", bag, repeat=TITLE_REPEAT)
+        bag_of(objective or "", "en", bag)
+        bag_of(" ; ".join(keywords or []), "en", bag, repeat=TITLE_REPEAT)
+        if acronym:
+            bag[f"en:{acronym.lower()}"] += 1
+        infos.append(ProjectInfo(pid, programme, acronym, title, start.year if start else None))
+        bags.append(bag)
+    return infos, bags
+
+
+def _masks(session: Session, stmt, position: dict[int, int], n: int) -> dict:
+    masks: dict = {}
+    for org_id, key in session.execute(stmt):
+        if org_id in position:
+            masks.setdefault(key, np.zeros(n, dtype=bool))[position[org_id]] = True
+    return masks
+
+
+def build_index(session: Session) -> MatchIndex:
+    """Read the registry and build the index (seconds for 100,000 organisations)."""
+    started = time.perf_counter()
+    sig = signature(session)
+    rows = _org_rows(session)
+    org_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    position = {int(org_id): i for i, org_id in enumerate(org_ids)}
+    n = len(rows)
+    caps = _grouped(session, select(OrgCapability.organisation_id, OrgCapability.code,
+                                    OrgCapability.level))  # fmt: skip
+    pic_rows = select(Identifier.organisation_id, Identifier.value).where(
+        Identifier.scheme == "pic"
+    )
+    pics = {org_id: value for org_id, value in session.execute(pic_rows)}
+    projects, project_bags = _project_bags(session)
+    project_pos = {p.id: i for i, p in enumerate(projects)}
+    parts = [
+        (position[o], project_pos[p], role)
+        for p, o, role in session.execute(
+            select(Participation.project_id, Participation.organisation_id, Participation.role)
+        )
+        if o in position and p in project_pos
+    ]
+    part_org = np.array([p[0] for p in parts], dtype=np.int32)
+    part_project = np.array([p[1] for p in parts], dtype=np.int32)
+    incidence = sparse.csr_matrix(
+        (np.ones(len(parts), dtype=np.float32), (part_org, part_project)),
+        shape=(n, max(len(projects), 1)),
+    )
+    copart = (incidence @ incidence.T).tocsr()
+    copart.setdiag(0)
+    copart.eliminate_zeros()
+    return MatchIndex(
+        org_ids=org_ids,
+        names=[r[1] for r in rows],
+        pics={position[o]: v for o, v in pics.items() if o in position},
+        country=np.array([r[2] or "" for r in rows], dtype="<U2"),
+        region=np.array([r[3] or "" for r in rows], dtype="<U5"),
+        kind=np.array([r[4] for r in rows], dtype="<U12"),
+        synthetic=np.array([bool(r[5]) for r in rows], dtype=bool),
+        capabilities=[dict(caps.get(int(o), [])) for o in org_ids],
+        certifications=_masks(
+            session, select(Certification.organisation_id, Certification.code), position, n
+        ),
+        clusters=_masks(
+            session, select(Membership.organisation_id, Membership.cluster_id), position, n
+        ),
+        org_text=Bm25(_org_bags(session, rows, caps)),
+        projects=projects,
+        project_text=Bm25(project_bags),
+        part_org=part_org,
+        part_project=part_project,
+        part_weight=np.array([ROLE_WEIGHT.get(p[2], 0.6) for p in parts], dtype=np.float32),
+        part_role=[p[2] for p in parts],
+        coparticipation=copart,
+        built_seconds=time.perf_counter() - started,
+        signature=sig,
+    )

@@ -1,0 +1,101 @@
+"""`match()`: the entry point the CLI, the API and the web pages share.
+
+The index is built on first use and rebuilt when the registry changes (a cheap signature
+query per call). Only organisations the viewer may see are returned, checked with the
+same SQL rule as every other read.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.access import audit
+from filiera.access.policy import visible_organisations
+from filiera.access.viewer import Viewer
+from filiera.match.engine import (
+    MatchFilters,
+    MatchHit,
+    filter_mask,
+    hits,
+    query_terms,
+    score,
+    top_positions,
+)
+from filiera.match.index import MatchIndex, build_index, signature
+from filiera.registry.models import Organisation
+
+_lock = threading.Lock()
+_indexes: dict[str, MatchIndex] = {}
+
+
+def current_index(session: Session) -> MatchIndex:
+    """The index of this database, rebuilt if the registry changed since it was built."""
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    sig = signature(session)
+    with _lock:
+        index = _indexes.get(key)
+        if index is None or index.signature != sig:
+            index = _indexes[key] = build_index(session)
+        return index
+
+
+def forget_indexes() -> None:
+    with _lock:
+        _indexes.clear()
+
+
+@dataclass
+class MatchResult:
+    query: str
+    lang: str
+    results: list[MatchHit]
+    concepts: list[str] = field(default_factory=list)
+    candidates: int = 0  # organisations passing the filters with a positive score
+
+
+def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
+    """id -> visibility of those of `ids` the viewer may see."""
+    if not ids:
+        return {}
+    stmt = select(Organisation.id, Organisation.visibility).where(
+        Organisation.id.in_(ids), visible_organisations(viewer)
+    )
+    return {org_id: level for org_id, level in session.execute(stmt)}
+
+
+def match(
+    session: Session,
+    viewer: Viewer,
+    text: str,
+    *,
+    lang: str | None = None,
+    filters: MatchFilters | None = None,
+    top: int = 50,
+    explain_lang: str | None = None,
+) -> MatchResult:
+    """Rank the organisations `viewer` may see for `text` (en/it/fr/de), best first."""
+    index = current_index(session)
+    flt = filters or MatchFilters()
+    terms = query_terms(text, lang)
+    mask = filter_mask(index, flt)
+    final, parts = score(index, terms, mask)
+    positive = int((final > 0).sum())
+    chosen: list[int] = []
+    want = top * 2
+    while True:
+        positions = top_positions(final, want)
+        ids = [int(index.org_ids[p]) for p in positions]
+        seen = _visible(session, viewer, ids)
+        chosen = [p for p in positions if int(index.org_ids[p]) in seen][:top]
+        if len(chosen) >= top or len(positions) < want:
+            break
+        want *= 4
+    restricted = [int(index.org_ids[p]) for p in chosen
+                  if seen.get(int(index.org_ids[p])) in ("restricted", "owner")]  # fmt: skip
+    audit.record_read(session, "organisation", restricted, "match results")
+    found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
+    return MatchResult(text, terms.lang, found, terms.concepts[:20], positive)
