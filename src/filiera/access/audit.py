@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from filiera.access.models import AccessGrant, Affiliation, ApiToken, AuditEvent, User
 from filiera.access.viewer import Viewer
 from filiera.errors import Forbidden
+from filiera.needs import models as needs
 from filiera.registry import models as reg
 from filiera.registry.models import utcnow
 
@@ -44,6 +45,9 @@ AUDITED: dict[type, str] = {
     User: "user",
     Affiliation: "affiliation",
     ApiToken: "api_token",
+    needs.Need: "need",
+    needs.Interest: "interest",
+    needs.Thesis: "thesis",
 }
 
 

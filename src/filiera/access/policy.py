@@ -149,6 +149,18 @@ def visible_people(viewer: Viewer) -> ColumnElement[bool]:
     return or_(via_role, orphan_public)
 
 
+def visible_records(viewer: Viewer, model, entity: str) -> ColumnElement[bool]:
+    """WHERE clause for a record with `visibility` and an `owner_id` organisation."""
+    return visibility_clause(viewer, model.visibility, model.owner_id, entity, model.id)
+
+
+def require_owner(viewer: Viewer, action: str, owner_id: int) -> None:
+    """The role may do `action`, and for this owner organisation (admins: any)."""
+    require_role(viewer, action)
+    if not viewer.is_admin and owner_id not in viewer.org_ids:
+        raise Forbidden(f"{viewer.label} does not act for organisation {owner_id}")
+
+
 def visible_org_ids(viewer: Viewer):
     """A sub-select of the ids of visible organisations, for joins from other tables."""
     return select(Organisation.id).where(visible_organisations(viewer))
@@ -173,6 +185,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "organisation.edit": ("admin", "cluster_manager", "member"),
     "organisation.delete": ("admin",),
     "cluster.manage": ("admin", "cluster_manager"),
+    "need.publish": ("admin", "cluster_manager", "buyer"),
+    "thesis.publish": ("admin", "investor"),
+    "need.interest": ("admin", "cluster_manager", "member"),
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),

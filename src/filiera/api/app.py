@@ -12,6 +12,7 @@ from filiera.api import (
     catalogue,
     docs,
     errors,
+    match_routes,
     memberships,
     organisations,
     review,
@@ -54,6 +55,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.include_router(catalogue.build_router(settings))
     app.include_router(review.router)
     app.include_router(memberships.router)
+    app.include_router(match_routes.router)
     app.include_router(docs.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)

@@ -99,3 +99,30 @@ def match(
     audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
     return MatchResult(text, terms.lang, found, terms.concepts[:20], positive)
+
+
+def score_for_orgs(
+    session: Session, text: str, lang: str | None, filters: MatchFilters, org_id: int
+) -> dict | None:
+    """How well one organisation fits `text`: score, rank among eligible ones, reasons.
+
+    None when the organisation does not pass the filters. Ranks count every eligible
+    organisation (the caller already checked the organisation itself may be seen).
+    """
+    index = current_index(session)
+    where = {int(o): i for i, o in enumerate(index.org_ids)}.get(org_id)
+    if where is None:
+        return None
+    terms = query_terms(text, lang)
+    mask = filter_mask(index, filters)
+    if not mask[where]:
+        return None
+    final, parts = score(index, terms, mask)
+    mine = float(final[where])
+    found = hits(index, terms, final, parts, [where], filters, terms.lang)[0]
+    return {
+        "score": round(mine, 4),
+        "rank": int((final > mine).sum()) + 1,
+        "of": int((final > 0).sum()),
+        "explanations": found.explanations,
+    }

@@ -1,0 +1,1 @@
+"""Operational needs, challenges and investment theses: what the ecosystem is asked for."""

@@ -1,0 +1,246 @@
+"""Publishing and reading needs and theses, interests, and matching in both directions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from filiera.access import policy
+from filiera.access.viewer import Viewer
+from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
+from filiera.match.engine import MatchFilters
+from filiera.match.service import MatchResult, match, score_for_orgs
+from filiera.match.text import detect_language
+from filiera.needs.models import Interest, Need, Thesis
+from filiera.needs.schemas import (
+    InterestIn,
+    InterestOut,
+    NeedIn,
+    NeedOut,
+    NeedPatch,
+    ThesisIn,
+    ThesisOut,
+)
+from filiera.registry import queries, taxonomy
+from filiera.registry.models import Organisation
+
+STARTUP_KINDS = ["startup", "sme"]
+
+
+def need_out(need: Need, interests: int = 0) -> NeedOut:
+    return NeedOut(
+        id=need.id, kind=need.kind, title=need.title, text=need.text, lang=need.lang,
+        owner_id=need.owner_id, owner=need.owner.name, capabilities=list(need.capabilities),
+        trl_min=need.trl_min, trl_max=need.trl_max, countries=list(need.countries),
+        deadline=need.deadline, status=need.status, visibility=need.visibility,
+        markings=list(need.markings or []), interests=interests, created_at=need.created_at,
+    )  # fmt: skip
+
+
+def thesis_out(t: Thesis) -> ThesisOut:
+    return ThesisOut(
+        id=t.id, title=t.title, text=t.text, lang=t.lang, owner_id=t.owner_id,
+        owner=t.owner.name, sectors=list(t.sectors), stages=list(t.stages),
+        ticket_min=t.ticket_min, ticket_max=t.ticket_max, countries=list(t.countries),
+        status=t.status, visibility=t.visibility, created_at=t.created_at,
+    )  # fmt: skip
+
+
+# --- needs --------------------------------------------------------------------------------
+
+
+def publish_need(session: Session, viewer: Viewer, data: NeedIn) -> Need:
+    """A buyer, cluster manager or admin publishes a need for their organisation."""
+    queries.get_organisation(session, data.owner_id, viewer=viewer)
+    policy.require_owner(viewer, "need.publish", data.owner_id)
+    need = Need(**data.model_dump(), created_by=viewer.user_id)
+    need.lang = data.lang or detect_language(f"{data.title}. {data.text}")
+    session.add(need)
+    session.flush()
+    return need
+
+
+def list_needs(
+    session: Session, viewer: Viewer, *, status: str | None = "open", owner_id: int | None = None
+) -> list[tuple[Need, int]]:
+    """Needs the viewer may see, newest first, with their number of interests."""
+    interests = select(func.count(Interest.id)).where(Interest.need_id == Need.id).scalar_subquery()
+    stmt = select(Need, interests).where(policy.visible_records(viewer, Need, "need"))
+    if status:
+        stmt = stmt.where(Need.status == status)
+    if owner_id:
+        stmt = stmt.where(Need.owner_id == owner_id)
+    stmt = stmt.options(selectinload(Need.owner)).order_by(Need.id.desc())
+    return [(need, count) for need, count in session.execute(stmt)]
+
+
+def get_need(session: Session, viewer: Viewer, need_id: int) -> Need:
+    stmt = select(Need).where(Need.id == need_id, policy.visible_records(viewer, Need, "need"))
+    need = session.scalars(stmt).first()
+    if need is None:
+        raise NotFound(f"need {need_id} does not exist")
+    return need
+
+
+def change_need(session: Session, viewer: Viewer, need_id: int, patch: NeedPatch) -> Need:
+    need = get_need(session, viewer, need_id)
+    policy.require_owner(viewer, "need.publish", need.owner_id)
+    for name, value in patch.model_dump(exclude_unset=True).items():
+        if value is None and name in ("kind", "title", "text", "status", "visibility"):
+            raise ValidationFailed(
+                f"need {need_id}: {name} cannot be null",
+                errors=[field_error(f"need {need_id}", name, "cannot be null")],
+            )
+        setattr(need, name, value)
+    if need.trl_min and need.trl_max and need.trl_min > need.trl_max:
+        raise ValidationFailed(
+            "TRL range is inverted",
+            errors=[field_error(f"need {need_id}", "trl_min", "is above trl_max")],
+        )
+    session.flush()
+    return need
+
+
+def delete_need(session: Session, viewer: Viewer, need_id: int) -> None:
+    need = get_need(session, viewer, need_id)
+    policy.require_owner(viewer, "need.publish", need.owner_id)
+    session.delete(need)
+
+
+def need_query(need: Need) -> tuple[str, MatchFilters]:
+    """The text and filters a need searches with: its text, capabilities and countries."""
+    labels = [taxonomy.label(code, need.lang or "en") for code in need.capabilities
+              if code in taxonomy.capabilities()]  # fmt: skip
+    text = "\n".join([need.title, need.text, *labels])
+    return text, MatchFilters(countries=list(need.countries))
+
+
+def candidates(session: Session, viewer: Viewer, need_id: int, top: int = 20) -> MatchResult:
+    """Organisations the viewer may see, ranked for the need."""
+    need = get_need(session, viewer, need_id)
+    text, filters = need_query(need)
+    return match(session, viewer, text, lang=need.lang, filters=filters, top=top)
+
+
+def express_interest(session: Session, viewer: Viewer, need_id: int, data: InterestIn) -> Interest:
+    """An organisation's user says it can help; once per organisation and need."""
+    need = get_need(session, viewer, need_id)
+    queries.get_organisation(session, data.organisation_id, viewer=viewer)
+    policy.require_owner(viewer, "need.interest", data.organisation_id)
+    if need.status != "open" or (need.deadline and need.deadline < date.today()):
+        raise Conflict(f"need {need_id} is closed")
+    exists = session.scalar(
+        select(Interest.id).where(
+            Interest.need_id == need_id, Interest.organisation_id == data.organisation_id
+        )
+    )
+    if exists:
+        raise Conflict(
+            f"organisation {data.organisation_id} already expressed interest in need {need_id}",
+            errors=[field_error(f"need {need_id}", "organisation_id", "already interested")],
+        )
+    interest = Interest(need_id=need_id, organisation_id=data.organisation_id, note=data.note,
+                        created_by=viewer.user_id)  # fmt: skip
+    session.add(interest)
+    session.flush()
+    return interest
+
+
+def interests_of(session: Session, viewer: Viewer, need_id: int) -> list[InterestOut]:
+    """Who expressed interest: seen by the need's owner and admins (and each by itself)."""
+    need = get_need(session, viewer, need_id)
+    rows = session.scalars(
+        select(Interest).where(Interest.need_id == need_id)
+        .options(selectinload(Interest.organisation)).order_by(Interest.id)
+    )  # fmt: skip
+    owner = viewer.is_admin or need.owner_id in viewer.org_ids
+    return [
+        InterestOut(need_id=i.need_id, organisation_id=i.organisation_id,
+                    organisation=i.organisation.name, note=i.note, created_at=i.created_at)
+        for i in rows if owner or i.organisation_id in viewer.org_ids
+    ]  # fmt: skip
+
+
+# --- theses -------------------------------------------------------------------------------
+
+
+def publish_thesis(session: Session, viewer: Viewer, data: ThesisIn) -> Thesis:
+    queries.get_organisation(session, data.owner_id, viewer=viewer)
+    policy.require_owner(viewer, "thesis.publish", data.owner_id)
+    thesis = Thesis(**data.model_dump(), created_by=viewer.user_id)
+    thesis.lang = data.lang or detect_language(f"{data.title}. {data.text}")
+    session.add(thesis)
+    session.flush()
+    return thesis
+
+
+def list_theses(session: Session, viewer: Viewer) -> list[Thesis]:
+    stmt = (
+        select(Thesis).where(policy.visible_records(viewer, Thesis, "thesis"))
+        .options(selectinload(Thesis.owner)).order_by(Thesis.id.desc())
+    )  # fmt: skip
+    return list(session.scalars(stmt))
+
+
+def get_thesis(session: Session, viewer: Viewer, thesis_id: int) -> Thesis:
+    stmt = select(Thesis).where(
+        Thesis.id == thesis_id, policy.visible_records(viewer, Thesis, "thesis")
+    )
+    thesis = session.scalars(stmt).first()
+    if thesis is None:
+        raise NotFound(f"thesis {thesis_id} does not exist")
+    return thesis
+
+
+def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
+    thesis = get_thesis(session, viewer, thesis_id)
+    policy.require_owner(viewer, "thesis.publish", thesis.owner_id)
+    session.delete(thesis)
+
+
+def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:
+    labels = [taxonomy.label(code, thesis.lang or "en") for code in thesis.sectors
+              if code in taxonomy.capabilities()]  # fmt: skip
+    text = "\n".join([thesis.title, thesis.text, *labels])
+    return text, MatchFilters(countries=list(thesis.countries), kinds=STARTUP_KINDS)
+
+
+def startups_for(session: Session, viewer: Viewer, thesis_id: int, top: int = 20) -> MatchResult:
+    """Start-ups and SMEs the viewer may see, ranked for an investment thesis."""
+    thesis = get_thesis(session, viewer, thesis_id)
+    text, filters = thesis_query(thesis)
+    return match(session, viewer, text, lang=thesis.lang, filters=filters, top=top)
+
+
+# --- the reverse: what fits an organisation -------------------------------------------------
+
+
+def opportunities(
+    session: Session, viewer: Viewer, org_id: int, top: int = 10
+) -> dict[str, list[dict]]:
+    """Open needs and theses the viewer may see that fit organisation `org_id`, best first.
+
+    Each item scores the organisation against the need (or thesis) with the matchmaking
+    engine and reports its rank among all eligible organisations.
+    """
+    org = queries.get_organisation(session, org_id, viewer=viewer)
+    needs = [n for n, _ in list_needs(session, viewer) if _eligible(org, n.countries)]
+    theses = [t for t in list_theses(session, viewer) if t.status == "open"
+              and _eligible(org, t.countries) and org.kind in STARTUP_KINDS]  # fmt: skip
+    out = {"needs": [], "theses": []}
+    for kind, records, build in (("needs", needs, need_query), ("theses", theses, thesis_query)):
+        for record in records:
+            text, filters = build(record)
+            fit = score_for_orgs(session, text, record.lang, filters, org_id)
+            if fit is not None and fit["score"] > 0:
+                out[kind].append({"id": record.id, "title": record.title,
+                                  "owner": record.owner.name, **fit})  # fmt: skip
+        out[kind].sort(key=lambda item: (-item["score"], item["id"]))
+        out[kind] = out[kind][:top]
+    return out
+
+
+def _eligible(org: Organisation, countries: list[str]) -> bool:
+    return not countries or (org.country or "") in countries
