@@ -10,6 +10,7 @@ from filiera.cli import (
     export_cmd,
     import_cmd,
     info_cmd,
+    match_cmd,
     org_cmd,
     review_cmd,
     serve_cmd,
@@ -33,6 +34,7 @@ info_cmd.register(app)
 export_cmd.register(app)
 synth_cmd.register(app)
 audit_cmd.register(app)
+match_cmd.register(app)
 
 if __name__ == "__main__":
     app()

@@ -28,6 +28,7 @@ LOANWORD_WEIGHT = 0.5
 PROJECT_FLOOR = 0.25  # projects scoring below this share of the best one are ignored
 NETWORK_SEEDS = 25
 SME_KINDS = ("sme", "startup")
+SHORT_QUERY = 5  # words
 
 
 @dataclass
@@ -75,6 +76,11 @@ def query_terms(text: str, lang: str | None = None) -> QueryTerms:
             weights[f"en:{stem}"] += LOANWORD_WEIGHT
             shown.setdefault(f"en:{stem}", word)
     concepts = lexicon().find(stemmed, lang)
+    if len(raw) <= SHORT_QUERY:  # too short to trust the language: look in all four
+        for other in LANGUAGES:
+            if other != lang:
+                for concept, count in lexicon().find(stem_words(raw, other), other).items():
+                    concepts.setdefault(concept, count)
     for concept, count in concepts.items():
         weights[f"c:{concept}"] += CONCEPT_WEIGHT * count
     # repeated words count, with diminishing returns (long texts repeat their subject)

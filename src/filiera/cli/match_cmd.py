@@ -1,0 +1,205 @@
+"""`filiera match` and `filiera need` / `filiera thesis`: matchmaking from the shell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
+from filiera.match.engine import MatchFilters
+from filiera.match.service import MatchResult, match
+from filiera.needs import service
+from filiera.needs.schemas import NeedIn, ThesisIn
+from filiera.registry.schemas import parse
+
+need_app = typer.Typer(help="Operational needs and challenges.", no_args_is_help=True)
+thesis_app = typer.Typer(help="Investment theses.", no_args_is_help=True)
+TopOption = Annotated[int, typer.Option(min=1, max=200, help="How many results.")]
+
+
+def result_json(result: MatchResult) -> dict:
+    """The documented `--json` shape: {"results": [{id, pic, name, country, score, ...}]}."""
+    return {
+        "query": result.query, "lang": result.lang, "concepts": result.concepts,
+        "candidates": result.candidates,
+        "results": [
+            {"id": h.org_id, "pic": h.pic, "name": h.name, "country": h.country,
+             "kind": h.kind, "score": h.score, "parts": h.parts,
+             "explanations": h.explanations}
+            for h in result.results
+        ],
+    }  # fmt: skip
+
+
+def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> None:
+    if as_json:
+        print_json(result_json(result))
+        return
+    console.print(f"language: {result.lang}; understood: {', '.join(result.concepts[:8])}",
+                  highlight=False)  # fmt: skip
+    table = Table("#", "score", "id", "name", "country", "why", title=f"{result.candidates} "
+                  "candidates")  # fmt: skip
+    for rank, hit in enumerate(result.results, 1):
+        why = "\n".join(e["text"] for e in hit.explanations[:explain])
+        table.add_row(str(rank), f"{hit.score:.3f}", str(hit.org_id), hit.name,
+                      hit.country or "", why)  # fmt: skip
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `match`, `need`, `thesis` and `opportunities` to the main app."""
+
+    @app.command("match")
+    @handle_errors
+    def match_cmd(
+        text: Annotated[str, typer.Argument(help="The need, challenge or thesis (en/it/fr/de).")],
+        lang: Annotated[
+            str | None, typer.Option(help="en, it, fr or de (default: detected).")
+        ] = None,
+        country: Annotated[
+            list[str] | None, typer.Option(help="Eligible country (repeat).")
+        ] = None,
+        region: Annotated[str | None, typer.Option(help="NUTS code prefix.")] = None,
+        kind: Annotated[list[str] | None, typer.Option(help="Organisation kind (repeat).")] = None,
+        sme: Annotated[bool, typer.Option("--sme", help="SMEs and start-ups only.")] = False,
+        certification: Annotated[str | None, typer.Option(help="Certification code.")] = None,
+        capability: Annotated[str | None, typer.Option(help="Capability code.")] = None,
+        cluster: Annotated[int | None, typer.Option(help="Cluster organisation id.")] = None,
+        no_synthetic: Annotated[bool, typer.Option("--no-synthetic")] = False,
+        top: TopOption = 50,
+        db: DbOption = None,
+        as_user: AsOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Rank organisations for free text, with the reasons of each score."""
+        filters = MatchFilters(countries=country or [], region=region, kinds=kind or [],
+                               sme_only=sme, certification=certification,
+                               capability=capability, cluster=cluster,
+                               include_synthetic=not no_synthetic)  # fmt: skip
+        with open_db(db).session() as session:
+            viewer = cli_viewer(session, as_user)
+            result = match(session, viewer, text, lang=lang, filters=filters, top=top)
+        print_result(result, as_json=as_json)
+
+    @app.command("opportunities")
+    @handle_errors
+    def opportunities_cmd(
+        org: Annotated[int, typer.Argument(help="Organisation id.")],
+        top: TopOption = 10,
+        db: DbOption = None,
+        as_user: AsOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Open needs and investment theses that fit an organisation."""
+        with open_db(db).session() as session:
+            found = service.opportunities(session, cli_viewer(session, as_user), org, top)
+        if as_json:
+            print_json(found)
+            return
+        for kind, items in found.items():
+            for item in items:
+                console.print(f"{kind[:-1]} {item['id']}: {item['title']} — score "
+                              f"{item['score']:.3f}, rank {item['rank']} of {item['of']}",
+                              highlight=False)  # fmt: skip
+
+    app.add_typer(need_app, name="need")
+    app.add_typer(thesis_app, name="thesis")
+
+
+def _read(file: Path) -> dict:
+    return json.loads(file.read_text(encoding="utf-8"))
+
+
+@need_app.command("add")
+@handle_errors
+def need_add(
+    file: Annotated[Path, typer.Argument(help="JSON file of one need (see docs/matchmaking.md).")],
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish a need (as the local operator, or `--as` a buyer or cluster manager)."""
+    data = parse(NeedIn, _read(file), str(file))
+    with open_db(db).session() as session:
+        need = service.publish_need(session, cli_viewer(session, as_user), data)
+        out = service.need_out(need)
+    print_json(out) if as_json else typer.echo(f"published need {out.id} ({out.lang})")
+
+
+@need_app.command("list")
+@handle_errors
+def need_list(
+    all_: Annotated[bool, typer.Option("--all", help="Closed needs too.")] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Needs you may see, newest first."""
+    with open_db(db).session() as session:
+        rows = service.list_needs(session, cli_viewer(session, as_user),
+                                  status=None if all_ else "open")  # fmt: skip
+        out = [service.need_out(n, c) for n, c in rows]
+    if as_json:
+        print_json(out)
+        return
+    for need in out:
+        typer.echo(f"{need.id}\t{need.status}\t{need.owner}\t{need.title}")
+
+
+@need_app.command("match")
+@handle_errors
+def need_match(
+    need_id: int,
+    top: TopOption = 20,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Organisations ranked for a need."""
+    with open_db(db).session() as session:
+        result = service.candidates(session, cli_viewer(session, as_user), need_id, top)
+    print_result(result, as_json=as_json)
+
+
+@thesis_app.command("add")
+@handle_errors
+def thesis_add(
+    file: Annotated[Path, typer.Argument(help="JSON file of one investment thesis.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish an investment thesis."""
+    data = parse(ThesisIn, _read(file), str(file))
+    with open_db(db).session() as session:
+        out = service.thesis_out(service.publish_thesis(session, cli_viewer(session, as_user),
+                                                        data))  # fmt: skip
+    print_json(out) if as_json else typer.echo(f"published thesis {out.id}")
+
+
+@thesis_app.command("match")
+@handle_errors
+def thesis_match(
+    thesis_id: int,
+    top: TopOption = 20,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start-ups and SMEs ranked for a thesis."""
+    with open_db(db).session() as session:
+        result = service.startups_for(session, cli_viewer(session, as_user), thesis_id, top)
+    print_result(result, as_json=as_json)
