@@ -21,7 +21,7 @@ from filiera.api.auth import Limiters
 from filiera.api.limits import BodyLimit
 from filiera.db import Database
 from filiera.settings import Settings, get_settings
-from filiera.web import STATIC_DIR, account_pages, admin_pages
+from filiera.web import STATIC_DIR, account_pages, admin_pages, match_pages
 from filiera.web import pages as web_pages
 
 DESCRIPTION = (
@@ -59,6 +59,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.include_router(docs.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(match_pages.router)
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

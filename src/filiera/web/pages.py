@@ -24,6 +24,7 @@ from filiera.api.deps import SessionDep
 from filiera.api.organisations import page_of
 from filiera.api.review import review_out
 from filiera.errors import FilieraError, NotFound
+from filiera.needs.service import opportunities
 from filiera.registry import queries, taxonomy
 from filiera.registry.models import ORG_KINDS, Organisation
 from filiera.registry.views import detail, summary
@@ -173,6 +174,7 @@ def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
             "description_lang": shown_in,
             "partners": queries.partners(session, org_id, 10, viewer=viewer),
             "can_edit": policy.can_edit_organisation(viewer, org_id, clusters),
+            "opportunities": opportunities(session, viewer, org_id, 5),
         },
     )
 

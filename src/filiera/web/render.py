@@ -82,6 +82,16 @@ def certification_label(code: str, lang: str) -> str:
         return code
 
 
+def concept_label(concept_id: str, lang: str) -> str:
+    """`cap:munitions` or `g:air defence` in the page's language."""
+    from filiera.match.concepts import lexicon
+
+    concept = lexicon().concepts.get(concept_id)
+    if concept is None:
+        return concept_id.split(":", 1)[-1]
+    return concept.labels.get(lang) or concept.labels.get("en") or concept_id
+
+
 def kind_label(kind: str, lang: str) -> str:
     return strings(lang).get(f"kinds.{kind}", kind)
 
@@ -128,6 +138,7 @@ def helpers(request: Request, lang: str) -> dict[str, Any]:
         "viewer": getattr(request.state, "viewer", None),
         "csrf_token": getattr(getattr(request.state, "web_session", None), "csrf_token", ""),
         "marking_label": lambda code: marking_label(code, lang),
+        "concept_label": lambda concept: concept_label(concept, lang),
     }
 
 
