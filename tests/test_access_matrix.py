@@ -335,10 +335,17 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("POST", "/api/users"), ("POST", "/api/clusters/{cluster_id}/members"),
         ("DELETE", "/api/clusters/{cluster_id}/members/{organisation_id}"),
     }  # fmt: skip
-    covered_elsewhere = {  # tested in test_access_api.py / test_access_web.py
+    covered_elsewhere = {  # tested in test_access_web.py, test_match.py
         ("POST", "/api/review/{item_id}"), ("PATCH", "/api/users/{user_id}"),
         ("GET", "/api/me"), ("POST", "/api/auth/token"), ("GET", "/api/me/tokens"),
         ("POST", "/api/me/tokens"), ("DELETE", "/api/me/tokens/{token_id}"),
+        ("POST", "/api/match"), ("GET", "/api/needs"), ("POST", "/api/needs"),
+        ("GET", "/api/needs/{need_id}"), ("PATCH", "/api/needs/{need_id}"),
+        ("DELETE", "/api/needs/{need_id}"), ("GET", "/api/needs/{need_id}/candidates"),
+        ("POST", "/api/needs/{need_id}/interest"), ("GET", "/api/needs/{need_id}/interest"),
+        ("GET", "/api/theses"), ("POST", "/api/theses"), ("GET", "/api/theses/{thesis_id}"),
+        ("DELETE", "/api/theses/{thesis_id}"), ("GET", "/api/theses/{thesis_id}/startups"),
+        ("GET", "/api/organisations/{org_id}/opportunities"),
     }  # fmt: skip
     public_by_design = {("GET", "/api/projects"), ("GET", "/api/taxonomy/capabilities")}
     schema = client.get("/openapi.json").json()

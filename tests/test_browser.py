@@ -146,3 +146,19 @@ def test_review_decision_from_the_page(page: Page, site: tuple[str, Dataset]) ->
     item.get_by_role("button", name="Keep both").click()
     expect(item.locator(".review-status")).to_have_text("Kept both")
     assert page.request.get(f"{base}/api/review").json() == []  # shares the session cookie
+
+
+def test_match_page_ranks_with_reasons(page: Page, site: tuple[str, Dataset]) -> None:
+    """An Italian query typed in the search form finds the English-described prime."""
+    from playwright.sync_api import expect
+
+    base, data = site
+    errors = collect_console_errors(page)
+    page.goto(f"{base}/match?lang=it")
+    page.fill("textarea[name=q]", "elicotteri e radar per la marina")
+    page.click("[data-match-form] button[type=submit]")
+    first = page.locator("[data-match-results] > li").first
+    expect(first).to_have_attribute("data-org", str(data.orgs["leonardo"]))
+    expect(first.locator("[data-reason]").first).to_be_visible()
+    assert "Capacità" in first.inner_text()
+    assert not errors
