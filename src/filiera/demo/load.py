@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from filiera.access import audit
 from filiera.demo.access import load_demo_access
+from filiera.demo.needs import load_demo_needs
 from filiera.registry.models import Membership, Person, PersonRole, Relation, Source
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, parse
@@ -46,6 +47,7 @@ def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None
         summary["synthetic"] = synthetic
         summary["synthetic_cluster_members"] = _load_synthetic(session, synthetic, keys)
     summary["access"] = load_demo_access(session, keys)
+    summary["needs"] = load_demo_needs(session, keys)
     return summary
 
 

@@ -38,6 +38,7 @@ class MatchFilters:
     countries: list[str] = field(default_factory=list)  # eligible countries (any of)
     region: str | None = None  # NUTS prefix
     kinds: list[str] = field(default_factory=list)
+    exclude_kinds: list[str] = field(default_factory=list)
     sme_only: bool = False
     certification: str | None = None
     capability: str | None = None  # the code or any of its descendants
@@ -100,6 +101,8 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
         kinds = [k for k in flt.kinds if k in SME_KINDS]
     if kinds:
         mask &= np.isin(index.kind, kinds)
+    if flt.exclude_kinds:
+        mask &= ~np.isin(index.kind, flt.exclude_kinds)
     if flt.certification:
         mask &= index.certifications.get(flt.certification, np.zeros(index.size, dtype=bool))
     if flt.capability:

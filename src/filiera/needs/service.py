@@ -27,6 +27,7 @@ from filiera.registry import queries, taxonomy
 from filiera.registry.models import Organisation
 
 STARTUP_KINDS = ["startup", "sme"]
+NOT_SUPPLIERS = ["public_body", "buyer", "investor", "cluster"]  # who publishes, not supplies
 
 
 def need_out(need: Need, interests: int = 0) -> NeedOut:
@@ -114,7 +115,7 @@ def need_query(need: Need) -> tuple[str, MatchFilters]:
     labels = [taxonomy.label(code, need.lang or "en") for code in need.capabilities
               if code in taxonomy.capabilities()]  # fmt: skip
     text = "\n".join([need.title, need.text, *labels])
-    return text, MatchFilters(countries=list(need.countries))
+    return text, MatchFilters(countries=list(need.countries), exclude_kinds=NOT_SUPPLIERS)
 
 
 def candidates(session: Session, viewer: Viewer, need_id: int, top: int = 20) -> MatchResult:
