@@ -13,9 +13,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -24,11 +26,9 @@ from sqlalchemy import select
 from filiera.access.models import AccessGrant, ApiToken
 from filiera.api import create_app
 from filiera.db import Database
-from filiera.registry.models import Membership, Participation, Person, PersonRole, Project
-from filiera.registry.resolve import Resolver
-from filiera.registry.schemas import OrganisationIn
-from filiera.registry.writer import upsert
+from filiera.registry.models import Membership, Participation, Person, PersonRole
 from filiera.settings import Settings
+from support import BACKENDS
 from support.auth import bearer, token_for
 from support.dataset import build
 
@@ -36,9 +36,10 @@ CANARY = "CANARY-7f3a"
 CANARY_EMAIL = "canary-7f3a@example.invalid"
 CANARY_PHONE = "+39 02 0000 7f3a (CANARY-7f3a)"
 CANARY_BAND = ">1B"  # no other record has a revenue band
+HTML_BAND = "&gt;1B"  # the band as an HTML page shows it
 NEEDLE = "canary-7f3a"  # every canary string contains it (compared case-insensitively)
 PICS = {"owner": "977700001", "restricted": "977700002", "band": "977700003"}
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -73,14 +74,21 @@ CANARY_ORGS = {
 
 @dataclass
 class World:
-    """The fuzzed app and what the test needs to know about it."""
+    """The fuzzed app and what the tests need to know about it."""
 
-    app: object
+    app: FastAPI
     viewer_token: str
     viewer_token_id: int
-    org_ids: list[int]
-    canary_ids: dict[str, int]
-    project_ids: list[int]
+    orgs: dict[str, int]
+    projects: dict[str, int]
+
+    @property
+    def org_ids(self) -> list[int]:
+        return sorted(self.orgs.values())
+
+    @property
+    def project_ids(self) -> list[int]:
+        return sorted(self.projects.values())
 
 
 def add_canaries(db: Database, orgs: dict[str, int], projects: dict[str, int]) -> None:
@@ -105,15 +113,13 @@ def build_world(path: Path) -> World:
     token = token_for(db, "viewer@fuzz.example", role="viewer")
     with db.session() as session:
         token_id = session.scalar(select(ApiToken.id))
-    limits = Settings(api_requests_per_minute=1_000_000, sign_in_per_minute=1_000_000)
-    app = create_app(db, limits)
-    canary_ids = {key: data.orgs[key] for key in CANARY_ORGS}
-    return World(app, token, token_id, sorted(data.orgs.values()), canary_ids,
-                 sorted(data.projects.values()))  # fmt: skip
+    unlimited = Settings(api_requests_per_minute=1_000_000, sign_in_per_minute=1_000_000)
+    return World(create_app(db, unlimited), token, token_id, data.orgs, data.projects)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    BACKENDS["sqlite"] = "ran"
     world = build_world(tmp_path_factory.mktemp("fuzz") / "fuzz.db")
     yield world
     world.app.state.db.dispose()
@@ -130,22 +136,32 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 # --- steering: point ids, PICs and searches at the canaries part of the time ---------------
 
-ID_PARAMS = {"org_id", "cluster_id", "project_id", "user_id", "item_id", "token_id"}
+ID_PARAMS = {"org_id", "organisation_id", "cluster_id", "project_id", "user_id", "item_id",
+             "token_id"}  # fmt: skip
 
 
 def steer(case, world: World, pick: st.DataObject) -> None:
-    """Replace some generated ids and search terms with ones that reach the canaries."""
-    for name in set(case.path_parameters or {}) & ID_PARAMS:
-        known = world.project_ids if name == "project_id" else world.org_ids
-        if pick.draw(st.booleans(), label=f"steer {name}"):
-            case.path_parameters[name] = pick.draw(st.sampled_from(known), label=name)
-    if "pic" in (case.path_parameters or {}) and pick.draw(st.booleans(), label="steer pic"):
-        case.path_parameters["pic"] = pick.draw(st.sampled_from(sorted(PICS.values())))
+    """Replace generated ids and search terms, often, with ones that reach the canaries."""
+    canaries = sorted(world.orgs[key] for key in CANARY_ORGS)
+    for name in sorted(set(case.path_parameters or {}) & ID_PARAMS):
+        if name == "project_id":
+            choices = st.sampled_from([None, *world.project_ids])
+        else:  # keep the fuzzed value 1/4, any known id 1/4, a canary 1/2 of the time
+            choices = st.one_of(st.none(), st.sampled_from(world.org_ids),
+                                st.sampled_from(canaries), st.sampled_from(canaries))  # fmt: skip
+        chosen = pick.draw(choices, label=name)
+        if chosen is not None:
+            case.path_parameters[name] = chosen
+    if "pic" in (case.path_parameters or {}):
+        chosen = pick.draw(st.sampled_from([None, *sorted(PICS.values())]), label="pic")
+        if chosen is not None:
+            case.path_parameters["pic"] = chosen
     if case.path_parameters and case.path_parameters.get("token_id") == world.viewer_token_id:
         case.path_parameters["token_id"] = world.viewer_token_id + 1000  # keep the token alive
     if isinstance(case.query, dict) and "q" in case.query:
-        if pick.draw(st.booleans(), label="steer q"):
-            case.query["q"] = pick.draw(st.sampled_from(["canary", "7f3a", "Owner", "Labs"]))
+        chosen = pick.draw(st.sampled_from([None, "canary", "7f3a", "Owner", "Labs"]), label="q")
+        if chosen is not None:
+            case.query["q"] = chosen
 
 
 # --- assertions ----------------------------------------------------------------------------
@@ -186,9 +202,11 @@ def revenue_bands(value) -> list:
 
 
 def check(response, who: str) -> None:
-    """No 5xx, the one error shape, no canary in the body."""
+    """No 5xx, the one error shape, no canary in the body; the viewer's token keeps working."""
     label = f"{who}: {response.request.method} {response.request.url}"
     assert response.status_code < 500, f"{label} -> {response.status_code} {response.text}"
+    if who == "viewer" and urlsplit(str(response.request.url)).path != "/api/auth/token":
+        assert response.status_code != 401, f"{label} -> 401 for a valid token"
     if response.status_code >= 400:
         assert_error_shape(response)
     text = response.text
@@ -227,25 +245,27 @@ def test_canaries_are_visible_to_an_admin(world: World) -> None:
     admin = bearer(token_for(db, "admin@fuzz.example", role="admin"))
     with TestClient(world.app, headers=admin) as client:
         for key in ("hidden_owner", "hidden_restricted"):
-            body = client.get(f"/api/organisations/{world.canary_ids[key]}").text
+            body = client.get(f"/api/organisations/{world.orgs[key]}").text
             assert CANARY in body
-        band = client.get(f"/api/organisations/{world.canary_ids['band']}").json()
+        band = client.get(f"/api/organisations/{world.orgs['band']}").json()
         assert band["revenue_band"] == CANARY_BAND
         assert [p["email"] for p in band["people"]] == [CANARY_EMAIL]
         assert band["people"][0]["phone"] == CANARY_PHONE
         assert CANARY in band["sites"][0]["address"]
         listed = client.get("/api/organisations", params={"q": "canary"}).json()
         assert listed["count"] == 2
+        page = client.get(f"/organisations/{world.orgs['band']}", headers={"accept": "text/html"})
+        assert HTML_BAND in page.text and CANARY_EMAIL in page.text and CANARY in page.text
 
 
 def test_canaries_are_hidden_from_the_viewer_by_hand(world: World) -> None:
     """The direct reads the fuzzer aims at, once each, with the expected answers."""
     with TestClient(world.app, headers=bearer(world.viewer_token)) as client:
         for key in ("hidden_owner", "hidden_restricted"):
-            response = client.get(f"/api/organisations/{world.canary_ids[key]}")
+            response = client.get(f"/api/organisations/{world.orgs[key]}")
             assert response.status_code == 404
             check(response, "viewer")
-        band = client.get(f"/api/organisations/{world.canary_ids['band']}")
+        band = client.get(f"/api/organisations/{world.orgs['band']}")
         assert band.status_code == 200
         check(band, "viewer")
         assert {"revenue_band", "people.email", "people.phone", "sites.address"} <= set(
@@ -257,3 +277,22 @@ def test_canaries_are_hidden_from_the_viewer_by_hand(world: World) -> None:
             check(response, "viewer")
         listed = client.get("/api/organisations", params={"q": "canary"})
         assert listed.json()["count"] == 0
+
+
+def test_web_pages_hide_the_canaries(world: World) -> None:
+    """The HTML pages (outside the OpenAPI schema) keep the same secrets."""
+    hidden = [world.orgs["hidden_owner"], world.orgs["hidden_restricted"]]
+    pages = ["/", "/organisations", "/organisations?q=canary", "/organisations?q=7f3a",
+             f"/organisations/{world.orgs['band']}", f"/clusters/{world.orgs['cluster']}",
+             f"/projects/{world.projects['epc']}", "/clusters", "/map"]  # fmt: skip
+    for headers, who in (({}, "anonymous"), (bearer(world.viewer_token), "viewer")):
+        with TestClient(world.app, headers={**headers, "accept": "text/html"}) as client:
+            for url in pages:
+                response = client.get(url)
+                assert response.status_code == 200, (who, url)
+                assert NEEDLE not in response.text.lower(), (who, url)
+                assert HTML_BAND not in response.text, (who, url)
+            for org_id in hidden:
+                response = client.get(f"/organisations/{org_id}")
+                assert response.status_code == 404, (who, org_id)
+                assert NEEDLE not in response.text.lower(), (who, org_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from filiera.errors import PayloadTooLarge
@@ -31,7 +32,9 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise PayloadTooLarge(self._message())
+                # An HTTPException, not PayloadTooLarge: FastAPI turns any other error met
+                # while reading a JSON body into a 400; this one reaches the 413 handler.
+                raise HTTPException(413, self._message())
             return message
 
         await self.app(scope, counting_receive, send)

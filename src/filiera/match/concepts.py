@@ -53,20 +53,14 @@ class Lexicon:
                     self.phrases[lang].setdefault(key, set()).add(concept.id)
 
     def find(self, stems: list[str], lang: str) -> dict[str, int]:
-        """Concept id -> occurrences in a stemmed text (longest phrase wins at each place)."""
+        """Concept id -> occurrences in a stemmed text; phrases of every length count, so
+        `artillery ammunition` yields both that term and `ammunition`."""
         table = self.phrases[lang]
         found: dict[str, int] = {}
-        i = 0
-        while i < len(stems):
-            for size in range(min(MAX_PHRASE, len(stems) - i), 0, -1):
-                hit = table.get(tuple(stems[i : i + size]))
-                if hit:
-                    for concept in hit:
-                        found[concept] = found.get(concept, 0) + 1
-                    i += size
-                    break
-            else:
-                i += 1
+        for i in range(len(stems)):
+            for size in range(1, min(MAX_PHRASE, len(stems) - i) + 1):
+                for concept in table.get(tuple(stems[i : i + size]), ()):
+                    found[concept] = found.get(concept, 0) + 1
         return found
 
 

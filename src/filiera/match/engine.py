@@ -142,9 +142,7 @@ def network(index: MatchIndex, prelim: np.ndarray, mask: np.ndarray) -> np.ndarr
     seeds = candidates[np.argsort(-prelim[candidates])[:NETWORK_SEEDS]]
     weights = np.zeros(index.size, dtype=np.float32)
     weights[seeds] = prelim[seeds]
-    links = index.coparticipation.copy()
-    links.data = np.log1p(links.data)
-    return np.asarray(links @ weights).ravel().astype(np.float32)
+    return np.asarray(index.links @ weights).ravel().astype(np.float32)
 
 
 def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -189,7 +187,7 @@ def hits(
     flt: MatchFilters, lang: str,
 ) -> list[MatchHit]:  # fmt: skip
     """Results with explanations in `lang` for the given positions (already filtered)."""
-    reasons = explain.Reasons(index, terms, parts, lang)
+    reasons = explain.Reasons(index, terms, parts, lang, positions)
     out = []
     for pos in positions:
         out.append(

@@ -62,18 +62,51 @@ def say(kind: str, lang: str, **values: object) -> str:
     return table.get(lang, table["en"]).format(**values)
 
 
-def _has(ids: np.ndarray, pos: int) -> bool:
-    i = int(np.searchsorted(ids, pos))
-    return i < len(ids) and int(ids[i]) == pos
+def contains(ids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of `docs`, whether it is in the sorted array `ids` (vectorised)."""
+    if not len(ids):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    return ids[at] == docs
 
 
 class Reasons:
     """Builds the explanations of the results of one query."""
 
-    def __init__(self, index: MatchIndex, terms: QueryTerms, parts: dict, lang: str) -> None:
+    def __init__(
+        self, index: MatchIndex, terms: QueryTerms, parts: dict, lang: str, positions: list[int]
+    ) -> None:
         self.index, self.terms, self.parts, self.lang = index, terms, parts, lang
-        ranked = sorted(terms.weights, key=lambda t: -terms.weights[t])
-        self.ranked_terms = ranked
+        self.ranked_terms = sorted(terms.weights, key=lambda t: -terms.weights[t])
+        self.top_projects = {pos: self._top_projects(pos) for pos in positions}
+        projects = sorted({p for rows in self.top_projects.values() for _, p in rows})
+        self.org_terms = self._term_table(index.org_text, positions)
+        self.project_terms = self._term_table(index.project_text, projects)
+
+    def _term_table(self, bm25, docs: list[int]) -> dict[int, list[str]]:
+        """doc -> labels of the query terms it contains, most important first."""
+        table: dict[int, list[str]] = {doc: [] for doc in docs}
+        if not docs:
+            return table
+        wanted = np.asarray(docs, dtype=np.int64)
+        for term in self.ranked_terms:
+            found = wanted[contains(bm25.term_scores(term)[0], wanted)]
+            if not len(found):
+                continue
+            label = self._label(term)
+            for doc in found.tolist():
+                labels = table[doc]
+                if len(labels) < MAX_TERMS and label not in labels:
+                    labels.append(label)
+        return table
+
+    def _top_projects(self, pos: int) -> list[tuple[int, int]]:
+        """(participation row, project) of the org's most relevant projects."""
+        index, scores = self.index, self.parts["project_scores"]
+        rows = np.flatnonzero(index.part_org == pos)
+        ranked = sorted(rows, key=lambda r: -scores[index.part_project[r]] * index.part_weight[r])
+        return [(int(r), int(index.part_project[r])) for r in ranked[:MAX_PROJECTS]
+                if scores[index.part_project[r]] > 0]  # fmt: skip
 
     def _label(self, term: str) -> str:
         if term.startswith("c:"):
@@ -82,20 +115,9 @@ class Reasons:
                 return concept.labels.get(self.lang) or concept.labels.get("en") or term
         return self.terms.shown.get(term, term.split(":", 1)[-1])
 
-    def _matched(self, bm25, doc: int) -> list[str]:
-        labels: list[str] = []
-        for term in self.ranked_terms:
-            if _has(bm25.term_scores(term)[0], doc):
-                label = self._label(term)
-                if label not in labels:
-                    labels.append(label)
-            if len(labels) >= MAX_TERMS:
-                break
-        return labels
-
     def of(self, pos: int) -> list[dict]:
         out = []
-        matched = self._matched(self.index.org_text, pos)
+        matched = self.org_terms.get(pos, [])
         if matched:
             out.append({"kind": "terms", "terms": matched,
                         "weight": round(float(self.parts["text"][pos]), 3),
@@ -120,17 +142,11 @@ class Reasons:
         return out[:3]
 
     def _projects(self, pos: int) -> list[dict]:
-        index = self.index
-        rows = np.flatnonzero(index.part_org == pos)
-        scores = self.parts["project_scores"]
-        rows = sorted(rows, key=lambda r: -scores[index.part_project[r]] * index.part_weight[r])
+        index, scores = self.index, self.parts["project_scores"]
         out = []
-        for r in rows[:MAX_PROJECTS]:
-            p = int(index.part_project[r])
-            if scores[p] <= 0:
-                break
+        for r, p in self.top_projects.get(pos) or self._top_projects(pos):
             info = index.projects[p]
-            terms = self._matched(index.project_text, p)
+            terms = self.project_terms.get(p, [])
             role = ROLES.get(index.part_role[r], ROLES["participant"])[self.lang]
             out.append({"kind": "project", "project_id": info.id, "acronym": info.acronym,
                         "role": index.part_role[r], "year": info.year,
@@ -143,10 +159,13 @@ class Reasons:
     def _partners(self, pos: int) -> list[dict]:
         if float(self.parts["network"][pos]) <= 0:
             return []
-        row = self.index.coparticipation.getrow(pos)
+        links = self.index.coparticipation
+        start, end = links.indptr[pos], links.indptr[pos + 1]
+        partners, shared = links.indices[start:end], links.data[start:end]
         prelim = self.parts["text"] + self.parts["projects"]
-        partners = sorted(row.indices, key=lambda j: -prelim[j] * row[0, j])[:3]
-        names = [self.index.names[j] for j in partners if prelim[j] > 0]
+        strength = prelim[partners] * shared
+        best = partners[np.argsort(-strength, kind="stable")[:3]]
+        names = [self.index.names[j] for j in best if prelim[j] > 0]
         if not names:
             return []
         return [{"kind": "partners", "names": names,

@@ -79,6 +79,7 @@ class MatchIndex:
     part_weight: np.ndarray
     part_role: list[str]
     coparticipation: sparse.csr_matrix
+    links: sparse.csr_matrix  # log(1 + shared projects), what the network score uses
     built_seconds: float = 0.0
     signature: tuple = field(default_factory=tuple)
 
@@ -216,6 +217,7 @@ def build_index(session: Session) -> MatchIndex:
         part_weight=np.array([ROLE_WEIGHT.get(p[2], 0.6) for p in parts], dtype=np.float32),
         part_role=[p[2] for p in parts],
         coparticipation=copart,
+        links=copart.log1p().tocsr(),
         built_seconds=time.perf_counter() - started,
         signature=sig,
     )

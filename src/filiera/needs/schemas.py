@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from filiera.needs.models import NEED_KINDS, NEED_STATUSES, STAGES
 from filiera.registry import checks
 from filiera.registry.schemas import Visibility
+from filiera.registry.schemas import _In as RegistryIn
 
 Lang = Literal["en", "it", "fr", "de"]
 NeedKind = Literal[NEED_KINDS]  # type: ignore[valid-type]
@@ -20,8 +21,8 @@ Capabilities = Annotated[list[checks.CapabilityCode], Field(max_length=30)]
 Trl = Annotated[int, Field(ge=1, le=9)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _In(RegistryIn):
+    """Strict input: unknown fields and NUL characters are refused."""
 
 
 class NeedIn(_In):
