@@ -83,13 +83,19 @@ def _in(column: ColumnElement, ids: Iterable[int]) -> ColumnElement[bool]:
     return column.in_(ids) if ids else false()
 
 
+# The two look-ups below are uncorrelated `IN (SELECT ...)`, not correlated EXISTS: the
+# database builds each list once per query. PostgreSQL costs a correlated EXISTS inside an
+# OR as if it ran once per row, which made it JIT-compile every directory count (~8x slower
+# at 100,000 organisations; see benchmarks/visibility_overhead.py).
+
+
 def _shares_cluster(viewer: Viewer, owner_col: ColumnElement) -> ColumnElement[bool]:
     if not viewer.cluster_ids:
         return false()
-    in_cluster = exists().where(
-        Membership.organisation_id == owner_col, _in(Membership.cluster_id, viewer.cluster_ids)
+    members = select(Membership.organisation_id).where(
+        _in(Membership.cluster_id, viewer.cluster_ids)
     )
-    return or_(_in(owner_col, viewer.cluster_ids), in_cluster)
+    return or_(_in(owner_col, viewer.cluster_ids), owner_col.in_(members))
 
 
 def _granted(viewer: Viewer, entity: str, id_col: ColumnElement) -> ColumnElement[bool]:
@@ -98,7 +104,8 @@ def _granted(viewer: Viewer, entity: str, id_col: ColumnElement) -> ColumnElemen
         who.append(_in(AccessGrant.organisation_id, viewer.org_ids))
     if not who:
         return false()
-    return exists().where(AccessGrant.entity == entity, AccessGrant.entity_id == id_col, or_(*who))
+    granted = select(AccessGrant.entity_id).where(AccessGrant.entity == entity, or_(*who))
+    return id_col.in_(granted)
 
 
 def visibility_clause(

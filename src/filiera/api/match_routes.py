@@ -89,7 +89,9 @@ class MatchHitOut(BaseModel):
     country: str | None = None
     kind: str
     score: float = Field(description="Graded relevance in [0, 1]")
-    parts: dict[str, float] = Field(description="Scaled text, projects and network parts")
+    parts: dict[str, float] = Field(
+        description="The scaled parts of the score: profile, projects, record"
+    )
     explanations: list[Explanation]
 
 

@@ -32,9 +32,11 @@ TEMPLATES = {
         "fr": "{role} dans {acronym} ({year}) : {title} ; correspond à {terms}",
         "de": "{role} in {acronym} ({year}): {title}; passt zu {terms}",
     },
-    "partners": {
-        "en": "Has worked with {names}", "it": "Ha lavorato con {names}",
-        "fr": "A travaillé avec {names}", "de": "Hat zusammengearbeitet mit {names}",
+    "record": {
+        "en": "Track record: {projects} funded projects, {coordinated} as coordinator",
+        "it": "Esperienza: {projects} progetti finanziati, {coordinated} come coordinatore",
+        "fr": "Expérience : {projects} projets financés, {coordinated} comme coordinateur",
+        "de": "Erfahrung: {projects} geförderte Projekte, davon {coordinated} koordiniert",
     },
     "filter": {
         "en": "Passes the filter {name} = {value}", "it": "Rispetta il filtro {name} = {value}",
@@ -120,11 +122,11 @@ class Reasons:
         matched = self.org_terms.get(pos, [])
         if matched:
             out.append({"kind": "terms", "terms": matched,
-                        "weight": round(float(self.parts["text"][pos]), 3),
+                        "weight": round(float(self.parts["profile"][pos]), 3),
                         "text": say("terms", self.lang, terms=", ".join(matched))})  # fmt: skip
         out += self._capabilities(pos)
         out += self._projects(pos)
-        out += self._partners(pos)
+        out += self._record(pos)
         return out
 
     def _capabilities(self, pos: int) -> list[dict]:
@@ -156,21 +158,15 @@ class Reasons:
                                     title=info.title, terms=", ".join(terms) or "–")})  # fmt: skip
         return out
 
-    def _partners(self, pos: int) -> list[dict]:
-        if float(self.parts["network"][pos]) <= 0:
+    def _record(self, pos: int) -> list[dict]:
+        if float(self.parts["record"][pos]) <= 0:
             return []
-        links = self.index.coparticipation
-        start, end = links.indptr[pos], links.indptr[pos + 1]
-        partners, shared = links.indices[start:end], links.data[start:end]
-        prelim = self.parts["text"] + self.parts["projects"]
-        strength = prelim[partners] * shared
-        best = partners[np.argsort(-strength, kind="stable")[:3]]
-        names = [self.index.names[j] for j in best if prelim[j] > 0]
-        if not names:
-            return []
-        return [{"kind": "partners", "names": names,
-                 "weight": round(float(self.parts["network"][pos]), 3),
-                 "text": say("partners", self.lang, names="; ".join(names))}]  # fmt: skip
+        projects = int(self.index.project_count[pos])
+        coordinated = int(self.index.coordinated[pos])
+        return [{"kind": "record", "projects": projects, "coordinated": coordinated,
+                 "weight": round(float(self.parts["record"][pos]), 3),
+                 "text": say("record", self.lang, projects=projects,
+                             coordinated=coordinated)}]  # fmt: skip
 
 
 def filters_used(flt: MatchFilters, lang: str) -> list[dict]:
