@@ -6,8 +6,8 @@ score = 0.60 x profile: BM25 of the organisation's whole profile (names, descrip
         best project score)^8, weighted by role (coordinators 1.3), summed; the steep
         power makes near-identical past projects (a predecessor, the same topic) count
       + 0.05 x track record: log(1 + projects), only for organisations already matching
-Each part is scaled to [0, 1] by its best value for the query, so the final score is a
-graded number with no saturation at the top. The weights were tuned on the first half of
+Each part is scaled to [0, 1] by its best value for the query and the sum divided by the
+weights' total, so the final score is a graded number in [0, 1], no saturation at the top. The weights were tuned on the first half of
 the EDF benchmark queries and checked on the second half (docs/matchmaking.md).
 Hard filters and visibility are applied before and after scoring.
 """
@@ -144,7 +144,7 @@ def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.nd
     matching = (profile > 0) | (projects > 0)
     record = np.where(matching, _scaled(index.experience), 0.0)
     final = W_PROFILE * profile + W_PROJECTS * projects + W_RECORD * record
-    final = np.where(mask, final, 0.0)
+    final = np.where(mask, final / (W_PROFILE + W_PROJECTS + W_RECORD), 0.0)
     parts = {"profile": profile, "projects": projects, "record": record,
              "project_scores": project_scores}  # fmt: skip
     return final, parts
