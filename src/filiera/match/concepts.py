@@ -2,8 +2,8 @@
 
 Every surface form (in en/it/fr/de) of a capability node or a glossary term is stemmed in
 its own language; text in any of the four languages is then scanned for those phrases and
-yields concept ids (`cap:munitions.ammunition`, `g:air defence`). A query in Italian and a
-project text in English meet on the concepts they share.
+yields concept ids (`cap:munitions.ammunition`, `g:air defence`, `country:FI`). A query
+in Italian and a project text in English meet on the concepts they share.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from filiera.match.text import LANGUAGES, stem_words, stopwords, words
-from filiera.registry import taxonomy
+from filiera.registry import taxonomy, values
 
 GLOSSARY = Path(__file__).parent / "data" / "glossary.yaml"
 MAX_PHRASE = 4
@@ -81,6 +81,10 @@ def lexicon() -> Lexicon:
             lang: [node.labels.get(lang, ""), *node.keywords.get(lang, ())] for lang in LANGUAGES
         }
         lex.add(Concept(f"cap:{code}", dict(node.labels)), forms)
+    for code, names in values.COUNTRY_NAMES.items():
+        spelled = [n for n in names if not (len(n) == 3 and n.isupper())]  # not ALB, AUT
+        lex.add(Concept(f"country:{code}", {lang: spelled[0] for lang in LANGUAGES}),
+                {lang: spelled for lang in LANGUAGES})  # fmt: skip
     for term, forms in _glossary_entries().items():
         labels = {lang: (forms[lang] or [term])[0] for lang in LANGUAGES}
         forms["en"] = [term, *forms.get("en", [])]

@@ -7,8 +7,9 @@ score = 0.60 x profile: BM25 of the organisation's whole profile (names, descrip
         power makes near-identical past projects (a predecessor, the same topic) count
       + 0.05 x track record: log(1 + projects), only for organisations already matching
 Each part is scaled to [0, 1] by its best value for the query and the sum divided by the
-weights' total, so the final score is a graded number in [0, 1], no saturation at the top. The weights were tuned on the first half of
-the EDF benchmark queries and checked on the second half (docs/matchmaking.md).
+weights' total, so the final score is a graded number in [0, 1], no saturation at the top.
+The weights were tuned on the first half of the EDF benchmark queries and checked on the
+second half (docs/matchmaking.md).
 Hard filters and visibility are applied before and after scoring.
 """
 

@@ -123,8 +123,10 @@ def _grouped(session: Session, stmt) -> dict[int, list[tuple]]:
 def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Counter[str]]:
     aliases = _grouped(session, select(Alias.organisation_id, Alias.name))
     bags = []
-    for org_id, name, _c, _r, _k, _s, descriptions in rows:
+    for org_id, name, country, _r, _k, _s, descriptions in rows:
         bag: Counter[str] = Counter()
+        if country:
+            bag[f"c:country:{country}"] += 1
         bag_of(name, "en", bag, repeat=2)
         for (alias,) in aliases.get(org_id, []):
             bag_of(alias, "en", bag)
