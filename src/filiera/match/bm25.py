@@ -1,12 +1,12 @@
 """A compact BM25 index with precomputed impacts, scored with numpy.
 
-Each term keeps the ids of the documents containing it and their BM25 impact
-(idf x saturated, length-normalised tf), so a query is a weighted sum of a few arrays.
+All postings live in two flat arrays sorted by term then document; each term knows its
+slice. A term's impact is idf x saturated, length-normalised tf, so a query is a weighted
+sum of a few array slices.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 
@@ -20,36 +20,52 @@ class Bm25:
     """BM25 over documents given as bags of terms."""
 
     def __init__(self, docs: Iterable[Counter[str]], k1: float = K1, b: float = B) -> None:
-        bags = list(docs)
-        self.n = len(bags)
-        lengths = np.array([sum(bag.values()) for bag in bags], dtype=np.float32)
-        avg = float(lengths.mean()) if self.n and lengths.sum() else 1.0
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for doc_id, bag in enumerate(bags):
-            norm = k1 * (1 - b + b * lengths[doc_id] / avg)
+        vocab: dict[str, int] = {}
+        term_ids: list[int] = []
+        doc_ids: list[int] = []
+        tfs: list[int] = []
+        lengths: list[int] = []
+        for doc_id, bag in enumerate(docs):
+            lengths.append(sum(bag.values()))
             for term, tf in bag.items():
-                postings.setdefault(term, []).append((doc_id, tf * (k1 + 1) / (tf + norm)))
-        self.ids: dict[str, np.ndarray] = {}
-        self.impacts: dict[str, np.ndarray] = {}
-        self.df: dict[str, int] = {}
-        for term, rows in postings.items():
-            idf = math.log(1 + (self.n - len(rows) + 0.5) / (len(rows) + 0.5))
-            self.ids[term] = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
-            self.impacts[term] = np.fromiter(
-                (r[1] * idf for r in rows), dtype=np.float32, count=len(rows)
-            )
-            self.df[term] = len(rows)
+                term_ids.append(vocab.setdefault(term, len(vocab)))
+                doc_ids.append(doc_id)
+                tfs.append(tf)
+        self.n = len(lengths)
+        self.vocab = vocab
+        terms = np.asarray(term_ids, dtype=np.int64)
+        docs_ = np.asarray(doc_ids, dtype=np.int32)
+        tf = np.asarray(tfs, dtype=np.float32)
+        length = np.asarray(lengths, dtype=np.float32)
+        avg = float(length.mean()) if self.n and length.sum() else 1.0
+        norm = k1 * (1 - b + b * length[docs_] / avg) if len(docs_) else tf
+        df = np.bincount(terms, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((self.n - df + 0.5) / (df + 0.5))
+        impact = tf * (k1 + 1) / (tf + norm) * (idf[terms] if len(terms) else tf)
+        order = np.argsort(terms, kind="stable")  # documents stay ascending within a term
+        self._docs = docs_[order]
+        self._impacts = impact[order].astype(np.float32)
+        self._ends = np.cumsum(df).astype(np.int64)
+        self.df = {term: int(df[i]) for term, i in vocab.items()}
+
+    def _slice(self, term: str) -> slice | None:
+        i = self.vocab.get(term)
+        if i is None:
+            return None
+        return slice(int(self._ends[i - 1]) if i else 0, int(self._ends[i]))
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """Score of every document for weighted query terms."""
         out = np.zeros(self.n, dtype=np.float32)
         for term, weight in query.items():
-            ids = self.ids.get(term)
-            if ids is not None:
-                out[ids] += weight * self.impacts[term]
+            span = self._slice(term)
+            if span is not None:
+                out[self._docs[span]] += weight * self._impacts[span]
         return out
 
     def term_scores(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids, impacts) of one term; empty arrays when unknown."""
-        empty = np.zeros(0, dtype=np.int32)
-        return self.ids.get(term, empty), self.impacts.get(term, empty.astype(np.float32))
+        """(doc ids ascending, impacts) of one term; empty arrays when unknown."""
+        span = self._slice(term)
+        if span is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        return self._docs[span], self._impacts[span]

@@ -110,10 +110,8 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
     if flt.certification:
         mask &= index.certifications.get(flt.certification, np.zeros(index.size, dtype=bool))
     if flt.capability:
-        code = flt.capability
-        has = [any(c == code or c.startswith(code + ".") for c in caps)
-               for caps in index.capabilities]  # fmt: skip
-        mask &= np.array(has, dtype=bool)
+        none = np.zeros(index.size, dtype=bool)
+        mask &= index.capability_masks.get(flt.capability, none)
     if flt.cluster is not None:
         mask &= index.clusters.get(flt.cluster, np.zeros(index.size, dtype=bool))
     if not flt.include_synthetic:

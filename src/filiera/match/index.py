@@ -69,6 +69,7 @@ class MatchIndex:
     kind: np.ndarray
     synthetic: np.ndarray
     capabilities: list[dict[str, str]]  # position -> {code: level}
+    capability_masks: dict[str, np.ndarray]  # code -> holders of it or of a descendant
     certifications: dict[str, np.ndarray]  # code -> mask
     clusters: dict[int, np.ndarray]  # cluster id -> mask
     org_text: Bm25  # own profile only: names, descriptions, capabilities
@@ -166,6 +167,18 @@ def _profile_bags(own, project_bags, part_org, part_project) -> list[Counter[str
     return bags
 
 
+def _capability_masks(caps: dict, position: dict[int, int], n: int) -> dict[str, np.ndarray]:
+    masks: dict[str, np.ndarray] = {}
+    known = taxonomy.capabilities()
+    for org_id, held in caps.items():
+        if org_id not in position:
+            continue
+        for code, _level in held:
+            for node in (code, *(taxonomy.ancestors(code) if code in known else ())):
+                masks.setdefault(node, np.zeros(n, dtype=bool))[position[org_id]] = True
+    return masks
+
+
 def _masks(session: Session, stmt, position: dict[int, int], n: int) -> dict:
     masks: dict = {}
     for org_id, key in session.execute(stmt):
@@ -209,6 +222,7 @@ def build_index(session: Session) -> MatchIndex:
         kind=np.array([r[4] for r in rows], dtype="<U12"),
         synthetic=np.array([bool(r[5]) for r in rows], dtype=bool),
         capabilities=[dict(caps.get(int(o), [])) for o in org_ids],
+        capability_masks=_capability_masks(caps, position, n),
         certifications=_masks(
             session, select(Certification.organisation_id, Certification.code), position, n
         ),

@@ -8,9 +8,10 @@ same SQL rule as every other read.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from filiera.access import audit
@@ -26,20 +27,47 @@ from filiera.match.engine import (
     top_positions,
 )
 from filiera.match.index import MatchIndex, build_index, signature
+from filiera.registry import models as reg
 from filiera.registry.models import Organisation
 
+SIGNATURE_SECONDS = 10.0  # how often to look for writes made by other processes
+INDEXED = (reg.Organisation, reg.Alias, reg.OrgCapability, reg.Certification, reg.Membership,
+           reg.Project, reg.Participation)  # fmt: skip
 _lock = threading.Lock()
-_indexes: dict[str, MatchIndex] = {}
+_indexes: dict[str, tuple[MatchIndex, int, float]] = {}  # url -> index, generation, checked
+_generation = 0  # bumped by every flush in this process that touches what the index reads
+
+
+def _bump(session: Session, _context: object) -> None:
+    global _generation
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, INDEXED) for obj in touched):
+        _generation += 1
+
+
+def _watch() -> None:
+    if not event.contains(Session, "after_flush", _bump):
+        event.listen(Session, "after_flush", _bump)
 
 
 def current_index(session: Session) -> MatchIndex:
-    """The index of this database, rebuilt if the registry changed since it was built."""
+    """The index of this database, rebuilt when the registry changed since it was built.
+
+    Writes in this process are noticed at once (a flush hook); writes by other processes
+    (an import from the CLI) within SIGNATURE_SECONDS, by a signature query.
+    """
+    _watch()
     key = session.get_bind().url.render_as_string(hide_password=True)
-    sig = signature(session)
+    now = time.monotonic()
     with _lock:
-        index = _indexes.get(key)
-        if index is None or index.signature != sig:
-            index = _indexes[key] = build_index(session)
+        index, generation, checked = _indexes.get(key, (None, -1, 0.0))
+        stale = index is None or generation != _generation
+        if not stale and now - checked > SIGNATURE_SECONDS:
+            stale = index.signature != signature(session)
+            checked = now
+        if stale:
+            generation, index, checked = _generation, build_index(session), now
+        _indexes[key] = (index, generation, checked)
         return index
 
 
