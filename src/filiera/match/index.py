@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from filiera.match.bm25 import Bm25
 from filiera.match.concepts import lexicon
@@ -122,7 +122,16 @@ def _grouped(session: Session, stmt) -> dict[int, list[tuple]]:
 
 
 def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Counter[str]]:
+    """Names, aliases, descriptions, country, capabilities, certifications and clusters."""
     aliases = _grouped(session, select(Alias.organisation_id, Alias.name))
+    certs = _grouped(session, select(Certification.organisation_id, Certification.code))
+    cluster = aliased(Organisation)
+    clusters = _grouped(
+        session,
+        select(Membership.organisation_id, cluster.name).join(
+            cluster, cluster.id == Membership.cluster_id
+        ),
+    )
     bags = []
     for org_id, name, country, _r, _k, _s, descriptions in rows:
         bag: Counter[str] = Counter()
@@ -133,6 +142,13 @@ def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Coun
             bag_of(alias, "en", bag)
         for lang, text in (descriptions or {}).items():
             bag_of(text, lang if lang in LANGUAGES else "en", bag)
+        for (code,) in certs.get(org_id, []):
+            bag[f"cert:{code}"] += 1
+            if code in taxonomy.certifications():
+                for lang in LANGUAGES:
+                    bag_of(taxonomy.certification_label(code, lang), lang, bag)
+        for (cluster_name,) in clusters.get(org_id, []):
+            bag_of(cluster_name, "en", bag)
         for code, level in caps.get(org_id, []):
             bag[f"c:cap:{code}"] += LEVEL_TF.get(level, 1)
             for parent in taxonomy.ancestors(code) if code in taxonomy.capabilities() else ():
