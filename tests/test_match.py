@@ -294,3 +294,11 @@ def test_web_search_and_need_pages(client: TestClient, world: World) -> None:
     assert client.get("/needs").status_code == 200
     profile = client.get(f"/organisations/{world.data.orgs['cuas']}")
     assert "data-opportunities" in profile.text
+
+
+def test_certifications_and_countries_are_understood(world: World) -> None:
+    """`ISO 9001` in a query reaches certified organisations; country names bridge too."""
+    result = run(world, "fornitore certificato ISO 9001", top=5)
+    assert "cert:iso9001" in result.concepts
+    assert {world.data.orgs["shells"], world.data.orgs["luxspace"]} <= set(ids(result)[:3])
+    assert "country:CZ" in run(world, "Repubblica Ceca", top=1).concepts

@@ -81,6 +81,11 @@ def lexicon() -> Lexicon:
             lang: [node.labels.get(lang, ""), *node.keywords.get(lang, ())] for lang in LANGUAGES
         }
         lex.add(Concept(f"cap:{code}", dict(node.labels)), forms)
+    for code, cert in taxonomy.certifications().items():
+        spaced = "".join(f" {ch}" if ch.isdigit() and i and not code[i - 1].isdigit() else ch
+                         for i, ch in enumerate(code))  # en9100 -> "en 9100"  # fmt: skip
+        forms = {lang: [code, spaced, cert.labels.get(lang, "")] for lang in LANGUAGES}
+        lex.add(Concept(f"cert:{code}", dict(cert.labels)), forms)
     for code, names in values.COUNTRY_NAMES.items():
         spelled = [n for n in names if not (len(n) == 3 and n.isupper())]  # not ALB, AUT
         lex.add(Concept(f"country:{code}", {lang: spelled[0] for lang in LANGUAGES}),

@@ -143,7 +143,7 @@ def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Coun
         for lang, text in (descriptions or {}).items():
             bag_of(text, lang if lang in LANGUAGES else "en", bag)
         for (code,) in certs.get(org_id, []):
-            bag[f"cert:{code}"] += 1
+            bag[f"c:cert:{code}"] += 2
             if code in taxonomy.certifications():
                 for lang in LANGUAGES:
                     bag_of(taxonomy.certification_label(code, lang), lang, bag)
