@@ -359,12 +359,18 @@ def test_reading_restricted_data_is_audited(client: TestClient, world: World) ->
     client.get(f"/api/organisations/{world.org['restricted']}", headers=world.headers["buyer"])
     client.get(f"/api/organisations/{world.org['public']}", headers=world.headers["viewer"])
     client.get(f"/api/organisations/{world.org['owner']}", headers=world.headers["owner_user"])
+    client.get(
+        "/api/organisations", params={"q": "canary"}, headers=world.headers["member_granted"]
+    )
     with world.db.session() as session:
         reads = search(session, AuditQuery(action="read", limit=50))
         by_actor = {(e.actor, e.entity, e.entity_id) for e in reads}
     assert (world.emails["buyer"], "organisation", world.org["restricted"]) in by_actor
     assert (world.emails["owner_user"], "organisation", world.org["owner"]) in by_actor
     assert not any(actor == world.emails["viewer"] for actor, _, _ in by_actor)
+    listed = [e for e in reads if e.actor == world.emails["member_granted"]]
+    assert listed and listed[0].detail.startswith("directory listing")
+    assert listed[0].entity_id == world.org["restricted"]
 
 
 def test_changes_are_audited_with_before_and_after(client: TestClient, world: World) -> None:

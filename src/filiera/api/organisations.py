@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query, Response
 from sqlalchemy.orm import Session
 
-from filiera.access import policy, records
-from filiera.access.disclosure import Disclosure, for_organisation
+from filiera.access import audit, policy, records
+from filiera.access.disclosure import LOGGED_LEVELS, for_organisation
 from filiera.access.records import AccessOut
 from filiera.access.viewer import Viewer
 from filiera.api.auth import ViewerDep
@@ -52,11 +52,12 @@ def profile(session: Session, viewer: Viewer, org_id: int) -> OrganisationDetail
 def page_of(
     session: Session, viewer: Viewer, rows: list, total: int, page: int, per_page: int
 ) -> OrganisationPage:
-    """A directory page; listing restricted records is audited like reading them."""
-    disclosure = Disclosure(viewer)
-    for org in rows:
-        disclosure.record("organisation", org.id, org.visibility, policy.Owner(frozenset()))
-    disclosure.log(session, "directory listing")
+    """A directory page; listing restricted records is audited like reading them.
+
+    The rows were selected with the visibility rule, so every one is visible to `viewer`.
+    """
+    shown = [org.id for org in rows if org.visibility in LOGGED_LEVELS]
+    audit.record_read(session, "organisation", shown, "directory listing")
     data = [summary(o) for o in rows]
     return OrganisationPage(data=data, count=total, page=page, per_page=per_page)
 
