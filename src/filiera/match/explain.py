@@ -98,7 +98,8 @@ class Reasons:
             label = self._label(term)
             for doc in found.tolist():
                 labels = table[doc]
-                if len(labels) < MAX_TERMS and label not in labels:
+                seen = {x.casefold() for x in labels}
+                if len(labels) < MAX_TERMS and label.casefold() not in seen:
                     labels.append(label)
         return table
 

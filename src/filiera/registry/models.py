@@ -67,9 +67,13 @@ class ProvenanceMixin:
 
 class Organisation(ProvenanceMixin, Base):
     __tablename__ = "organisation"
-    __table_args__ = (Index("ix_organisation_country_kind", "country", "kind"),)
+    __table_args__ = (
+        Index("ix_organisation_country_kind", "country", "kind"),
+        # name order for directory pages; visibility read from the index, not the row
+        Index("ix_organisation_name_visibility", "name", "visibility"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), index=True)
+    name: Mapped[str] = mapped_column(String(300))
     legal_name: Mapped[str | None] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True, default="other")
