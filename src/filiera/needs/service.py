@@ -118,11 +118,14 @@ def need_query(need: Need) -> tuple[str, MatchFilters]:
     return text, MatchFilters(countries=list(need.countries), exclude_kinds=NOT_SUPPLIERS)
 
 
-def candidates(session: Session, viewer: Viewer, need_id: int, top: int = 20) -> MatchResult:
-    """Organisations the viewer may see, ranked for the need."""
+def candidates(
+    session: Session, viewer: Viewer, need_id: int, top: int = 20, explain_lang: str | None = None
+) -> MatchResult:
+    """Organisations the viewer may see, ranked for the need (reasons in `explain_lang`)."""
     need = get_need(session, viewer, need_id)
     text, filters = need_query(need)
-    return match(session, viewer, text, lang=need.lang, filters=filters, top=top)
+    return match(session, viewer, text, lang=need.lang, filters=filters, top=top,
+                 explain_lang=explain_lang)  # fmt: skip
 
 
 def express_interest(session: Session, viewer: Viewer, need_id: int, data: InterestIn) -> Interest:
@@ -208,11 +211,15 @@ def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:
     return text, MatchFilters(countries=list(thesis.countries), kinds=STARTUP_KINDS)
 
 
-def startups_for(session: Session, viewer: Viewer, thesis_id: int, top: int = 20) -> MatchResult:
+def startups_for(
+    session: Session, viewer: Viewer, thesis_id: int, top: int = 20,
+    explain_lang: str | None = None,
+) -> MatchResult:  # fmt: skip
     """Start-ups and SMEs the viewer may see, ranked for an investment thesis."""
     thesis = get_thesis(session, viewer, thesis_id)
     text, filters = thesis_query(thesis)
-    return match(session, viewer, text, lang=thesis.lang, filters=filters, top=top)
+    return match(session, viewer, text, lang=thesis.lang, filters=filters, top=top,
+                 explain_lang=explain_lang)  # fmt: skip
 
 
 # --- the reverse: what fits an organisation -------------------------------------------------

@@ -69,7 +69,7 @@ def need_page(
 
 def _need_page(request, session, viewer, need_id: int, error: FilieraError | None = None):
     need = service.get_need(session, viewer, need_id)
-    result = service.candidates(session, viewer, need_id, top=20)
+    result = service.candidates(session, viewer, need_id, top=20, explain_lang=_lang(request))
     interests = service.interests_of(session, viewer, need_id)
     context = {"need": service.need_out(need, len(need.interests)), "result": result,
                "interests": interests, "error": error,
@@ -104,6 +104,7 @@ def thesis_page(
     request: Request, session: SessionDep, viewer: ViewerDep, thesis_id: Id
 ) -> HTMLResponse:
     thesis = service.get_thesis(session, viewer, thesis_id)
-    result = service.startups_for(session, viewer, thesis_id, top=20)
+    result = service.startups_for(session, viewer, thesis_id, top=20,
+                                  explain_lang=_lang(request))  # fmt: skip
     context = {"thesis": service.thesis_out(thesis), "result": result}
     return render(request, "thesis.html", context)
