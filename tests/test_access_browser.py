@@ -5,15 +5,11 @@ A live uvicorn server on a SQLite database, started the way tests/test_browser.p
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from filiera.access import accounts
@@ -23,6 +19,7 @@ from filiera.db import Database
 from filiera.registry.models import Organisation, Person, PersonRole, ReviewItem
 from filiera.web.i18n import strings
 from support.auth import PASSWORD
+from support.browser import live_server
 from support.dataset import Dataset, build
 
 if TYPE_CHECKING:
@@ -47,12 +44,6 @@ class Site:
     data: Dataset
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def populate(db: Database) -> Dataset:
     """The fixture registry, a contact at Polimi, two review items and two accounts."""
     data = build(db, REVIEW_CASE)
@@ -75,19 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A live server on a fresh database."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('access-browser')}/site.db")
     data = populate(db)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield Site(f"http://127.0.0.1:{server.config.port}", db, data)
-    server.should_exit = True
-    thread.join(timeout=5)
+    with live_server(create_app(db)) as base:
+        yield Site(base, db, data)
     db.dispose()
 
 

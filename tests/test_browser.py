@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from filiera.api import create_app
 from filiera.db import Database
 from support.auth import PASSWORD, token_for
-from support.browser import collect_console_errors
+from support.browser import collect_console_errors, live_server
 from support.dataset import Dataset, build
 
 if TYPE_CHECKING:
@@ -31,31 +27,14 @@ REVIEW_CASE = {
 ADMIN = "admin@browser.example"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Dataset]]:
     """Base URL of a live server and the ids of its records."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('browser')}/site.db")
     data = build(db, REVIEW_CASE)
     token_for(db, ADMIN, "admin")
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db), host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.config.port}", data
-    server.should_exit = True
-    thread.join(timeout=5)
+    with live_server(create_app(db)) as base:
+        yield base, data
     db.dispose()
 
 
