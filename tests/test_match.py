@@ -302,3 +302,8 @@ def test_certifications_and_countries_are_understood(world: World) -> None:
     assert "cert:iso9001" in result.concepts
     assert {world.data.orgs["shells"], world.data.orgs["luxspace"]} <= set(ids(result)[:3])
     assert "country:CZ" in run(world, "Repubblica Ceca", top=1).concepts
+
+
+def test_sme_only_with_a_non_sme_kind_matches_nothing(world: World) -> None:
+    flt = MatchFilters(kinds=["midcap"], sme_only=True)
+    assert not ids(run(world, "artillery ammunition explosives", filters=flt, top=10))

@@ -100,11 +100,11 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
         mask &= np.isin(index.country, [c.upper() for c in flt.countries])
     if flt.region:
         mask &= np.char.startswith(index.region, flt.region.upper())
-    kinds = list(flt.kinds) + (list(SME_KINDS) if flt.sme_only else [])
-    if flt.sme_only and flt.kinds:
-        kinds = [k for k in flt.kinds if k in SME_KINDS]
-    if kinds:
-        mask &= np.isin(index.kind, kinds)
+    kinds = set(flt.kinds) if flt.kinds else None
+    if flt.sme_only:
+        kinds = set(SME_KINDS) & kinds if kinds is not None else set(SME_KINDS)
+    if kinds is not None:  # an empty set (e.g. "SMEs only" and kind "prime") matches nothing
+        mask &= np.isin(index.kind, sorted(kinds))
     if flt.exclude_kinds:
         mask &= ~np.isin(index.kind, flt.exclude_kinds)
     if flt.certification:

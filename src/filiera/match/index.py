@@ -90,8 +90,10 @@ class MatchIndex:
     def size(self) -> int:
         return len(self.org_ids)
 
-    def position(self) -> dict[int, int]:
-        return {int(org_id): i for i, org_id in enumerate(self.org_ids)}
+    def position(self, org_id: int) -> int | None:
+        """Where organisation `org_id` sits in the arrays (None if not indexed)."""
+        i = int(np.searchsorted(self.org_ids, org_id))  # ids are sorted ascending
+        return i if i < self.size and int(self.org_ids[i]) == org_id else None
 
 
 def signature(session: Session) -> tuple:

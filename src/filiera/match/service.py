@@ -138,7 +138,7 @@ def score_for_orgs(
     organisation (the caller already checked the organisation itself may be seen).
     """
     index = current_index(session)
-    where = {int(o): i for i, o in enumerate(index.org_ids)}.get(org_id)
+    where = index.position(org_id)
     if where is None:
         return None
     terms = query_terms(text, lang)
