@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from filiera.access.models import AccessGrant
 from filiera.access.viewer import Viewer
 from filiera.errors import Forbidden
-from filiera.registry.models import Membership, Organisation, Person, PersonRole, Site
+from filiera.registry.models import Membership, Organisation, Person, PersonRole
 
 LEVELS = ("public", "members", "restricted", "owner")
 
@@ -136,10 +136,6 @@ def visible_organisations(viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
-def visible_sites(viewer: Viewer) -> ColumnElement[bool]:
-    return visibility_clause(viewer, Site.visibility, Site.organisation_id, "site", Site.id)
-
-
 def visible_people(viewer: Viewer) -> ColumnElement[bool]:
     """A person is owned by every organisation they hold a role in."""
     if viewer.is_admin:
@@ -178,11 +174,6 @@ def field_level(kind: str, record: object, name: str) -> str | None:
     own = getattr(record, "field_visibility", None) or {}
     defaults = FIELD_DEFAULTS.get(kind, {})
     return own.get(name) or defaults.get(name) or defaults.get("*")
-
-
-def field_allowed(viewer: Viewer, kind: str, record: object, name: str, owner: Owner) -> bool:
-    level = field_level(kind, record, name)
-    return level is None or allows(viewer, level, owner)
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -235,10 +226,3 @@ def require_cluster_manager(viewer: Viewer, cluster_id: int) -> None:
     require_role(viewer, "cluster.manage")
     if not viewer.is_admin and cluster_id not in viewer.managed_cluster_ids:
         raise Forbidden(f"{viewer.label} does not manage cluster {cluster_id}")
-
-
-def organisation_owner(org: Organisation, grants: Grants | None = None) -> Owner:
-    """The Owner of an organisation loaded with its memberships."""
-    orgs, roles = (grants or Grants()).for_record("organisation", org.id)
-    clusters = frozenset(m.cluster_id for m in org.memberships)
-    return Owner(frozenset({org.id}), clusters, orgs, roles)

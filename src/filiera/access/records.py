@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filiera.access.models import ROLES, AccessGrant
@@ -107,9 +107,3 @@ def _replace_grants(session: Session, org_id: int, grants: list[GrantIn]) -> Non
                 entity="organisation", entity_id=org_id, organisation_id=grant[0], role=grant[1]
             )
         )
-
-
-def drop_grants(session: Session, entity: str, entity_id: int) -> None:
-    session.execute(
-        delete(AccessGrant).where(AccessGrant.entity == entity, AccessGrant.entity_id == entity_id)
-    )

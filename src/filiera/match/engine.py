@@ -24,7 +24,6 @@ from filiera.match import explain
 from filiera.match.concepts import lexicon
 from filiera.match.index import MatchIndex
 from filiera.match.text import LANGUAGES, detect_language, stem_words, stems, stopwords, words
-from filiera.registry import taxonomy
 
 W_PROFILE, W_PROJECTS, W_RECORD = 0.6, 0.4, 0.05
 PROJECT_POWER = 8
@@ -189,12 +188,6 @@ def hits(
             )
         )  # fmt: skip
     return out
-
-
-def capability_matches(terms: QueryTerms) -> list[str]:
-    """Capability codes the query names (directly or through their keywords)."""
-    return [c.removeprefix("cap:") for c in terms.concepts if c.startswith("cap:")
-            and c.removeprefix("cap:") in taxonomy.capabilities()]  # fmt: skip
 
 
 __all__ = ["MatchFilters", "MatchHit", "query_terms", "score", "stems"]
