@@ -26,10 +26,6 @@ class Concept:
     id: str
     labels: dict[str, str]  # a display label per language
 
-    @property
-    def is_capability(self) -> bool:
-        return self.id.startswith("cap:")
-
 
 def _phrase(text: str, lang: str) -> tuple[str, ...]:
     stop = stopwords(lang)
