@@ -17,6 +17,7 @@ from filiera.registry.models import (
     Organisation,
     OrgCapability,
     Participation,
+    Person,
     PersonRole,
     Project,
     ReviewItem,
@@ -129,7 +130,11 @@ def get_organisation(session: Session, org_id: int, *, viewer: Viewer) -> Organi
             selectinload(Organisation.sites),
             selectinload(Organisation.memberships).selectinload(Membership.cluster),
             selectinload(Organisation.participations).selectinload(Participation.project),
-            selectinload(Organisation.roles).selectinload(PersonRole.person),
+            selectinload(Organisation.roles)
+            .selectinload(PersonRole.person)
+            .selectinload(Person.roles)
+            .selectinload(PersonRole.organisation)
+            .selectinload(Organisation.memberships),  # who owns each person (visibility)
         )
     )
     org = session.scalars(stmt).first()
