@@ -18,9 +18,24 @@ def run_server(db_url: str | None, host: str, port: int) -> None:
 
     from filiera.api.app import create_app
 
-    app = create_app(open_db(db_url))
+    database = open_db(db_url)
+    app = create_app(database)
+    warm_up_matchmaking(database)
     console.print(f"Filiera at http://{host}:{port}  (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def warm_up_matchmaking(database) -> None:
+    """Build the match index in the background so the first search does not wait for it."""
+    import threading
+
+    from filiera.match.service import current_index
+
+    def build() -> None:
+        with database.session() as session:
+            current_index(session)
+
+    threading.Thread(target=build, name="match-index", daemon=True).start()
 
 
 def register(app: typer.Typer) -> None:
