@@ -11,7 +11,8 @@ from filiera.api.auth import ViewerDep
 from filiera.api.deps import SessionDep
 from filiera.api.models import ErrorBody
 from filiera.match.engine import MatchFilters
-from filiera.match.service import MatchResult, match
+from filiera.match.service import match
+from filiera.match.views import Explanation, MatchOut, match_out
 from filiera.needs import service
 from filiera.needs.schemas import (
     InterestIn,
@@ -74,44 +75,6 @@ class MatchIn(BaseModel):
             capability=self.capability, cluster=self.cluster,
             include_synthetic=self.synthetic,
         )  # fmt: skip
-
-
-class Explanation(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    kind: str = Field(examples=["project"])
-    text: str = Field(examples=["Coordinator in ProMa (2024): Projectiles manufacturing"])
-
-
-class MatchHitOut(BaseModel):
-    id: int
-    pic: str | None = None
-    name: str
-    country: str | None = None
-    kind: str
-    score: float = Field(description="Graded relevance in [0, 1]")
-    parts: dict[str, float] = Field(
-        description="The scaled parts of the score: profile, projects, record"
-    )
-    explanations: list[Explanation]
-
-
-class MatchOut(BaseModel):
-    query: str
-    lang: str
-    concepts: list[str] = Field(description="Capabilities and glossary terms understood")
-    candidates: int = Field(description="Organisations passing the filters with a score > 0")
-    results: list[MatchHitOut]
-
-
-def match_out(result: MatchResult) -> MatchOut:
-    hits = [
-        MatchHitOut(id=h.org_id, pic=h.pic, name=h.name, country=h.country, kind=h.kind,
-                    score=h.score, parts=h.parts,
-                    explanations=[Explanation(**e) for e in h.explanations])
-        for h in result.results
-    ]  # fmt: skip
-    return MatchOut(query=result.query, lang=result.lang, concepts=result.concepts,
-                    candidates=result.candidates, results=hits)  # fmt: skip
 
 
 @router.post("/match", response_model=MatchOut)

@@ -16,7 +16,6 @@ from filiera.api.deps import SessionDep
 from filiera.api.models import ErrorBody, PartnerOut
 from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
 from filiera.registry import queries, service
-from filiera.registry.models import Source
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch, OrgKind
 from filiera.registry.views import OrganisationDetail, OrganisationPage, detail, summary
@@ -33,11 +32,6 @@ ERRORS = {
 OrgId = Annotated[int, Path(ge=1, description="Filiera organisation id", examples=[42])]
 Sort = Literal["name", "country", "newest"]
 REQUIRED = ("name", "kind", "country", "visibility")
-
-
-def api_source() -> Source:
-    """Provenance of records written through the API."""
-    return Source(name="Filiera API", kind="manual", imported_by="api")
 
 
 def profile(session: Session, viewer: Viewer, org_id: int) -> OrganisationDetail:
@@ -157,7 +151,7 @@ def build_router(settings: Settings) -> APIRouter:
         """
         policy.require_role(viewer, "organisation.create")
         resolver = Resolver.from_session(session)
-        outcome = upsert(session, record, source=api_source(), resolver=resolver)
+        outcome = upsert(session, record, source=service.manual_source(), resolver=resolver)
         session.flush()
         session.expire_all()
         response.headers[OUTCOME_HEADER] = outcome.action

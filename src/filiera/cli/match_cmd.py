@@ -21,6 +21,7 @@ from filiera.cli.common import (
 )
 from filiera.match.engine import MatchFilters
 from filiera.match.service import MatchResult, match
+from filiera.match.views import match_out
 from filiera.needs import service
 from filiera.needs.schemas import NeedIn, ThesisIn
 from filiera.registry.schemas import parse
@@ -30,23 +31,9 @@ thesis_app = typer.Typer(help="Investment theses.", no_args_is_help=True)
 TopOption = Annotated[int, typer.Option(min=1, max=200, help="How many results.")]
 
 
-def result_json(result: MatchResult) -> dict:
-    """The documented `--json` shape: {"results": [{id, pic, name, country, score, ...}]}."""
-    return {
-        "query": result.query, "lang": result.lang, "concepts": result.concepts,
-        "candidates": result.candidates,
-        "results": [
-            {"id": h.org_id, "pic": h.pic, "name": h.name, "country": h.country,
-             "kind": h.kind, "score": h.score, "parts": h.parts,
-             "explanations": h.explanations}
-            for h in result.results
-        ],
-    }  # fmt: skip
-
-
 def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> None:
     if as_json:
-        print_json(result_json(result))
+        print_json(match_out(result))
         return
     console.print(f"language: {result.lang}; understood: {', '.join(result.concepts[:8])}",
                   highlight=False)  # fmt: skip

@@ -77,12 +77,17 @@ def list_needs(
     return [(need, count) for need, count in session.execute(stmt)]
 
 
+def _visible_one(session: Session, viewer: Viewer, model, entity: str, record_id: int):
+    """The record if `viewer` may see it, else NotFound (as if it did not exist)."""
+    stmt = select(model).where(model.id == record_id, policy.visible_records(viewer, model, entity))
+    record = session.scalars(stmt).first()
+    if record is None:
+        raise NotFound(f"{entity} {record_id} does not exist")
+    return record
+
+
 def get_need(session: Session, viewer: Viewer, need_id: int) -> Need:
-    stmt = select(Need).where(Need.id == need_id, policy.visible_records(viewer, Need, "need"))
-    need = session.scalars(stmt).first()
-    if need is None:
-        raise NotFound(f"need {need_id} does not exist")
-    return need
+    return _visible_one(session, viewer, Need, "need", need_id)
 
 
 def change_need(session: Session, viewer: Viewer, need_id: int, patch: NeedPatch) -> Need:
@@ -110,11 +115,16 @@ def delete_need(session: Session, viewer: Viewer, need_id: int) -> None:
     session.delete(need)
 
 
+def query_text(record: Need | Thesis, codes: list[str]) -> str:
+    """Title, text and the labels of the record's capability codes, in its language."""
+    labels = [taxonomy.label(code, record.lang or "en") for code in codes
+              if code in taxonomy.capabilities()]  # fmt: skip
+    return "\n".join([record.title, record.text, *labels])
+
+
 def need_query(need: Need) -> tuple[str, MatchFilters]:
     """The text and filters a need searches with: its text, capabilities and countries."""
-    labels = [taxonomy.label(code, need.lang or "en") for code in need.capabilities
-              if code in taxonomy.capabilities()]  # fmt: skip
-    text = "\n".join([need.title, need.text, *labels])
+    text = query_text(need, need.capabilities)
     return text, MatchFilters(countries=list(need.countries), exclude_kinds=NOT_SUPPLIERS)
 
 
@@ -189,13 +199,7 @@ def list_theses(session: Session, viewer: Viewer) -> list[Thesis]:
 
 
 def get_thesis(session: Session, viewer: Viewer, thesis_id: int) -> Thesis:
-    stmt = select(Thesis).where(
-        Thesis.id == thesis_id, policy.visible_records(viewer, Thesis, "thesis")
-    )
-    thesis = session.scalars(stmt).first()
-    if thesis is None:
-        raise NotFound(f"thesis {thesis_id} does not exist")
-    return thesis
+    return _visible_one(session, viewer, Thesis, "thesis", thesis_id)
 
 
 def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
@@ -205,9 +209,8 @@ def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
 
 
 def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:
-    labels = [taxonomy.label(code, thesis.lang or "en") for code in thesis.sectors
-              if code in taxonomy.capabilities()]  # fmt: skip
-    text = "\n".join([thesis.title, thesis.text, *labels])
+    """The text and filters a thesis searches with: start-ups and SMEs in its countries."""
+    text = query_text(thesis, thesis.sectors)
     return text, MatchFilters(countries=list(thesis.countries), kinds=STARTUP_KINDS)
 
 

@@ -66,6 +66,7 @@ def _replace_part(org: Organisation, name: str, rows: list[dict]) -> None:
 
 
 def manual_source() -> Source:
+    """Provenance of records written through the API."""
     return Source(name="Filiera API", kind="manual", imported_by="api")
 
 
