@@ -22,10 +22,19 @@ from rapidfuzz import fuzz, process
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = [
-    "left_key", "left_name", "left_country", "left_city",
-    "right_key", "right_name", "right_country", "right_city",
-    "label", "group", "split", "note",
-]  # fmt: skip
+    "left_key",
+    "left_name",
+    "left_country",
+    "left_city",
+    "right_key",
+    "right_name",
+    "right_country",
+    "right_city",
+    "label",
+    "group",
+    "split",
+    "note",
+]
 HARD_NEGATIVES = 150
 
 
@@ -48,12 +57,19 @@ def row(left: dict, right: dict, group: str, left_name: str | None = None) -> di
     if group == "b":
         lk = f"{lk}#business"
     return {
-        "left_key": lk, "left_name": left_name or left["name"],
-        "left_country": left["country"], "left_city": left.get("city") or "",
-        "right_key": rk, "right_name": right["name"],
-        "right_country": right["country"], "right_city": right.get("city") or "",
-        "label": "", "group": group, "split": split_of(lk, rk), "note": "",
-    }  # fmt: skip
+        "left_key": lk,
+        "left_name": left_name or left["name"],
+        "left_country": left["country"],
+        "left_city": left.get("city") or "",
+        "right_key": rk,
+        "right_name": right["name"],
+        "right_country": right["country"],
+        "right_city": right.get("city") or "",
+        "label": "",
+        "group": group,
+        "split": split_of(lk, rk),
+        "note": "",
+    }
 
 
 def is_real_variant(business: str | None, name: str, pic: str) -> bool:

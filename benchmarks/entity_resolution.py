@@ -50,9 +50,14 @@ def resolver_matcher(pair: dict[str, str]) -> str:
     resolver = Resolver()
     key = normalise_name(pair["right_name"])
     resolver.add(
-        Candidate(1, frozenset({key} - {""}), pair["right_country"], city_key(pair["right_city"]),
-                  frozenset())
-    )  # fmt: skip
+        Candidate(
+            1,
+            frozenset({key} - {""}),
+            pair["right_country"],
+            city_key(pair["right_city"]),
+            frozenset(),
+        )
+    )
     incoming = Incoming(pair["left_name"], pair["left_country"], pair["left_city"] or None)
     return resolver.decide(incoming).action
 
@@ -132,8 +137,10 @@ def evaluate(pairs: list[dict[str, str]], matcher: Matcher, errors: bool, name: 
                 counts[(split, "*")].add(label, action)
                 counts[(split, pair["group"])].add(label, action)
         if errors and pair["split"] == "tune" and (action == "same") != (label == 1):
-            print(f"{name}\t{action}\t{label}\t{pair['left_name']}\t{pair['right_name']}",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"{name}\t{action}\t{label}\t{pair['left_name']}\t{pair['right_name']}",
+                file=sys.stderr,
+            )
     return {
         split: {
             **counts[(split, "*")].figures(),
@@ -221,11 +228,20 @@ def main() -> None:
         for split, figures in by_split.items():
             exact_f1 = results["exact_name_country"][split]["f1"]
             fuzzy_f1 = results["token_sort_90"][split]["f1"]
-            print(json.dumps({
-                "benchmark": "entity_resolution", "matcher": name, "split": split, **figures,
-                "f1_ratio_vs_exact_baseline": ratio(figures["f1"] or 0.0, exact_f1 or 0.0),
-                "f1_ratio_vs_token_sort_baseline": ratio(figures["f1"] or 0.0, fuzzy_f1 or 0.0),
-            }))  # fmt: skip
+            print(
+                json.dumps(
+                    {
+                        "benchmark": "entity_resolution",
+                        "matcher": name,
+                        "split": split,
+                        **figures,
+                        "f1_ratio_vs_exact_baseline": ratio(figures["f1"] or 0.0, exact_f1 or 0.0),
+                        "f1_ratio_vs_token_sort_baseline": ratio(
+                            figures["f1"] or 0.0, fuzzy_f1 or 0.0
+                        ),
+                    }
+                )
+            )
     print(json.dumps(speed(companies)))
     print(json.dumps(import_simulation(companies)))
 

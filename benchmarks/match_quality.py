@@ -129,10 +129,14 @@ def write_profile_data(projects: list[dict], companies: list[dict], folder: Path
     filtered = []
     for company in companies:
         parts = [p for p in company.get("participations") or [] if str(p["project_id"]) in ids]
-        filtered.append({
-            **company, "participations": parts, "project_count": len(parts),
-            "coordination_count": sum(p.get("role") == "coordinator" for p in parts),
-        })  # fmt: skip
+        filtered.append(
+            {
+                **company,
+                "participations": parts,
+                "project_count": len(parts),
+                "coordination_count": sum(p.get("role") == "coordinator" for p in parts),
+            }
+        )
     (folder / "projects.json").write_text(json.dumps(kept), encoding="utf-8")
     (folder / "companies.json").write_text(json.dumps(filtered), encoding="utf-8")
     return ids
@@ -153,9 +157,10 @@ def query_text(project: dict) -> str:
 def build_queries(session: Session, projects: list[dict], profile_pics: set[str]) -> tuple:
     """2024 queries with their relevant organisations; skipped ids; PIC-rule disagreements."""
     org_of_pic = dict(
-        session.execute(select(Identifier.value, Identifier.organisation_id)
-                        .where(Identifier.scheme == "pic")).all()
-    )  # fmt: skip
+        session.execute(
+            select(Identifier.value, Identifier.organisation_id).where(Identifier.scheme == "pic")
+        ).all()
+    )
     profiled = set(session.scalars(select(Participation.organisation_id).distinct()))
     queries, skipped, disagreements = [], [], 0
     targets = [p for p in projects if call_year(p["call_identifier"]) == QUERY_YEAR]
@@ -180,9 +185,10 @@ def build_queries(session: Session, projects: list[dict], profile_pics: set[str]
 def profile_texts(session: Session) -> tuple[list[int], list[str]]:
     """Organisation ids and, per organisation, the baseline's profile text (from the DB)."""
     org_rows = session.execute(
-        select(Organisation.id, Organisation.name, Organisation.descriptions)
-        .order_by(Organisation.id)
-    ).all()  # fmt: skip
+        select(Organisation.id, Organisation.name, Organisation.descriptions).order_by(
+            Organisation.id
+        )
+    ).all()
     parts: dict[int, list[str]] = {
         org_id: [name, *(descriptions or {}).values()] for org_id, name, descriptions in org_rows
     }
@@ -307,12 +313,17 @@ def compare(split: str, lang: str, queries: list[Query], runs: dict[str, Run], *
         name: mean_metrics([r.metrics[q.project_id] for q in queries]) for name, r in runs.items()
     }
     result = {
-        "benchmark": "match_quality", "split": split, "lang": lang, "queries": len(queries),
-        "relevant_pairs": sum(len(q.relevant) for q in queries), **figures,
-        "ratio_filiera_vs_bm25": {m: ratio(figures["filiera"][m], figures["bm25"][m])
-                                  for m in METRICS},
+        "benchmark": "match_quality",
+        "split": split,
+        "lang": lang,
+        "queries": len(queries),
+        "relevant_pairs": sum(len(q.relevant) for q in queries),
+        **figures,
+        "ratio_filiera_vs_bm25": {
+            m: ratio(figures["filiera"][m], figures["bm25"][m]) for m in METRICS
+        },
         **extra,
-    }  # fmt: skip
+    }
     record(**result)
     return result
 
@@ -398,16 +409,23 @@ def main() -> None:
         t0 = time.perf_counter()
         with db.session() as session:
             report = import_edf(session, folder, skip_invalid=True)
-        setup = {"stringified_list_fields_parsed": unstringified,
-                 "import_counts": report.to_dict()["counts"],
-                 "import_seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
+        setup = {
+            "stringified_list_fields_parsed": unstringified,
+            "import_counts": report.to_dict()["counts"],
+            "import_seconds": round(time.perf_counter() - t0, 2),
+        }
         with db.session() as session:
             results = evaluate(session, projects, setup)
         db.dispose()
     glossary_at_end = glossary_state()
-    record(benchmark="match_quality_glossary", path=str(concepts.GLOSSARY.relative_to(ROOT)),
-           at_start=glossary_at_start, at_end=glossary_at_end, glossary_concepts_used=used,
-           changed_during_run=glossary_at_start != glossary_at_end)  # fmt: skip
+    record(
+        benchmark="match_quality_glossary",
+        path=str(concepts.GLOSSARY.relative_to(ROOT)),
+        at_start=glossary_at_start,
+        at_end=glossary_at_end,
+        glossary_concepts_used=used,
+        changed_during_run=glossary_at_start != glossary_at_end,
+    )
     record(benchmark="match_quality_run", seconds=round(time.perf_counter() - started, 1))
     args.out.write_text("".join(json.dumps(r, default=str) + "\n" for r in _lines))
     table(results)
@@ -421,9 +439,11 @@ def glossary_concepts() -> int:
 def evaluate(session: Session, projects: list[dict], setup: dict) -> list[dict]:
     """Set up both systems, run every split, emit the results; the comparison rows."""
     profile_pics = {
-        str(p["pic"]) for pr in projects if call_year(pr["call_identifier"]) <= LAST_PROFILE_YEAR
+        str(p["pic"])
+        for pr in projects
+        if call_year(pr["call_identifier"]) <= LAST_PROFILE_YEAR
         for p in pr.get("participants") or []
-    }  # fmt: skip
+    }
     queries, skipped, disagreements = build_queries(session, projects, profile_pics)
     t0 = time.perf_counter()
     baseline = Bm25Baseline(*profile_texts(session))
@@ -435,17 +455,22 @@ def evaluate(session: Session, projects: list[dict], setup: dict) -> list[dict]:
     years = sorted({call_year(p["call_identifier"]) for p in projects})
     record(
         benchmark="match_quality_setup",
-        projects_by_call_year={y: sum(call_year(p["call_identifier"]) == y for p in projects)
-                               for y in years},
+        projects_by_call_year={
+            y: sum(call_year(p["call_identifier"]) == y for p in projects) for y in years
+        },
         **setup,
-        organisations_indexed=index.size, projects_indexed=len(index.projects),
-        organisations_with_profile=len(set(session.scalars(
-            select(Participation.organisation_id).distinct()))),
-        queries_2024=len(queries) + len(skipped), queries=len(queries),
-        skipped_no_relevant=skipped, relevant_pairs=sum(len(q.relevant) for q in queries),
+        organisations_indexed=index.size,
+        projects_indexed=len(index.projects),
+        organisations_with_profile=len(
+            set(session.scalars(select(Participation.organisation_id).distinct()))
+        ),
+        queries_2024=len(queries) + len(skipped),
+        queries=len(queries),
+        skipped_no_relevant=skipped,
+        relevant_pairs=sum(len(q.relevant) for q in queries),
         relevance_rule_disagreements=disagreements,
         index_build_seconds={"filiera": round(filiera_build, 3), "bm25": round(bm25_build, 3)},
-    )  # fmt: skip
+    )
     rankers = {"filiera": filiera_ranker(session), "bm25": baseline.rank}
     english = [(q, q.text, "en") for q in queries]
     runs = {name: run(ranker, english) for name, ranker in rankers.items()}
@@ -476,19 +501,36 @@ def cross_language(queries: list[Query], rankers: dict[str, Ranker], english: di
         return []
     by_id = {q.project_id: q for q in queries}
     chosen = [by_id[e["project_id"]] for e in entries]
-    base = compare("translated_subset", "en", chosen, english, selection=note,
-                   project_ids=[q.project_id for q in chosen])  # fmt: skip
+    base = compare(
+        "translated_subset",
+        "en",
+        chosen,
+        english,
+        selection=note,
+        project_ids=[q.project_id for q in chosen],
+    )
     rows = [base]
     for lang in ("it", "fr", "de"):
         items = [(by_id[e["project_id"]], e[lang], lang) for e in entries]
         runs = {name: run(ranker, items) for name, ranker in rankers.items()}
-        figures = {name: mean_metrics([r.metrics[q.project_id] for q in chosen])
-                   for name, r in runs.items()}  # fmt: skip
-        losses = {name: {m: loss(base[name][m], figures[name][m]) for m in LOSS_METRICS}
-                  for name in runs}  # fmt: skip
+        figures = {
+            name: mean_metrics([r.metrics[q.project_id] for q in chosen])
+            for name, r in runs.items()
+        }
+        losses = {
+            name: {m: loss(base[name][m], figures[name][m]) for m in LOSS_METRICS} for name in runs
+        }
         ms = {name: round(statistics.fmean(r.seconds) * 1000, 2) for name, r in runs.items()}
-        rows.append(compare("translated_subset", lang, chosen, runs,
-                            relative_loss_vs_en=losses, mean_latency_ms=ms))  # fmt: skip
+        rows.append(
+            compare(
+                "translated_subset",
+                lang,
+                chosen,
+                runs,
+                relative_loss_vs_en=losses,
+                mean_latency_ms=ms,
+            )
+        )
     return rows
 
 
@@ -499,17 +541,23 @@ def latency(runs: dict[str, Run], scoring: Run) -> None:
         return {"mean_ms": round(statistics.fmean(r.seconds) * 1000, 2), **percentiles(r.seconds)}
 
     record(
-        benchmark="match_quality_latency", queries=len(runs["filiera"].seconds),
+        benchmark="match_quality_latency",
+        queries=len(runs["filiera"].seconds),
         **{name: figures(r) for name, r in runs.items()},
-        ratio_filiera_vs_bm25_mean=round(statistics.fmean(runs["filiera"].seconds)
-                                         / statistics.fmean(runs["bm25"].seconds), 1),
-        filiera_scoring_only={**figures(scoring), "queries_with_other_metrics_than_match": sum(
-            scoring.metrics[k] != v for k, v in runs["filiera"].metrics.items())},
+        ratio_filiera_vs_bm25_mean=round(
+            statistics.fmean(runs["filiera"].seconds) / statistics.fmean(runs["bm25"].seconds), 1
+        ),
+        filiera_scoring_only={
+            **figures(scoring),
+            "queries_with_other_metrics_than_match": sum(
+                scoring.metrics[k] != v for k, v in runs["filiera"].metrics.items()
+            ),
+        },
         note="English queries one at a time, warm index. filiera: match(top=50) with its "
-             "visibility query and explanations; filiera_scoring_only: query terms, scores and "
-             "top 50 (engine functions, no explanations; may differ from match() by ties at "
-             "rank 50); bm25: tokenise + retrieve(k=50)",
-    )  # fmt: skip
+        "visibility query and explanations; filiera_scoring_only: query terms, scores and "
+        "top 50 (engine functions, no explanations; may differ from match() by ties at "
+        "rank 50); bm25: tokenise + retrieve(k=50)",
+    )
 
 
 if __name__ == "__main__":

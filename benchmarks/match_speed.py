@@ -32,11 +32,13 @@ QUERIES = [
     ("it", "radar anti-drone per la protezione di basi aeree", MatchFilters()),
     ("fr", "satellites d'observation de la Terre et communications sécurisées", MatchFilters()),
     ("de", "Flugabwehr gegen Drohnen und Marschflugkörper", MatchFilters()),
-    ("en", "counter-drone interceptors", MatchFilters(countries=["IT", "FR", "DE"],
-                                                      sme_only=True)),
-    ("it", "compositi per strutture aeronautiche", MatchFilters(countries=["IT"],
-                                                                 capability="materials")),
-]  # fmt: skip
+    ("en", "counter-drone interceptors", MatchFilters(countries=["IT", "FR", "DE"], sme_only=True)),
+    (
+        "it",
+        "compositi per strutture aeronautiche",
+        MatchFilters(countries=["IT"], capability="materials"),
+    ),
+]
 
 
 def load(url: str, orgs: int) -> Database:
@@ -62,8 +64,10 @@ def baseline(db: Database):
     texts = [f"{name} {' '.join((desc or {}).values())}" for name, desc in rows]
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
-                    show_progress=False)  # fmt: skip
+    retriever.index(
+        bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
 
     def query(text: str) -> None:
         tokens = bm25s.tokenize([text], stopwords="en", stemmer=stemmer, show_progress=False)
@@ -78,12 +82,23 @@ def bench(name: str, orgs: int, repeats: int) -> None:
             return
         started = time.perf_counter()
         db = load(url, orgs)
-        emit(benchmark="match_speed", backend=name, step="load", orgs=orgs,
-             seconds=round(time.perf_counter() - started, 1))  # fmt: skip
+        emit(
+            benchmark="match_speed",
+            backend=name,
+            step="load",
+            orgs=orgs,
+            seconds=round(time.perf_counter() - started, 1),
+        )
         with db.session() as session:
             index = build_index(session)
-        emit(benchmark="match_speed", backend=name, step="index_build", orgs=index.size,
-             projects=len(index.projects), seconds=round(index.built_seconds, 2))  # fmt: skip
+        emit(
+            benchmark="match_speed",
+            backend=name,
+            step="index_build",
+            orgs=index.size,
+            projects=len(index.projects),
+            seconds=round(index.built_seconds, 2),
+        )
         forget_indexes()
         search = baseline(db)
         viewer = Viewer.anonymous()
@@ -100,11 +115,19 @@ def bench(name: str, orgs: int, repeats: int) -> None:
                 search(text)
                 base.append(time.perf_counter() - t0)
             ours, theirs = percentiles(samples), percentiles(base)
-            emit(benchmark="match_speed", backend=name, step="query", lang=lang, query=text,
-                 filtered=filters != MatchFilters(), results=len(result.results), **ours,
-                 baseline_bm25s=theirs,
-                 ratio_p50=round(ours["p50_ms"] / max(theirs["p50_ms"], 1e-3), 2),
-                 ratio_p95=round(ours["p95_ms"] / max(theirs["p95_ms"], 1e-3), 2))  # fmt: skip
+            emit(
+                benchmark="match_speed",
+                backend=name,
+                step="query",
+                lang=lang,
+                query=text,
+                filtered=filters != MatchFilters(),
+                results=len(result.results),
+                **ours,
+                baseline_bm25s=theirs,
+                ratio_p50=round(ours["p50_ms"] / max(theirs["p50_ms"], 1e-3), 2),
+                ratio_p95=round(ours["p95_ms"] / max(theirs["p95_ms"], 1e-3), 2),
+            )
         db.dispose()
         forget_indexes()
 

@@ -51,10 +51,16 @@ def _bulk(db: Database, rows: list[dict]) -> None:
 
 def bare_rows(records: list[dict]) -> list[dict]:
     return [
-        {"name": r["name"], "name_key": r["name"].lower(), "kind": r.get("kind", "other"),
-         "country": r.get("country"), "city": r.get("city"), "descriptions": {}}
+        {
+            "name": r["name"],
+            "name_key": r["name"].lower(),
+            "kind": r.get("kind", "other"),
+            "country": r.get("country"),
+            "city": r.get("city"),
+            "descriptions": {},
+        }
         for r in records
-    ]  # fmt: skip
+    ]
 
 
 def bench_edf(name: str) -> None:
@@ -78,10 +84,17 @@ def bench_edf(name: str) -> None:
     with backend(name) as url:
         baseline = raw_insert_rate(url, bare_rows(companies))
     rate = len(companies) / seconds
-    emit(benchmark="edf_import", backend=name, organisations=len(companies),
-         seconds=round(seconds, 2), records_per_s=round(rate), reimport_seconds=round(again, 2),
-         baseline="raw bulk INSERT of the same rows", baseline_records_per_s=round(baseline),
-         ratio_vs_baseline=round(rate / baseline, 4))  # fmt: skip
+    emit(
+        benchmark="edf_import",
+        backend=name,
+        organisations=len(companies),
+        seconds=round(seconds, 2),
+        records_per_s=round(rate),
+        reimport_seconds=round(again, 2),
+        baseline="raw bulk INSERT of the same rows",
+        baseline_records_per_s=round(baseline),
+        ratio_vs_baseline=round(rate / baseline, 4),
+    )
 
 
 def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
@@ -92,8 +105,13 @@ def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
         db.ensure_ready()
         with db.session() as session:
             seconds = timed(lambda: load_synthetic(session, orgs, seed=1))
-        emit(benchmark="synthetic_load", backend=name, organisations=orgs,
-             seconds=round(seconds, 2), records_per_s=round(orgs / seconds))  # fmt: skip
+        emit(
+            benchmark="synthetic_load",
+            backend=name,
+            organisations=orgs,
+            seconds=round(seconds, 2),
+            records_per_s=round(orgs / seconds),
+        )
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "members.csv"
             write_csv(path, csv_rows, seed=99)
@@ -103,19 +121,25 @@ def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
         db.dispose()
     with backend(name) as url:
         baseline = raw_insert_rate(url, bare_rows(list(generate(orgs, seed=1))))
-    emit(benchmark="synthetic_import_rates", backend=name, bulk_records_per_s=round(orgs / seconds),
-         csv_rows=csv_rows, csv_records_per_s=round(csv_rows / csv_seconds),
-         csv_note=f"validated + resolved against {orgs} stored organisations",
-         baseline="raw bulk INSERT of the same rows", baseline_records_per_s=round(baseline),
-         bulk_ratio_vs_baseline=round(orgs / seconds / baseline, 4),
-         csv_ratio_vs_baseline=round(csv_rows / csv_seconds / baseline, 5))  # fmt: skip
+    emit(
+        benchmark="synthetic_import_rates",
+        backend=name,
+        bulk_records_per_s=round(orgs / seconds),
+        csv_rows=csv_rows,
+        csv_records_per_s=round(csv_rows / csv_seconds),
+        csv_note=f"validated + resolved against {orgs} stored organisations",
+        baseline="raw bulk INSERT of the same rows",
+        baseline_records_per_s=round(baseline),
+        bulk_ratio_vs_baseline=round(orgs / seconds / baseline, 4),
+        csv_ratio_vs_baseline=round(csv_rows / csv_seconds / baseline, 5),
+    )
 
 
 def bench_directory(name: str, db: Database, orgs: int, repeats: int = 30) -> None:
     """p50/p95 of GET /api/organisations with filters, vs a raw page SELECT."""
     from fastapi.testclient import TestClient
 
-    from filiera.api.app import create_app
+    from filiera.app import create_app
 
     client = TestClient(create_app(db))
     with db.engine.connect() as connection:
@@ -135,10 +159,17 @@ def bench_directory(name: str, db: Database, orgs: int, repeats: int = 30) -> No
             samples.append(time.perf_counter() - start)
             assert response.status_code == 200, response.text
         figures = percentiles(samples)
-        emit(benchmark="directory_latency", backend=name, organisations=orgs, query=label,
-             count=response.json()["count"], **figures,
-             baseline=RAW_PAGE, baseline_p50_ms=base["p50_ms"],
-             p50_ratio=round(figures["p50_ms"] / max(base["p50_ms"], 0.01), 1))  # fmt: skip
+        emit(
+            benchmark="directory_latency",
+            backend=name,
+            organisations=orgs,
+            query=label,
+            count=response.json()["count"],
+            **figures,
+            baseline=RAW_PAGE,
+            baseline_p50_ms=base["p50_ms"],
+            p50_ratio=round(figures["p50_ms"] / max(base["p50_ms"], 0.01), 1),
+        )
 
 
 def main() -> None:

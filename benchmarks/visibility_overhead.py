@@ -37,9 +37,9 @@ from filiera.access import accounts
 from filiera.access.models import AccessGrant, User
 from filiera.access.viewer import Viewer, viewer_for
 from filiera.db import Database
+from filiera.directory.queries import OrgFilter, filtered, list_organisations
 from filiera.registry.models import Membership, Organisation
 from filiera.registry.names import normalise_name
-from filiera.registry.queries import OrgFilter, filtered, list_organisations
 from filiera.settings import Settings
 from filiera.synth import load_synthetic
 
@@ -104,10 +104,16 @@ def add_clusters(session: Session, ids: list[int], rng: random.Random) -> tuple[
     """CLUSTERS public clusters; IN_CLUSTERS of `ids` join one (some two). -> (ids, by org)."""
     names = [f"Benchmark Cluster {n:02d}" for n in range(CLUSTERS)]
     rows = [
-        {"name": name, "name_key": normalise_name(name), "kind": "cluster", "country": "IT",
-         "descriptions": {}, "synthetic": True}
+        {
+            "name": name,
+            "name_key": normalise_name(name),
+            "kind": "cluster",
+            "country": "IT",
+            "descriptions": {},
+            "synthetic": True,
+        }
         for name in names
-    ]  # fmt: skip
+    ]
     cluster_ids = list(
         session.scalars(
             insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), rows
@@ -128,21 +134,26 @@ def add_clusters(session: Session, ids: list[int], rng: random.Random) -> tuple[
 
 
 def add_grants(
-    session: Session, restricted: list[int], ids: list[int], users_orgs: list[int],
+    session: Session,
+    restricted: list[int],
+    ids: list[int],
+    users_orgs: list[int],
     rng: random.Random,
-) -> int:  # fmt: skip
+) -> int:
     """Grants on restricted organisations: to random organisations, to `buyer`, to users."""
     rows = []
     for org_id in restricted:
         if rng.random() < GRANT_ORG:
-            rows.append({"entity": "organisation", "entity_id": org_id,
-                         "organisation_id": rng.choice(ids)})  # fmt: skip
+            rows.append(
+                {"entity": "organisation", "entity_id": org_id, "organisation_id": rng.choice(ids)}
+            )
         if rng.random() < GRANT_BUYER:
             rows.append({"entity": "organisation", "entity_id": org_id, "role": "buyer"})
     for user_org in users_orgs:
         for org_id in rng.sample(restricted, min(GRANTS_PER_USER, len(restricted))):
-            rows.append({"entity": "organisation", "entity_id": org_id,
-                         "organisation_id": user_org})  # fmt: skip
+            rows.append(
+                {"entity": "organisation", "entity_id": org_id, "organisation_id": user_org}
+            )
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(AccessGrant), rows[start : start + CHUNK])
     return len(rows)
@@ -179,8 +190,9 @@ def build_scene(db: Database, orgs: int, seed: int = 7) -> Scene:
             "admin": ("admin", []),
         }
         for name, (role, org_ids) in users.items():
-            user = accounts.add_user(session, f"{name}@bench.example", name, PASSWORD,
-                                     role=role, org_ids=org_ids)  # fmt: skip
+            user = accounts.add_user(
+                session, f"{name}@bench.example", name, PASSWORD, role=role, org_ids=org_ids
+            )
             scene.tokens[name] = accounts.create_token(session, SETTINGS, user, "bench").secret
     with db.session() as session:
         scene.viewers["anonymous"] = Viewer.anonymous()
@@ -194,11 +206,13 @@ def build_scene(db: Database, orgs: int, seed: int = 7) -> Scene:
             connection.execute(text("VACUUM ANALYZE"))
     scene.facts.update(
         setup_seconds=round(time.perf_counter() - start, 1),
-        levels={k: len(v) for k, v in levels.items()}, clusters=len(cluster_ids),
+        levels={k: len(v) for k, v in levels.items()},
+        clusters=len(cluster_ids),
         organisations_in_clusters=len(by_org),
-        memberships=sum(len(c) for c in by_org.values()), grants=grants,
+        memberships=sum(len(c) for c in by_org.values()),
+        grants=grants,
         member_clusters=sorted(scene.viewers["member"].cluster_ids),
-    )  # fmt: skip
+    )
     return scene
 
 
@@ -225,10 +239,11 @@ def with_ratios(samples: dict[str, list[float]], baseline: str) -> dict[str, dic
         figures = percentiles(values)
         out[name] = {
             **figures,
-            "baseline_p50_ms": base["p50_ms"], "baseline_p95_ms": base["p95_ms"],
+            "baseline_p50_ms": base["p50_ms"],
+            "baseline_p95_ms": base["p95_ms"],
             "p50_ratio": round(figures["p50_ms"] / max(base["p50_ms"], 0.01), 2),
             "p95_ratio": round(figures["p95_ms"] / max(base["p95_ms"], 0.01), 2),
-        }  # fmt: skip
+        }
     return out
 
 
@@ -254,16 +269,25 @@ def bench_queries(db: Database, scene: Scene, name: str, orgs: int, reps: int, o
             for who, viewer in scene.viewers.items()
         }
         for who, figures in with_ratios(round_robin(calls, reps), "admin").items():
-            out(benchmark="visibility_query", backend=name, organisations=orgs, query=label,
-                page=page, viewer=who, role=scene.viewers[who].role, count=counts[who],
-                **figures, baseline="admin: Viewer.system(), no visibility clause")  # fmt: skip
+            out(
+                benchmark="visibility_query",
+                backend=name,
+                organisations=orgs,
+                query=label,
+                page=page,
+                viewer=who,
+                role=scene.viewers[who].role,
+                count=counts[who],
+                **figures,
+                baseline="admin: Viewer.system(), no visibility clause",
+            )
 
 
 def bench_api(db: Database, scene: Scene, name: str, orgs: int, reps: int, out) -> None:
     """GET /api/organisations (no filter, page 1) with each viewer's token, vs the admin's."""
     from fastapi.testclient import TestClient
 
-    from filiera.api.app import create_app
+    from filiera.app import create_app
 
     client = TestClient(create_app(db, SETTINGS))
     counts: dict[str, int] = {}
@@ -276,10 +300,17 @@ def bench_api(db: Database, scene: Scene, name: str, orgs: int, reps: int, out) 
 
     calls = {who: (lambda t=t, who=who: call(who, t)) for who, t in scene.tokens.items()}
     for who, figures in with_ratios(round_robin(calls, reps), "admin").items():
-        out(benchmark="visibility_api", backend=name, organisations=orgs, query="no filter",
-            viewer=who, via="anonymous" if who == "anonymous" else "API token",
-            count=counts[who], **figures,
-            baseline="admin user's API token")  # fmt: skip
+        out(
+            benchmark="visibility_api",
+            backend=name,
+            organisations=orgs,
+            query="no filter",
+            viewer=who,
+            via="anonymous" if who == "anonymous" else "API token",
+            count=counts[who],
+            **figures,
+            baseline="admin user's API token",
+        )
 
 
 def explain(db: Database, scene: Scene, name: str, orgs: int, out) -> None:
@@ -295,8 +326,14 @@ def explain(db: Database, scene: Scene, name: str, orgs: int, out) -> None:
             sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
             with db.engine.connect() as connection:
                 plan = [" ".join(map(str, row)) for row in connection.execute(text(prefix + sql))]
-            out(benchmark="visibility_plan", backend=name, organisations=orgs, viewer=who,
-                part=part, plan=plan)  # fmt: skip
+            out(
+                benchmark="visibility_plan",
+                backend=name,
+                organisations=orgs,
+                viewer=who,
+                part=part,
+                plan=plan,
+            )
 
 
 def try_index(db: Database) -> None:
@@ -316,8 +353,13 @@ def run_backend(name: str, args: argparse.Namespace, out) -> None:
         scene = build_scene(db, args.orgs)
         if args.try_index:
             try_index(db)
-        out(benchmark="visibility_setup", backend=name, organisations=args.orgs,
-            extra_index=TRY_INDEX if args.try_index else None, **scene.facts)  # fmt: skip
+        out(
+            benchmark="visibility_setup",
+            backend=name,
+            organisations=args.orgs,
+            extra_index=TRY_INDEX if args.try_index else None,
+            **scene.facts,
+        )
         if args.explain:
             explain(db, scene, name, args.orgs, out)
         bench_queries(db, scene, name, args.orgs, args.reps, out)
@@ -331,11 +373,15 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--out", type=Path, help="also write the JSON lines to this file")
-    parser.add_argument("--pg-url", help="an empty PostgreSQL database to use instead of a "
-                        "throwaway server")  # fmt: skip
+    parser.add_argument(
+        "--pg-url", help="an empty PostgreSQL database to use instead of a throwaway server"
+    )
     parser.add_argument("--explain", action="store_true", help="also emit query plans")
-    parser.add_argument("--try-index", action="store_true", help=f"add {TRY_INDEX} "
-                        "(visibility, id) and ANALYZE before timing (experiment)")  # fmt: skip
+    parser.add_argument(
+        "--try-index",
+        action="store_true",
+        help=f"add {TRY_INDEX} (visibility, id) and ANALYZE before timing (experiment)",
+    )
     args = parser.parse_args()
     if args.pg_url:
         os.environ["FILIERA_TEST_POSTGRES_URL"] = args.pg_url

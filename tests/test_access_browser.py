@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from filiera.access import accounts
-from filiera.api import create_app
-from filiera.api.auth import SESSION_COOKIE
+from filiera.app import create_app
 from filiera.db import Database
+from filiera.http.auth import SESSION_COOKIE
 from filiera.registry.models import Organisation, Person, PersonRole, ReviewItem
 from filiera.web.i18n import strings
 from support.auth import PASSWORD
@@ -31,9 +31,13 @@ MEMBER = "member@filiera.test"
 ADMIN = "admin@filiera.test"
 CONTACT = "paola.rossi@polimi.example"
 REVIEW_CASE = {
-    "polimi_lecco": {"name": "Politecnico di Milano", "kind": "university", "country": "IT",
-                     "city": "Lecco"},
-}  # fmt: skip
+    "polimi_lecco": {
+        "name": "Politecnico di Milano",
+        "kind": "university",
+        "country": "IT",
+        "city": "Lecco",
+    },
+}
 EN = strings("en")
 
 
@@ -52,11 +56,18 @@ def populate(db: Database) -> Dataset:
         person = Person(name="Paola Rossi", email=CONTACT, phone="+39 02 0000 0000")
         person.roles.append(PersonRole(organisation_id=orgs["polimi"], title="Liaison officer"))
         session.add(person)
-        session.add(ReviewItem(organisation_id=orgs["aerosud"], candidate_id=orgs["luxspace"],
-                               score=0.61, reasons=["test pair"]))  # fmt: skip
+        session.add(
+            ReviewItem(
+                organisation_id=orgs["aerosud"],
+                candidate_id=orgs["luxspace"],
+                score=0.61,
+                reasons=["test pair"],
+            )
+        )
         # the member acts for Aero Sud, which shares the Lombardia cluster with Polimi
-        accounts.add_user(session, MEMBER, "Maria Member", PASSWORD, role="member",
-                          org_ids=[orgs["aerosud"]])  # fmt: skip
+        accounts.add_user(
+            session, MEMBER, "Maria Member", PASSWORD, role="member", org_ids=[orgs["aerosud"]]
+        )
         accounts.add_user(session, ADMIN, "Ada Admin", PASSWORD, role="admin")
     return data
 

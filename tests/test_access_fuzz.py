@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from filiera.access.models import AccessGrant, ApiToken
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.registry.models import Membership, Participation, Person, PersonRole
 from filiera.settings import Settings
@@ -51,25 +51,46 @@ FUZZ = settings(
 
 CANARY_ORGS = {
     "hidden_owner": {
-        "name": f"{CANARY} Owner Works", "kind": "sme", "country": "IT", "city": "Torino",
-        "identifiers": {"pic": PICS["owner"]}, "aliases": [f"{CANARY} alias"],
+        "name": f"{CANARY} Owner Works",
+        "kind": "sme",
+        "country": "IT",
+        "city": "Torino",
+        "identifiers": {"pic": PICS["owner"]},
+        "aliases": [f"{CANARY} alias"],
         "descriptions": {"en": f"Secret owner-only record {CANARY}."},
-        "capabilities": [{"code": "space.satellites"}], "visibility": "owner",
+        "capabilities": [{"code": "space.satellites"}],
+        "visibility": "owner",
     },
     "hidden_restricted": {
-        "name": f"{CANARY} Restricted Labs", "kind": "startup", "country": "FR",
-        "city": "Toulouse", "identifiers": {"pic": PICS["restricted"]},
+        "name": f"{CANARY} Restricted Labs",
+        "kind": "startup",
+        "country": "FR",
+        "city": "Toulouse",
+        "identifiers": {"pic": PICS["restricted"]},
         "descriptions": {"en": f"Secret restricted record {CANARY}."},
-        "capabilities": [{"code": "electronics.radar"}], "visibility": "restricted",
+        "capabilities": [{"code": "electronics.radar"}],
+        "visibility": "restricted",
     },
     "band": {
-        "name": "Public Turbines SpA", "kind": "prime", "country": "IT", "city": "Brindisi",
-        "identifiers": {"pic": PICS["band"]}, "revenue_band": CANARY_BAND,
+        "name": "Public Turbines SpA",
+        "kind": "prime",
+        "country": "IT",
+        "city": "Brindisi",
+        "identifiers": {"pic": PICS["band"]},
+        "revenue_band": CANARY_BAND,
         "field_visibility": {"revenue_band": "restricted"},
-        "sites": [{"name": "Brindisi works", "country": "IT", "city": "Brindisi",
-                   "address": f"Via {CANARY} 1", "lat": 40.63, "lon": 17.94}],
+        "sites": [
+            {
+                "name": "Brindisi works",
+                "country": "IT",
+                "city": "Brindisi",
+                "address": f"Via {CANARY} 1",
+                "lat": 40.63,
+                "lon": 17.94,
+            }
+        ],
     },
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -95,11 +116,15 @@ def add_canaries(db: Database, orgs: dict[str, int], projects: dict[str, int]) -
     """Link the canaries into projects, the cluster and a members-only contact."""
     with db.session() as session:
         for key in ("hidden_owner", "hidden_restricted"):
-            session.add(Participation(project_id=projects["epc"], organisation_id=orgs[key],
-                                      role="participant"))  # fmt: skip
+            session.add(
+                Participation(
+                    project_id=projects["epc"], organisation_id=orgs[key], role="participant"
+                )
+            )
             session.add(Membership(organisation_id=orgs[key], cluster_id=orgs["cluster"]))
-        session.add(AccessGrant(entity="organisation", entity_id=orgs["hidden_restricted"],
-                                role="buyer"))  # fmt: skip
+        session.add(
+            AccessGrant(entity="organisation", entity_id=orgs["hidden_restricted"], role="buyer")
+        )
         person = Person(name="Maria Contact", email=CANARY_EMAIL, phone=CANARY_PHONE)
         person.roles.append(PersonRole(organisation_id=orgs["band"], title="Sales"))
         session.add(person)
@@ -136,8 +161,15 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 # --- steering: point ids, PICs and searches at the canaries part of the time ---------------
 
-ID_PARAMS = {"org_id", "organisation_id", "cluster_id", "project_id", "user_id", "item_id",
-             "token_id"}  # fmt: skip
+ID_PARAMS = {
+    "org_id",
+    "organisation_id",
+    "cluster_id",
+    "project_id",
+    "user_id",
+    "item_id",
+    "token_id",
+}
 
 
 def steer(case, world: World, pick: st.DataObject) -> None:
@@ -147,8 +179,12 @@ def steer(case, world: World, pick: st.DataObject) -> None:
         if name == "project_id":
             choices = st.sampled_from([None, *world.project_ids])
         else:  # keep the fuzzed value 1/4, any known id 1/4, a canary 1/2 of the time
-            choices = st.one_of(st.none(), st.sampled_from(world.org_ids),
-                                st.sampled_from(canaries), st.sampled_from(canaries))  # fmt: skip
+            choices = st.one_of(
+                st.none(),
+                st.sampled_from(world.org_ids),
+                st.sampled_from(canaries),
+                st.sampled_from(canaries),
+            )
         chosen = pick.draw(choices, label=name)
         if chosen is not None:
             case.path_parameters[name] = chosen
@@ -282,9 +318,17 @@ def test_canaries_are_hidden_from_the_viewer_by_hand(world: World) -> None:
 def test_web_pages_hide_the_canaries(world: World) -> None:
     """The HTML pages (outside the OpenAPI schema) keep the same secrets."""
     hidden = [world.orgs["hidden_owner"], world.orgs["hidden_restricted"]]
-    pages = ["/", "/organisations", "/organisations?q=canary", "/organisations?q=7f3a",
-             f"/organisations/{world.orgs['band']}", f"/clusters/{world.orgs['cluster']}",
-             f"/projects/{world.projects['epc']}", "/clusters", "/map"]  # fmt: skip
+    pages = [
+        "/",
+        "/organisations",
+        "/organisations?q=canary",
+        "/organisations?q=7f3a",
+        f"/organisations/{world.orgs['band']}",
+        f"/clusters/{world.orgs['cluster']}",
+        f"/projects/{world.projects['epc']}",
+        "/clusters",
+        "/map",
+    ]
     for headers, who in (({}, "anonymous"), (bearer(world.viewer_token), "viewer")):
         with TestClient(world.app, headers={**headers, "accept": "text/html"}) as client:
             for url in pages:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from filiera.access.models import ApiToken, User
 from filiera.access.secrets_ import keyed_hash
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.registry.models import Organisation, utcnow
 from filiera.settings import Settings
@@ -166,15 +166,24 @@ def test_bad_tokens_get_the_same_401(setup: Setup) -> None:
     disable(db, "disabled@input.example")
     prefix, _, rest = expired.rpartition("_")
     bad = {
-        "revoked": revoked, "expired": expired, "disabled user": disabled,
-        "unknown": f"{prefix}_{'A' * len(rest)}", "truncated": expired[:-1],
-        "no prefix": "abcdef", "prefix only": "fil_", "sql": "fil_' OR '1'='1",
-        "unicode": "fil_tökén_🚀", "huge": "fil_" + "x" * 3000,
-    }  # fmt: skip
+        "revoked": revoked,
+        "expired": expired,
+        "disabled user": disabled,
+        "unknown": f"{prefix}_{'A' * len(rest)}",
+        "truncated": expired[:-1],
+        "no prefix": "abcdef",
+        "prefix only": "fil_",
+        "sql": "fil_' OR '1'='1",
+        "unicode": "fil_tökén_🚀",
+        "huge": "fil_" + "x" * 3000,
+    }
     answers = {}
     for case, secret in bad.items():
-        for method, url in (("GET", "/api/me"), ("GET", "/api/organisations"),
-                            ("POST", "/api/me/tokens")):  # fmt: skip
+        for method, url in (
+            ("GET", "/api/me"),
+            ("GET", "/api/organisations"),
+            ("POST", "/api/me/tokens"),
+        ):
             headers = {"Authorization": f"Bearer {secret}".encode()}  # bytes: raw UTF-8
             response = client.request(method, url, headers=headers, json={"name": "x"})
             error = assert_error(response, 401, "unauthorized")
@@ -192,11 +201,16 @@ def test_bad_tokens_get_the_same_401(setup: Setup) -> None:
 def record_with(text: str, index: int) -> dict:
     """A new organisation carrying `text` in every free-text field."""
     return {
-        "name": text, "legal_name": text, "aliases": [f"aka {text}"], "city": text, "country": "IT",
-        "kind": "sme", "identifiers": {"pic": f"96000{index:04d}"},
+        "name": text,
+        "legal_name": text,
+        "aliases": [f"aka {text}"],
+        "city": text,
+        "country": "IT",
+        "kind": "sme",
+        "identifiers": {"pic": f"96000{index:04d}"},
         "descriptions": {"en": text},
         "sites": [{"name": text, "address": text, "city": text, "country": "IT"}],
-    }  # fmt: skip
+    }
 
 
 def assert_carries(profile: dict, text: str) -> None:
@@ -220,8 +234,12 @@ def test_injection_strings_round_trip_verbatim(setup: Setup) -> None:
     assert organisation_count(setup.db) == before + len(INJECTIONS)
     for text, org_id in created.items():
         swapped = INJECTIONS[(INJECTIONS.index(text) + 1) % len(INJECTIONS)]
-        patch = {"name": swapped, "legal_name": swapped, "city": swapped,
-                 "descriptions": {"en": swapped}}  # fmt: skip
+        patch = {
+            "name": swapped,
+            "legal_name": swapped,
+            "city": swapped,
+            "descriptions": {"en": swapped},
+        }
         response = client.patch(f"/api/organisations/{org_id}", json=patch)
         assert response.status_code == 200, (text, response.text)
         profile = client.get(f"/api/organisations/{org_id}").json()
@@ -275,8 +293,12 @@ def test_nul_characters_get_422(setup: Setup) -> None:
         assert_error(patched, 422, "validation_failed")
     assert organisation_count(setup.db) == before
     assert client.get(f"/api/organisations/{leonardo}").json()["name"] == "Leonardo S.p.A."
-    for url in ("/api/organisations?q=a%00b", "/api/organisations/by-pic/99%0088",
-                "/api/projects?q=%00", "/organisations?q=%00"):  # fmt: skip
+    for url in (
+        "/api/organisations?q=a%00b",
+        "/api/organisations/by-pic/99%0088",
+        "/api/projects?q=%00",
+        "/organisations?q=%00",
+    ):
         response = client.get(url)
         assert response.status_code in (200, 404, 422), (url, response.text)
     token = client.post("/api/auth/token", json={"email": "a\x00@x.eu", "password": "p\x00"})
@@ -286,10 +308,16 @@ def test_nul_characters_get_422(setup: Setup) -> None:
 def test_numbers_too_large_for_the_database_are_not_500(setup: Setup) -> None:
     """Ids, pages and counts beyond 64 bits answer 404 or 422 with the error shape."""
     client, leonardo, huge = setup.client, setup.data.orgs["leonardo"], 10**30
-    for url in (f"/api/organisations/{huge}", f"/api/organisations/{huge}/partners",
-                f"/api/organisations?page={huge}", f"/api/organisations?cluster={huge}",
-                f"/api/clusters/{huge}/members", f"/api/projects/{huge}",
-                f"/api/projects?page={huge}", f"/organisations/{huge}"):  # fmt: skip
+    for url in (
+        f"/api/organisations/{huge}",
+        f"/api/organisations/{huge}/partners",
+        f"/api/organisations?page={huge}",
+        f"/api/organisations?cluster={huge}",
+        f"/api/clusters/{huge}/members",
+        f"/api/projects/{huge}",
+        f"/api/projects?page={huge}",
+        f"/organisations/{huge}",
+    ):
         response = client.get(url)
         assert response.status_code in (404, 422), (url, response.text)
         assert_error(response, response.status_code, response.json()["error"]["code"])
@@ -297,8 +325,12 @@ def test_numbers_too_large_for_the_database_are_not_500(setup: Setup) -> None:
     assert_error(patched, 422, "validation_failed")
     created = client.post("/api/organisations", json={"name": "Huge Co", "employees": huge})
     assert_error(created, 422, "validation_failed")
-    account = {"email": "h@input.example", "name": "H", "password": "long enough pw",
-               "organisations": [huge]}  # fmt: skip
+    account = {
+        "email": "h@input.example",
+        "name": "H",
+        "password": "long enough pw",
+        "organisations": [huge],
+    }
     user = client.post("/api/users", json=account)
     assert user.status_code in (404, 422), user.text
     assert client.get(f"/api/organisations/{leonardo}").json()["employees"] is None

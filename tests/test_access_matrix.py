@@ -21,7 +21,7 @@ from sqlalchemy import select
 from filiera.access import accounts
 from filiera.access.models import AccessGrant
 from filiera.access.viewer import viewer_for
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.imports.jsonl_export import export_jsonl
 from filiera.registry.models import Membership, Participation, Person, PersonRole, Project, Source
@@ -34,8 +34,12 @@ from support.dataset import Dataset, build
 
 LEVELS = ("public", "members", "restricted", "owner")
 CANARY = {level: f"CANARY-{level.upper()}-91c2" for level in LEVELS}
-PICS = {"public": "911111111", "members": "922222222", "restricted": "933333333",
-        "owner": "944444444"}  # fmt: skip
+PICS = {
+    "public": "911111111",
+    "members": "922222222",
+    "restricted": "933333333",
+    "owner": "944444444",
+}
 CONTACT_EMAIL = "contact-canary-91c2@example.invalid"
 CONTACT_PHONE = "+39 02 9999 1234"
 SITE_ADDRESS = "Via del Canarino 91c2"
@@ -56,17 +60,17 @@ VIEWERS = {
 
 # Who sees which record (hand-written truth table).
 SEES = {
-    "anonymous":         {"public"},
-    "viewer":            {"public"},
-    "investor":          {"public"},
-    "buyer":             {"public", "restricted"},
+    "anonymous": {"public"},
+    "viewer": {"public"},
+    "investor": {"public"},
+    "buyer": {"public", "restricted"},
     "member_in_cluster": {"public", "members"},
-    "member_outside":    {"public"},
-    "member_granted":    {"public", "restricted"},
-    "owner_user":        {"public", "members", "owner"},
-    "manager":           {"public", "members"},
-    "admin":             {"public", "members", "restricted", "owner"},
-}  # fmt: skip
+    "member_outside": {"public"},
+    "member_granted": {"public", "restricted"},
+    "owner_user": {"public", "members", "owner"},
+    "manager": {"public", "members"},
+    "admin": {"public", "members", "restricted", "owner"},
+}
 # Who sees the members-only contact details and site address of the public organisation.
 SEES_CONTACTS = {"member_in_cluster", "owner_user", "manager", "admin"}
 
@@ -84,12 +88,26 @@ class World:
 
 def _org_record(level: str) -> dict:
     return {
-        "name": f"{CANARY[level]} Avionics", "kind": "sme", "country": "IT", "region": "ITC4",
-        "identifiers": {"pic": PICS[level]}, "visibility": level, "revenue_band": ">1B",
-        "employees": 120, "descriptions": {"en": f"Secret plans {CANARY[level]}"},
-        "sites": [{"name": f"Plant {level}", "country": "IT", "city": "Varese",
-                   "address": SITE_ADDRESS, "lat": 45.8, "lon": 8.8}],
-    }  # fmt: skip
+        "name": f"{CANARY[level]} Avionics",
+        "kind": "sme",
+        "country": "IT",
+        "region": "ITC4",
+        "identifiers": {"pic": PICS[level]},
+        "visibility": level,
+        "revenue_band": ">1B",
+        "employees": 120,
+        "descriptions": {"en": f"Secret plans {CANARY[level]}"},
+        "sites": [
+            {
+                "name": f"Plant {level}",
+                "country": "IT",
+                "city": "Varese",
+                "address": SITE_ADDRESS,
+                "lat": 45.8,
+                "lon": 8.8,
+            }
+        ],
+    }
 
 
 def build_world(db: Database) -> World:
@@ -98,30 +116,46 @@ def build_world(db: Database) -> World:
         source = session.scalars(select(Source)).first()
         resolver = Resolver.from_session(session)
         org = {
-            level: upsert(session, OrganisationIn(**_org_record(level)), source=source,
-                          resolver=resolver).org_id
+            level: upsert(
+                session, OrganisationIn(**_org_record(level)), source=source, resolver=resolver
+            ).org_id
             for level in LEVELS
-        }  # fmt: skip
+        }
         for org_id in org.values():
             session.add(Membership(organisation_id=org_id, cluster_id=data.orgs["cluster"]))
         session.add(AccessGrant(entity="organisation", entity_id=org["restricted"], role="buyer"))
-        session.add(AccessGrant(entity="organisation", entity_id=org["restricted"],
-                                organisation_id=data.orgs["safran"]))  # fmt: skip
-        project = Project(programme="EDF", external_id="900000001", acronym="MATRIX",
-                          title="Matrix project", source=source)  # fmt: skip
+        session.add(
+            AccessGrant(
+                entity="organisation",
+                entity_id=org["restricted"],
+                organisation_id=data.orgs["safran"],
+            )
+        )
+        project = Project(
+            programme="EDF",
+            external_id="900000001",
+            acronym="MATRIX",
+            title="Matrix project",
+            source=source,
+        )
         session.add(project)
         session.flush()
         for org_id in (*org.values(), data.orgs["leonardo"]):
-            session.add(Participation(project_id=project.id, organisation_id=org_id,
-                                      role="participant"))  # fmt: skip
+            session.add(
+                Participation(project_id=project.id, organisation_id=org_id, role="participant")
+            )
         person = Person(name="Carla Canarino", email=CONTACT_EMAIL, phone=CONTACT_PHONE)
         person.roles.append(PersonRole(organisation_id=org["public"], title="Sales"))
         session.add(person)
         doomed = {
-            name: upsert(session, OrganisationIn(name=f"Doomed {name} GmbH", country="DE"),
-                         source=source, resolver=resolver).org_id
+            name: upsert(
+                session,
+                OrganisationIn(name=f"Doomed {name} GmbH", country="DE"),
+                source=source,
+                resolver=resolver,
+            ).org_id
             for name in VIEWERS
-        }  # fmt: skip
+        }
         session.flush()
         affiliations = {**data.orgs, **org, "owner": org["owner"]}
         headers: dict[str, dict[str, str]] = {}
@@ -131,8 +165,14 @@ def build_world(db: Database) -> World:
                 headers[name] = {}
                 continue
             email = f"{name}@matrix.example"
-            user = accounts.add_user(session, email, name, PASSWORD, role=role,
-                                     org_ids=[affiliations[where]] if where else [])  # fmt: skip
+            user = accounts.add_user(
+                session,
+                email,
+                name,
+                PASSWORD,
+                role=role,
+                org_ids=[affiliations[where]] if where else [],
+            )
             token = accounts.create_token(session, Settings(), user, "matrix").secret
             headers[name], emails[name] = {"Authorization": f"Bearer {token}"}, email
         return World(db, data, org, doomed, project.id, headers, emails)
@@ -175,8 +215,9 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
     listed = {row["id"] for row in listing.json()["data"]}
     assert listed == {world.org[level] for level in seen}
     assert listing.json()["count"] == len(seen)
-    members = client.get(f"/api/clusters/{world.data.orgs['cluster']}/members",
-                         params={"per_page": 50}, headers=h)  # fmt: skip
+    members = client.get(
+        f"/api/clusters/{world.data.orgs['cluster']}/members", params={"per_page": 50}, headers=h
+    )
     member_ids = {row["id"] for row in members.json()["data"]}
     assert member_ids & set(world.org.values()) == {world.org[level] for level in seen}
     project = client.get(f"/api/projects/{world.project}", headers=h).json()
@@ -186,8 +227,11 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
     for level in LEVELS:
         org_id = world.org[level]
         expected = 200 if level in seen else 404
-        urls = (f"/api/organisations/{org_id}", f"/api/organisations/by-pic/{PICS[level]}",
-                f"/api/organisations/{org_id}/partners")  # fmt: skip
+        urls = (
+            f"/api/organisations/{org_id}",
+            f"/api/organisations/by-pic/{PICS[level]}",
+            f"/api/organisations/{org_id}/partners",
+        )
         for url in urls:
             response = client.get(url, headers=h)
             assert response.status_code == expected, (viewer, url, response.text)
@@ -196,8 +240,15 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
         assert page.status_code == expected, (viewer, level)
         bodies.append(page.text)
     cluster = world.data.orgs["cluster"]
-    pages = ("/api/stats", "/api/clusters", "/organisations?q=canary", "/", "/map",
-             f"/clusters/{cluster}", f"/projects/{world.project}")  # fmt: skip
+    pages = (
+        "/api/stats",
+        "/api/clusters",
+        "/organisations?q=canary",
+        "/",
+        "/map",
+        f"/clusters/{cluster}",
+        f"/projects/{world.project}",
+    )
     for url in pages:
         response = client.get(url, headers=h)
         assert response.status_code == 200, (viewer, url)
@@ -215,8 +266,9 @@ def test_stats_count_only_visible(client: TestClient, world: World) -> None:
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_sensitive_fields_of_a_public_profile(client: TestClient, world: World, viewer: str):
-    profile = client.get(f"/api/organisations/{world.org['public']}",
-                         headers=world.headers[viewer]).json()  # fmt: skip
+    profile = client.get(
+        f"/api/organisations/{world.org['public']}", headers=world.headers[viewer]
+    ).json()
     person = next(p for p in profile["people"] if p["name"] == "Carla Canarino")
     site = profile["sites"][0]
     if viewer in SEES_CONTACTS:
@@ -285,30 +337,77 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
     cluster = world.data.orgs["cluster"]
     cases = [
         ("PATCH", f"/api/organisations/{pub}", {"city": "Varese"}, EDIT_PUBLIC, 200, "public"),
-        ("PUT", f"/api/organisations/{pub}/access", {"markings": ["dual_use"]}, EDIT_PUBLIC,
-         200, "public"),
+        (
+            "PUT",
+            f"/api/organisations/{pub}/access",
+            {"markings": ["dual_use"]},
+            EDIT_PUBLIC,
+            200,
+            "public",
+        ),
         ("GET", f"/api/organisations/{pub}/access", None, EDIT_PUBLIC, 200, "public"),
         ("PATCH", f"/api/organisations/{polimi}", {"city": "Milano"}, EDIT_OWN, 200, "public"),
-        ("PATCH", f"/api/organisations/{world.org['owner']}", {"city": "Como"},
-         {"owner_user", "manager", "admin"}, 200, "owner"),
-        ("PATCH", f"/api/organisations/{world.org['restricted']}", {"city": "Lecco"},
-         {"manager", "admin"}, 200, "restricted"),
-        ("POST", "/api/organisations", {"name": f"New {viewer} Srl", "country": "IT"},
-         CREATE, 201, "public"),
+        (
+            "PATCH",
+            f"/api/organisations/{world.org['owner']}",
+            {"city": "Como"},
+            {"owner_user", "manager", "admin"},
+            200,
+            "owner",
+        ),
+        (
+            "PATCH",
+            f"/api/organisations/{world.org['restricted']}",
+            {"city": "Lecco"},
+            {"manager", "admin"},
+            200,
+            "restricted",
+        ),
+        (
+            "POST",
+            "/api/organisations",
+            {"name": f"New {viewer} Srl", "country": "IT"},
+            CREATE,
+            201,
+            "public",
+        ),
         ("GET", "/api/review", None, ADMIN_ONLY, 200, "public"),
         ("GET", "/api/audit", None, ADMIN_ONLY, 200, "public"),
         ("GET", "/api/users", None, ADMIN_ONLY, 200, "public"),
-        ("POST", "/api/users", {"email": f"new-{viewer}@matrix.example", "name": "N",
-                                "password": PASSWORD}, ADMIN_ONLY, 201, "public"),
-        ("POST", f"/api/clusters/{cluster}/members", {"organisation_id": world.doomed[viewer]},
-         MANAGE_CLUSTER, 201, "public"),
-        ("DELETE", f"/api/clusters/{cluster}/members/{world.doomed[viewer]}", None,
-         MANAGE_CLUSTER, 204, "public"),
-        ("POST", f"/api/clusters/{world.data.orgs['safran']}/members",
-         {"organisation_id": pub}, MANAGE_CLUSTER, 201, "public"),  # not a cluster: 404
-        ("DELETE", f"/api/organisations/{world.doomed[viewer]}", None, ADMIN_ONLY, 204,
-         "public"),
-    ]  # fmt: skip
+        (
+            "POST",
+            "/api/users",
+            {"email": f"new-{viewer}@matrix.example", "name": "N", "password": PASSWORD},
+            ADMIN_ONLY,
+            201,
+            "public",
+        ),
+        (
+            "POST",
+            f"/api/clusters/{cluster}/members",
+            {"organisation_id": world.doomed[viewer]},
+            MANAGE_CLUSTER,
+            201,
+            "public",
+        ),
+        (
+            "DELETE",
+            f"/api/clusters/{cluster}/members/{world.doomed[viewer]}",
+            None,
+            MANAGE_CLUSTER,
+            204,
+            "public",
+        ),
+        (
+            "POST",
+            f"/api/clusters/{world.data.orgs['safran']}/members",
+            {"organisation_id": pub},
+            MANAGE_CLUSTER,
+            201,
+            "public",
+        ),  # not a cluster: 404
+        ("DELETE", f"/api/organisations/{world.doomed[viewer]}", None, ADMIN_ONLY, 204, "public"),
+    ]
     for method, url, body, allowed, ok, level in cases:
         response = client.request(method, url, json=body, headers=h)
         want = expected_write(viewer, allowed, ok, level)
@@ -322,31 +421,50 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
 def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
     """A new route must be added to the tests above (or here, if it is public by design)."""
     covered = {
-        ("GET", "/api/organisations"), ("GET", "/api/organisations/{org_id}"),
+        ("GET", "/api/organisations"),
+        ("GET", "/api/organisations/{org_id}"),
         ("GET", "/api/organisations/by-pic/{pic}"),
         ("GET", "/api/organisations/{org_id}/partners"),
-        ("PATCH", "/api/organisations/{org_id}"), ("POST", "/api/organisations"),
+        ("PATCH", "/api/organisations/{org_id}"),
+        ("POST", "/api/organisations"),
         ("DELETE", "/api/organisations/{org_id}"),
         ("GET", "/api/organisations/{org_id}/access"),
         ("PUT", "/api/organisations/{org_id}/access"),
-        ("GET", "/api/clusters"), ("GET", "/api/clusters/{cluster_id}/members"),
-        ("GET", "/api/projects/{project_id}"), ("GET", "/api/stats"),
-        ("GET", "/api/review"), ("GET", "/api/audit"), ("GET", "/api/users"),
-        ("POST", "/api/users"), ("POST", "/api/clusters/{cluster_id}/members"),
+        ("GET", "/api/clusters"),
+        ("GET", "/api/clusters/{cluster_id}/members"),
+        ("GET", "/api/projects/{project_id}"),
+        ("GET", "/api/stats"),
+        ("GET", "/api/review"),
+        ("GET", "/api/audit"),
+        ("GET", "/api/users"),
+        ("POST", "/api/users"),
+        ("POST", "/api/clusters/{cluster_id}/members"),
         ("DELETE", "/api/clusters/{cluster_id}/members/{organisation_id}"),
-    }  # fmt: skip
+    }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py
-        ("POST", "/api/review/{item_id}"), ("PATCH", "/api/users/{user_id}"),
-        ("GET", "/api/me"), ("POST", "/api/auth/token"), ("GET", "/api/me/tokens"),
-        ("POST", "/api/me/tokens"), ("DELETE", "/api/me/tokens/{token_id}"),
-        ("POST", "/api/match"), ("GET", "/api/needs"), ("POST", "/api/needs"),
-        ("GET", "/api/needs/{need_id}"), ("PATCH", "/api/needs/{need_id}"),
-        ("DELETE", "/api/needs/{need_id}"), ("GET", "/api/needs/{need_id}/candidates"),
-        ("POST", "/api/needs/{need_id}/interest"), ("GET", "/api/needs/{need_id}/interest"),
-        ("GET", "/api/theses"), ("POST", "/api/theses"), ("GET", "/api/theses/{thesis_id}"),
-        ("DELETE", "/api/theses/{thesis_id}"), ("GET", "/api/theses/{thesis_id}/startups"),
+        ("POST", "/api/review/{item_id}"),
+        ("PATCH", "/api/users/{user_id}"),
+        ("GET", "/api/me"),
+        ("POST", "/api/auth/token"),
+        ("GET", "/api/me/tokens"),
+        ("POST", "/api/me/tokens"),
+        ("DELETE", "/api/me/tokens/{token_id}"),
+        ("POST", "/api/match"),
+        ("GET", "/api/needs"),
+        ("POST", "/api/needs"),
+        ("GET", "/api/needs/{need_id}"),
+        ("PATCH", "/api/needs/{need_id}"),
+        ("DELETE", "/api/needs/{need_id}"),
+        ("GET", "/api/needs/{need_id}/candidates"),
+        ("POST", "/api/needs/{need_id}/interest"),
+        ("GET", "/api/needs/{need_id}/interest"),
+        ("GET", "/api/theses"),
+        ("POST", "/api/theses"),
+        ("GET", "/api/theses/{thesis_id}"),
+        ("DELETE", "/api/theses/{thesis_id}"),
+        ("GET", "/api/theses/{thesis_id}/startups"),
         ("GET", "/api/organisations/{org_id}/opportunities"),
-    }  # fmt: skip
+    }
     public_by_design = {("GET", "/api/projects"), ("GET", "/api/taxonomy/capabilities")}
     schema = client.get("/openapi.json").json()
     routes = {(m.upper(), path) for path, ops in schema["paths"].items() for m in ops}
@@ -378,12 +496,12 @@ def test_changes_are_audited_with_before_and_after(client: TestClient, world: Wo
 
     pub = world.org["public"]
     city = client.get(f"/api/organisations/{pub}", headers=world.headers["admin"]).json()["city"]
-    response = client.patch(f"/api/organisations/{pub}", json={"city": "Gallarate"},
-                            headers=world.headers["manager"])  # fmt: skip
+    response = client.patch(
+        f"/api/organisations/{pub}", json={"city": "Gallarate"}, headers=world.headers["manager"]
+    )
     assert response.status_code == 200
     with world.db.session() as session:
-        events = search(session, AuditQuery(action="update", entity="organisation",
-                                             entity_id=pub))  # fmt: skip
+        events = search(session, AuditQuery(action="update", entity="organisation", entity_id=pub))
     assert events and events[0].actor == world.emails["manager"]
     assert events[0].before["city"] == city and events[0].after["city"] == "Gallarate"
 
@@ -393,8 +511,12 @@ def test_admin_and_access_pages(client: TestClient, world: World, viewer: str) -
     """Web pages: /users, /audit, /review for admins; access settings for editors."""
     h = {**world.headers[viewer], "accept": "text/html"}
     pub = world.org["public"]
-    pages = [("/users", ADMIN_ONLY), ("/audit", ADMIN_ONLY), ("/review", ADMIN_ONLY),
-             (f"/organisations/{pub}/access", EDIT_PUBLIC)]  # fmt: skip
+    pages = [
+        ("/users", ADMIN_ONLY),
+        ("/audit", ADMIN_ONLY),
+        ("/review", ADMIN_ONLY),
+        (f"/organisations/{pub}/access", EDIT_PUBLIC),
+    ]
     for url, allowed in pages:
         response = client.get(url, headers=h, follow_redirects=False)
         want = 303 if viewer == "anonymous" else 200 if viewer in allowed else 403

@@ -91,8 +91,9 @@ def test_sql_and_python_rules_agree(db: Database, w: dict) -> None:
         for o, c in w["members"]:
             session.add(Membership(organisation_id=1000 + o, cluster_id=1000 + c))
         for o, g in w["grant_orgs"]:
-            session.add(AccessGrant(entity="organisation", entity_id=1000 + o,
-                                    organisation_id=1000 + g))  # fmt: skip
+            session.add(
+                AccessGrant(entity="organisation", entity_id=1000 + o, organisation_id=1000 + g)
+            )
         for o, r in w["grant_roles"]:
             session.add(AccessGrant(entity="organisation", entity_id=1000 + o, role=r))
         session.flush()
@@ -162,8 +163,12 @@ def test_sign_in_lock_out_and_tokens(db: Database) -> None:
             accounts.user_for_token(session, Settings(secret_key="another-key" * 4), secret)
         events = audit.search(session, audit.AuditQuery(action="sign_in_failed"))
         reasons = {e.detail for e in events}
-    assert {"wrong password", "wrong password; account locked", "account locked",
-            "unknown account"} <= reasons  # fmt: skip
+    assert {
+        "wrong password",
+        "wrong password; account locked",
+        "account locked",
+        "unknown account",
+    } <= reasons
 
 
 def test_passwords_and_tokens_are_stored_hashed(db: Database) -> None:
@@ -171,8 +176,11 @@ def test_passwords_and_tokens_are_stored_hashed(db: Database) -> None:
         user = accounts.add_user(session, "hash@test.example", "H", PASSWORD)
         secret = accounts.create_token(session, Settings(), user, "t").secret
     with db.engine.connect() as conn:
-        dump = " ".join(str(row) for t in ("app_user", "api_token", "audit_event")
-                        for row in conn.execute(text(f"SELECT * FROM {t}")))  # fmt: skip
+        dump = " ".join(
+            str(row)
+            for t in ("app_user", "api_token", "audit_event")
+            for row in conn.execute(text(f"SELECT * FROM {t}"))
+        )
     assert PASSWORD not in dump and secret not in dump and secret[12:] not in dump
     assert "$argon2id$" in dump
 
@@ -184,30 +192,52 @@ def run(db: Database, *args: str, stdin: str | None = None):
 
 
 def test_cli_users_tokens_access_and_audit(db: Database) -> None:
-    run(db, "user", "add", "root@cli.example", "--admin", "--password-stdin",
-        stdin=PASSWORD + "\n")  # fmt: skip
-    run(db, "user", "add", "buyer@cli.example", "--role", "buyer", "--password-stdin",
-        stdin=PASSWORD + "\n")  # fmt: skip
+    run(db, "user", "add", "root@cli.example", "--admin", "--password-stdin", stdin=PASSWORD + "\n")
+    run(
+        db,
+        "user",
+        "add",
+        "buyer@cli.example",
+        "--role",
+        "buyer",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     users = json.loads(run(db, "user", "list", "--json").stdout)
     assert {u["email"]: u["role"] for u in users if u["email"].endswith("@cli.example")} == {
-        "root@cli.example": "admin", "buyer@cli.example": "buyer"}  # fmt: skip
+        "root@cli.example": "admin",
+        "buyer@cli.example": "buyer",
+    }
     token = json.loads(run(db, "user", "token", "buyer@cli.example", "--json").stdout)
     assert token["token"].startswith("fil_")
     run(db, "user", "revoke", str(token["id"]))
     with db.session() as session, pytest.raises(Unauthorized):
         accounts.user_for_token(session, Settings(), token["token"])
-    run(db, "org", "access", "1003", "--visibility", "restricted", "--grant-role", "buyer",
-        "--mark", "dual_use")  # fmt: skip
-    shown = json.loads(run(db, "org", "show", "1003", "--as", "buyer@cli.example",
-                           "--json").stdout)  # fmt: skip
+    run(
+        db,
+        "org",
+        "access",
+        "1003",
+        "--visibility",
+        "restricted",
+        "--grant-role",
+        "buyer",
+        "--mark",
+        "dual_use",
+    )
+    shown = json.loads(run(db, "org", "show", "1003", "--as", "buyer@cli.example", "--json").stdout)
     assert shown["markings"] == ["dual_use"] and shown["visibility"] == "restricted"
-    refused = CliRunner().invoke(app, ["org", "show", "1004", "--db", db.url, "--as",
-                                       "buyer@cli.example"])  # fmt: skip
+    refused = CliRunner().invoke(
+        app, ["org", "show", "1004", "--db", db.url, "--as", "buyer@cli.example"]
+    )
     if refused.exit_code == 0:  # 1004's level is whatever the property test left
         assert "Org 4" in refused.output
     run(db, "user", "disable", "buyer@cli.example")
-    bad = CliRunner().invoke(app, ["user", "add", "not-an-email", "--db", db.url,
-                                   "--password-stdin", "--json"], input="short\n")  # fmt: skip
+    bad = CliRunner().invoke(
+        app,
+        ["user", "add", "not-an-email", "--db", db.url, "--password-stdin", "--json"],
+        input="short\n",
+    )
     assert bad.exit_code == 1
     fields = {d["field"] for d in json.loads(bad.stdout)["error"]["details"]}
     assert {"email", "password"} <= fields

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from filiera.access import accounts, audit, secrets_
 from filiera.access.models import ApiToken, User, WebSession
-from filiera.api import create_app
-from filiera.api.auth import SESSION_COOKIE
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.errors import ConfigurationError
+from filiera.http.auth import SESSION_COOKIE
 from filiera.registry.models import utcnow
 from filiera.settings import Settings
 from filiera.web.account_pages import LOGIN_CSRF_COOKIE
@@ -224,8 +224,14 @@ def test_sign_in_sets_a_lax_http_only_session_cookie(site: Site) -> None:
 
 
 # absolute URLs, scheme-relative ones and what browsers read as such (\ is /, tabs vanish)
-OFF_SITE = ["https://evil.example/x", "//evil.example", "http:/evil.example", "/\\evil.example",
-            "/\t/evil.example", "javascript:alert(1)"]  # fmt: skip
+OFF_SITE = [
+    "https://evil.example/x",
+    "//evil.example",
+    "http:/evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "javascript:alert(1)",
+]
 
 
 def test_sign_in_never_redirects_off_site(site: Site) -> None:
@@ -312,8 +318,11 @@ def test_repeated_wrong_passwords_lock_the_account(site: Site) -> None:
     assert utcnow() + timedelta(minutes=14) < locked_until <= utcnow() + timedelta(minutes=15)
     details = [e["detail"] for e in events(site.db, "sign_in_failed", site.member_id)]
     assert details == [
-        "account locked", "wrong password; account locked", "wrong password", "wrong password"
-    ]  # fmt: skip
+        "account locked",
+        "wrong password; account locked",
+        "wrong password",
+        "wrong password",
+    ]
     assert events(site.db, "sign_in", site.member_id) == []
 
 
@@ -372,12 +381,22 @@ def test_expired_sessions_are_anonymous(site: Site, expiry: str) -> None:
     with site.client(settings) as client:
         sign_in(client, MEMBER)
         for created, seen in (valid, expired):
-            age_session(site.db, site.member_id, created_at=timedelta(minutes=created),
-                        last_seen_at=timedelta(minutes=seen))  # fmt: skip
+            age_session(
+                site.db,
+                site.member_id,
+                created_at=timedelta(minutes=created),
+                last_seen_at=timedelta(minutes=seen),
+            )
             if (created, seen) == valid:
                 assert me(client)["user_id"] == site.member_id
-        assert me(client) == {"user_id": None, "email": None, "role": None,
-                              "organisations": [], "clusters": [], "via": "anonymous"}  # fmt: skip
+        assert me(client) == {
+            "user_id": None,
+            "email": None,
+            "role": None,
+            "organisations": [],
+            "clusters": [],
+            "via": "anonymous",
+        }
         account = client.get("/account", headers=BROWSER, follow_redirects=False)
         assert account.status_code == 303
         assert account.headers["location"] == "/sign-in?next=/account"

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
+from filiera.directory.filters import PAGE_SIZE_MAX
 from filiera.settings import Settings
 from support.auth import bearer, token_for
 from support.dataset import Dataset, build
@@ -30,7 +31,7 @@ def data(db: Database) -> Dataset:
 def client(db: Database, data: Dataset) -> Iterator[TestClient]:
     """A client signed in as a platform admin (permissions are tested in test_access_*)."""
     headers = bearer(token_for(db, "admin@test.example"))
-    with TestClient(create_app(db, Settings(page_size_max=50)), headers=headers) as test_client:
+    with TestClient(create_app(db, Settings()), headers=headers) as test_client:
         yield test_client
 
 
@@ -98,17 +99,20 @@ def test_profile_and_by_pic(client: TestClient, data: Dataset) -> None:
 
 def test_post_creates(client: TestClient) -> None:
     record = {
-        "name": "Avio S.p.A.", "kind": "prime", "country": "IT", "city": "Colleferro",
+        "name": "Avio S.p.A.",
+        "kind": "prime",
+        "country": "IT",
+        "city": "Colleferro",
         "identifiers": {"pic": "999600000"},
         "capabilities": [{"code": "space.launchers", "level": "evidenced"}],
-    }  # fmt: skip
+    }
     response = client.post("/api/organisations", json=record)
     assert response.status_code == 201, response.text
     assert response.headers["X-Filiera-Outcome"] == "created"
     created = response.json()
     assert created["name"] == "Avio S.p.A." and created["pic"] == "999600000"
     assert created["capabilities"] == ["space.launchers"]
-    assert created["source"] == "Filiera API"
+    assert created["source"] == "manual entry"  # one provenance for web, API and CLI
     assert client.get(f"/api/organisations/{created['id']}").status_code == 200
     listed = client.get("/api/organisations", params={"q": "avio"}).json()
     assert [r["id"] for r in listed["data"]] == [created["id"]]
@@ -116,10 +120,11 @@ def test_post_creates(client: TestClient) -> None:
 
 def test_post_merges_by_pic(client: TestClient, data: Dataset) -> None:
     record = {
-        "name": "Leonardo Helicopters Division", "country": "IT",
+        "name": "Leonardo Helicopters Division",
+        "country": "IT",
         "identifiers": {"pic": "999880463"},
         "capabilities": [{"code": "simulation.training"}],
-    }  # fmt: skip
+    }
     response = client.post("/api/organisations", json=record)
     assert response.status_code == 200, response.text
     assert response.headers["X-Filiera-Outcome"] == "merged"
@@ -136,8 +141,12 @@ def test_post_merges_by_pic(client: TestClient, data: Dataset) -> None:
 
 def _post_review_case(client: TestClient) -> dict:
     """Same name as Politecnico di Milano but another city: the resolver is unsure."""
-    record = {"name": "Politecnico di Milano", "kind": "university", "country": "IT",
-              "city": "Lecco"}  # fmt: skip
+    record = {
+        "name": "Politecnico di Milano",
+        "kind": "university",
+        "country": "IT",
+        "city": "Lecco",
+    }
     response = client.post("/api/organisations", json=record)
     assert response.status_code == 201, response.text
     assert response.headers["X-Filiera-Outcome"] == "review"
@@ -154,8 +163,11 @@ def test_review_merge(client: TestClient, data: Dataset) -> None:
     assert item["reasons"] and 0 < item["score"] <= 1
     decided = client.post(f"/api/review/{item['id']}", json={"decision": "merge"})
     assert decided.status_code == 200, decided.text
-    assert decided.json() == {"id": item["id"], "status": "merged",
-                              "organisation_id": data.orgs["polimi"]}  # fmt: skip
+    assert decided.json() == {
+        "id": item["id"],
+        "status": "merged",
+        "organisation_id": data.orgs["polimi"],
+    }
     assert client.get(f"/api/organisations/{newer['id']}").status_code == 404
     assert client.get("/api/review").json() == []
     assert client.get("/api/organisations").json()["count"] == 6
@@ -179,9 +191,12 @@ def test_patch_changes_only_given_fields(client: TestClient, data: Dataset) -> N
     org_id = data.orgs["safran"]
     response = client.patch(
         f"/api/organisations/{org_id}",
-        json={"name": "Safran Aircraft Engines", "city": "Courcouronnes",
-              "identifiers": {"pic": "999111222"}},
-    )  # fmt: skip
+        json={
+            "name": "Safran Aircraft Engines",
+            "city": "Courcouronnes",
+            "identifiers": {"pic": "999111222"},
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["name"] == "Safran Aircraft Engines" and body["city"] == "Courcouronnes"
@@ -282,10 +297,9 @@ def test_422_lists_every_bad_body_field(client: TestClient) -> None:
 
 
 def test_422_lists_every_bad_query_param(client: TestClient) -> None:
-    response = client.get(
-        "/api/organisations", params={"page": 0, "per_page": 51, "kind": "x", "sort": "?"}
-    )
+    bad = {"page": 0, "per_page": PAGE_SIZE_MAX + 1, "kind": "x", "sort": "?"}
+    response = client.get("/api/organisations", params=bad)
     assert response.status_code == 422
     fields = {d["field"] for d in response.json()["error"]["details"]}
     assert fields == {"query.page", "query.per_page", "query.kind", "query.sort"}
-    assert client.get("/api/organisations", params={"per_page": 50}).status_code == 200
+    assert client.get("/api/organisations", params={"per_page": PAGE_SIZE_MAX}).status_code == 200

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from support.auth import PASSWORD, token_for
 from support.browser import collect_console_errors, live_server
@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 REVIEW_CASE = {
-    "polimi_lecco": {"name": "Politecnico di Milano", "kind": "university", "country": "IT",
-                     "city": "Lecco"},
-}  # fmt: skip
+    "polimi_lecco": {
+        "name": "Politecnico di Milano",
+        "kind": "university",
+        "country": "IT",
+        "city": "Lecco",
+    },
+}
 
 
 ADMIN = "admin@browser.example"
@@ -97,11 +101,19 @@ def test_no_console_errors_on_any_page(page: Page, site: tuple[str, Dataset]) ->
     base, data = site
     errors = collect_console_errors(page)
     urls = [
-        "/", "/organisations", f"/organisations/{data.orgs['leonardo']}",
-        f"/organisations/{data.orgs['aerosud']}", "/map", "/clusters",
-        f"/clusters/{data.orgs['cluster']}", f"/projects/{data.projects['epc']}", "/review",
-        "/docs", "/?lang=it", "/map?lang=it",
-    ]  # fmt: skip
+        "/",
+        "/organisations",
+        f"/organisations/{data.orgs['leonardo']}",
+        f"/organisations/{data.orgs['aerosud']}",
+        "/map",
+        "/clusters",
+        f"/clusters/{data.orgs['cluster']}",
+        f"/projects/{data.projects['epc']}",
+        "/review",
+        "/docs",
+        "/?lang=it",
+        "/map?lang=it",
+    ]
     for url in urls:
         response = page.goto(f"{base}{url}", wait_until="load")
         assert response is not None and response.status == 200, url

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from filiera.access.viewer import Viewer
 from filiera.cli.main import app
 from filiera.db import Database
+from filiera.directory import queries
 from filiera.errors import ImportFailed
 from filiera.imports.edf import import_edf
-from filiera.registry import queries
 from filiera.registry.models import Organisation, Participation, Project, ReviewItem
 
 COMPANY_ROWS = 1548

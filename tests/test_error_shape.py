@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from support.auth import bearer, token_for
 from support.dataset import Dataset, build

@@ -88,8 +88,9 @@ def test_italian_headers_semicolons_and_cluster_memberships(db: Database) -> Non
     assert org(db, "Politecnico Strevora").kind == "university"
     with db.session() as session:
         cluster = session.scalars(select(Organisation).where(Organisation.kind == "cluster")).one()
-        members = session.scalars(select(Membership.organisation_id).where(
-            Membership.cluster_id == cluster.id)).all()  # fmt: skip
+        members = session.scalars(
+            select(Membership.organisation_id).where(Membership.cluster_id == cluster.id)
+        ).all()
     assert len(members) == 4
 
 
@@ -189,8 +190,10 @@ def test_skip_invalid_imports_good_rows_and_reports_every_bad_one(
     report = run(db, path, skip_invalid=True)
     assert report.counts == {"organisations_created": 2}
     assert [r["record"] for r in report.rejected] == [
-        "soci.csv row 4", "soci.csv row 5", "soci.csv row 6",
-    ]  # fmt: skip
+        "soci.csv row 4",
+        "soci.csv row 5",
+        "soci.csv row 6",
+    ]
     assert [r["errors"][0]["field"] for r in report.rejected] == ["Paese", "PIC", "Nome"]
     out = tmp_path / "report.json"
     report.write(out)
@@ -218,33 +221,38 @@ def test_people_memberships_and_sites_by_pic_and_by_name(db: Database, tmp_path:
     run(db, write(tmp_path, "orgs.csv", HEADER_IT + GOOD_IT))
     run(db, write(tmp_path, "cl.csv", "Name,Kind,Country\nImaginary Cluster,cluster,IT\n"))
     people = write(
-        tmp_path, "people.csv",
+        tmp_path,
+        "people.csv",
         "Nome e cognome;Email;Azienda;Ruolo;Dal\n"
         "Giulia Fittizia;giulia@vortani.example;912345678;CEO;01/02/2020\n"
         "Marco Inventato;;Brelosi Avionica;CTO;2021-03-04\n",
-    )  # fmt: skip
+    )
     assert run(db, people, "people").counts == {"people_created": 2}
     assert run(db, people, "people").counts == {"people_unchanged": 2}
     members = write(
-        tmp_path, "members.csv",
+        tmp_path,
+        "members.csv",
         "Azienda,Distretto,Ruolo,Dal,Al\n"
         "912345678,Imaginary Cluster,founder,15/03/2019,\n"
         "brelosi avionica spa,Imaginary Cluster,,2020-01-01,31/12/2030\n",
-    )  # fmt: skip
+    )
     assert run(db, members, "memberships").counts == {"memberships_created": 2}
     sites = write(
-        tmp_path, "sites.csv",
+        tmp_path,
+        "sites.csv",
         "Organizzazione;Nome sito;Tipo;Città;Regione;Latitudine;Longitudine\n"
         "912345678;Stabilimento di Caselle;Stabilimento;Caselle Torinese;ITC11;45,18;7,65\n"
         "Brelosi Avionica;Laboratorio;ricerca;Milano;;;\n",
-    )  # fmt: skip
+    )
     assert run(db, sites, "sites").counts == {"sites_created": 2}
     assert run(db, sites, "sites").counts == {"sites_unchanged": 2}
     with db.session() as session:
         roles = session.execute(
             select(Person.name, PersonRole.title, PersonRole.since, Organisation.name)
-            .join(PersonRole.person).join(PersonRole.organisation).order_by(Person.name)
-        ).all()  # fmt: skip
+            .join(PersonRole.person)
+            .join(PersonRole.organisation)
+            .order_by(Person.name)
+        ).all()
         memberships = session.execute(
             select(Membership.role, Membership.since, Membership.until).order_by(Membership.id)
         ).all()
@@ -254,18 +262,20 @@ def test_people_memberships_and_sites_by_pic_and_by_name(db: Database, tmp_path:
         ("Marco Inventato", "CTO", "2021-03-04", "Brelosi Avionica S.p.A."),
     ]
     assert [(m[0], str(m[1]), str(m[2])) for m in memberships] == [
-        ("founder", "2019-03-15", "None"), ("member", "2020-01-01", "2030-12-31"),
-    ]  # fmt: skip
+        ("founder", "2019-03-15", "None"),
+        ("member", "2020-01-01", "2030-12-31"),
+    ]
     assert (site.country, site.region, site.lat) == ("IT", "ITC11", 45.18)
 
 
 def test_linked_rows_naming_unknown_organisations_fail(db: Database, tmp_path: Path) -> None:
     run(db, write(tmp_path, "orgs.csv", HEADER_IT + GOOD_IT))
     people = write(
-        tmp_path, "people.csv",
+        tmp_path,
+        "people.csv",
         "Name,Email,Organisation\nAda Nessuno,ada@example.org,999999999\n"
         "Bo Nobody,not-an-email,Ghost Industries\n",
-    )  # fmt: skip
+    )
     before = row_counts(db)
     with pytest.raises(ImportFailed) as caught:
         run(db, people, "people")
@@ -290,8 +300,18 @@ def test_cli_csv_bad_input_exits_non_zero_and_skip_invalid_writes_report(
     assert "soci.csv row 4: Paese: unknown country code 'XX'" in flat(result.output)
     assert row_counts(Database(db_url))["organisation"] == 0
     report = tmp_path / "rejected.json"
-    args = ["import", "csv", str(path), "--kind", "organisations", "--skip-invalid",
-            "--report", str(report), "--db", db_url]  # fmt: skip
+    args = [
+        "import",
+        "csv",
+        str(path),
+        "--kind",
+        "organisations",
+        "--skip-invalid",
+        "--report",
+        str(report),
+        "--db",
+        db_url,
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "organisations_created: 2" in flat(result.output)

@@ -68,13 +68,28 @@ def populate(db: Database) -> None:
         edf = Source(name="EDF projects", kind="edf", location="fixture", credit=CREDIT)
         session.add(edf)
         rec = OrganisationIn(
-            name="Stravoni Munizioni S.p.A.", kind="midcap", country="IT", city="Brindisi",
+            name="Stravoni Munizioni S.p.A.",
+            kind="midcap",
+            country="IT",
+            city="Brindisi",
             identifiers={"pic": "987654321", "vat": "IT00743110157"},
-            capabilities=[{"code": "munitions.ammunition", "level": "evidenced",
-                           "evidence": "EDF projects: ABC"}],
-            sites=[{"name": "Brindisi plant", "country": "IT", "region": "ITF44", "lat": 40.6,
-                    "lon": 17.9}],
-        )  # fmt: skip
+            capabilities=[
+                {
+                    "code": "munitions.ammunition",
+                    "level": "evidenced",
+                    "evidence": "EDF projects: ABC",
+                }
+            ],
+            sites=[
+                {
+                    "name": "Brindisi plant",
+                    "country": "IT",
+                    "region": "ITF44",
+                    "lat": 40.6,
+                    "lon": 17.9,
+                }
+            ],
+        )
         resolver = Resolver.from_session(session)
         stravoni = upsert(session, rec, source=edf, resolver=resolver).org_id
         vortani = session.scalars(
@@ -82,11 +97,24 @@ def populate(db: Database) -> None:
         ).one()
         manual = Source(name="Manual edits", kind="manual")
         session.add(manual)
-        session.add(OrgCapability(organisation_id=stravoni, code="munitions.propellants",
-                                  level="claimed", source=manual))  # fmt: skip
-        project = Project(programme="EDF", external_id="101234567", acronym="ABC",
-                          title="A fictional project", start_date=date(2023, 1, 1),
-                          keywords=["ammunition"], eu_contribution=1.5e6, source=edf)  # fmt: skip
+        session.add(
+            OrgCapability(
+                organisation_id=stravoni,
+                code="munitions.propellants",
+                level="claimed",
+                source=manual,
+            )
+        )
+        project = Project(
+            programme="EDF",
+            external_id="101234567",
+            acronym="ABC",
+            title="A fictional project",
+            start_date=date(2023, 1, 1),
+            keywords=["ammunition"],
+            eu_contribution=1.5e6,
+            source=edf,
+        )
         project.participations = [
             Participation(organisation_id=stravoni, role="coordinator", source=edf),
             Participation(organisation_id=vortani, role="participant", source=edf),
@@ -95,8 +123,14 @@ def populate(db: Database) -> None:
         person = Person(name="Giulia Fittizia", email="giulia@example.org", source=manual)
         person.roles = [PersonRole(organisation_id=stravoni, title="CEO", source=manual)]
         session.add(person)
-        relation = Relation(kind="supplier_of", source_org_id=vortani, target_org_id=stravoni,
-                            date=date(2024, 5, 1), description="panels", source=manual)  # fmt: skip
+        relation = Relation(
+            kind="supplier_of",
+            source_org_id=vortani,
+            target_org_id=stravoni,
+            date=date(2024, 5, 1),
+            description="panels",
+            source=manual,
+        )
         session.add(relation)
 
 
@@ -142,8 +176,11 @@ def test_eu_sourced_records_keep_their_credit(db: Database, empty_db: Database, 
     with empty_db.session() as session:
         import_jsonl(session, tmp_path / "a.jsonl")
     with empty_db.session() as session:
-        org = session.scalars(select(Organisation).where(Organisation.country == "IT")
-                              .where(Organisation.city == "Brindisi")).one()  # fmt: skip
+        org = session.scalars(
+            select(Organisation)
+            .where(Organisation.country == "IT")
+            .where(Organisation.city == "Brindisi")
+        ).one()
         credits = {c.code: (c.source.kind, c.source.credit) for c in org.capabilities}
         assert org.source.credit == CREDIT
         assert credits == {
@@ -164,9 +201,13 @@ def test_import_twice_changes_nothing(db: Database, empty_db: Database, tmp_path
     with empty_db.session() as session:
         report = import_jsonl(session, tmp_path / "a.jsonl")
     assert set(report.counts) == {
-        "sources_unchanged", "organisations_unchanged", "people_unchanged",
-        "memberships_unchanged", "projects_unchanged", "relations_unchanged",
-    }  # fmt: skip
+        "sources_unchanged",
+        "organisations_unchanged",
+        "people_unchanged",
+        "memberships_unchanged",
+        "projects_unchanged",
+        "relations_unchanged",
+    }
     assert row_counts(empty_db) == before
 
 
@@ -180,14 +221,17 @@ def test_import_into_the_same_database_is_idempotent(db: Database, tmp_path: Pat
     assert row_counts(db) == before
 
 
-BAD_FILE = "\n".join([
-    '{"type": "organisation", "ref": "org:1", "name": "Velmora Systems", "country": "FR"}',
-    '{"type": "organisation", "name": "Broken',
-    '{"type": "organisation", "name": "Zanderix", "country": "XX"}',
-    '{"type": "organisation", "name": "Plovena", "country": "IT", "identifiers": {"pic": "12"}}',
-    '{"type": "membership", "organisation": "org:1", "cluster": "org:99"}',
-    '{"type": "spaceship"}',
-])  # fmt: skip
+BAD_FILE = "\n".join(
+    [
+        '{"type": "organisation", "ref": "org:1", "name": "Velmora Systems", "country": "FR"}',
+        '{"type": "organisation", "name": "Broken',
+        '{"type": "organisation", "name": "Zanderix", "country": "XX"}',
+        '{"type": "organisation", "name": "Plovena", "country": "IT", '
+        '"identifiers": {"pic": "12"}}',
+        '{"type": "membership", "organisation": "org:1", "cluster": "org:99"}',
+        '{"type": "spaceship"}',
+    ]
+)
 
 
 def test_bad_lines_fail_the_whole_file(db: Database, tmp_path: Path):

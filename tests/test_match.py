@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from filiera.access.viewer import Viewer
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.cli.main import app as cli
 from filiera.db import Database
 from filiera.match.concepts import lexicon
@@ -24,28 +24,42 @@ from support.dataset import Dataset, build
 
 SUPPLIERS = {
     "shells": {
-        "name": "Ostrava Shell Works s.r.o.", "kind": "sme", "country": "CZ",
-        "descriptions": {"en": "Forging and machining of 155 mm artillery shells and "
-                               "projectile bodies; ammunition production lines."},
+        "name": "Ostrava Shell Works s.r.o.",
+        "kind": "sme",
+        "country": "CZ",
+        "descriptions": {
+            "en": "Forging and machining of 155 mm artillery shells and "
+            "projectile bodies; ammunition production lines."
+        },
         "capabilities": [{"code": "munitions.ammunition", "level": "evidenced"}],
         "certifications": [{"code": "iso9001"}],
     },
     "cuas": {
-        "name": "Sentinella Radar Srl", "kind": "startup", "country": "IT", "region": "ITC41",
-        "descriptions": {"en": "Counter-drone radar that detects small unmanned aircraft "
-                               "and hands them over to jammers."},
+        "name": "Sentinella Radar Srl",
+        "kind": "startup",
+        "country": "IT",
+        "region": "ITC41",
+        "descriptions": {
+            "en": "Counter-drone radar that detects small unmanned aircraft "
+            "and hands them over to jammers."
+        },
         "capabilities": [{"code": "air.uas"}, {"code": "electronics.radar"}],
     },
     "explosives": {
-        "name": "Nordic Energetics AB", "kind": "midcap", "country": "SE",
+        "name": "Nordic Energetics AB",
+        "kind": "midcap",
+        "country": "SE",
         "descriptions": {"en": "Propellants and explosives (TNT, RDX, HMX) for artillery."},
         "capabilities": [{"code": "munitions.explosives", "level": "certified"}],
     },
     "hidden": {
-        "name": "Quiet Shells Ltd", "kind": "sme", "country": "IE", "visibility": "owner",
+        "name": "Quiet Shells Ltd",
+        "kind": "sme",
+        "country": "IE",
+        "visibility": "owner",
         "descriptions": {"en": "155 mm artillery shells and ammunition, confidential."},
     },
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -75,9 +89,13 @@ def ids(result) -> list[int]:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("munizioni di artiglieria per gli obici", "it"), ("drones de surveillance maritime", "fr"),
-     ("Flugabwehr gegen Drohnen und Raketen", "de"), ("counter-drone radar for air bases", "en")],
-)  # fmt: skip
+    [
+        ("munizioni di artiglieria per gli obici", "it"),
+        ("drones de surveillance maritime", "fr"),
+        ("Flugabwehr gegen Drohnen und Raketen", "de"),
+        ("counter-drone radar for air bases", "en"),
+    ],
+)
 def test_language_detection(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
@@ -91,9 +109,13 @@ def test_stems_fold_accents_and_drop_stop_words() -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("155 mm artillery ammunition", "en"), ("munizioni di artiglieria", "it"),
-     ("munitions d'artillerie", "fr"), ("Artilleriemunition und Munition", "de")],
-)  # fmt: skip
+    [
+        ("155 mm artillery ammunition", "en"),
+        ("munizioni di artiglieria", "it"),
+        ("munitions d'artillerie", "fr"),
+        ("Artilleriemunition und Munition", "de"),
+    ],
+)
 def test_every_language_reaches_the_ammunition_concept(text: str, lang: str) -> None:
     found = lexicon().find(stems(text, lang), lang)
     assert "cap:munitions.ammunition" in found, found
@@ -102,10 +124,15 @@ def test_every_language_reaches_the_ammunition_concept(text: str, lang: str) -> 
 # --- ranking ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "155 mm artillery shells production", "produzione di proiettili di artiglieria da 155 mm",
-    "production d'obus d'artillerie de 155 mm", "Herstellung von Artilleriegranaten 155 mm",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "155 mm artillery shells production",
+        "produzione di proiettili di artiglieria da 155 mm",
+        "production d'obus d'artillerie de 155 mm",
+        "Herstellung von Artilleriegranaten 155 mm",
+    ],
+)
 def test_a_query_in_any_language_finds_the_english_profile(world: World, text: str) -> None:
     result = run(world, text, top=5)
     assert ids(result)[0] == world.data.orgs["shells"], [h.name for h in result.results]
@@ -132,13 +159,15 @@ def test_explanations_speak_the_users_language(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("filters", "allowed"),
-    [(MatchFilters(countries=["CZ", "SE"]), {"shells", "explosives"}),
-     (MatchFilters(sme_only=True), {"shells", "cuas", "luxspace", "aerosud"}),
-     (MatchFilters(kinds=["midcap"]), {"explosives"}),
-     (MatchFilters(certification="iso9001"), {"shells", "luxspace"}),
-     (MatchFilters(capability="munitions"), {"shells", "explosives"}),
-     (MatchFilters(region="ITC"), {"cuas", "cluster", "polimi"})],
-)  # fmt: skip
+    [
+        (MatchFilters(countries=["CZ", "SE"]), {"shells", "explosives"}),
+        (MatchFilters(sme_only=True), {"shells", "cuas", "luxspace", "aerosud"}),
+        (MatchFilters(kinds=["midcap"]), {"explosives"}),
+        (MatchFilters(certification="iso9001"), {"shells", "luxspace"}),
+        (MatchFilters(capability="munitions"), {"shells", "explosives"}),
+        (MatchFilters(region="ITC"), {"cuas", "cluster", "polimi"}),
+    ],
+)
 def test_hard_filters(world: World, filters: MatchFilters, allowed: set[str]) -> None:
     result = run(world, "artillery ammunition explosives radar drones", filters=filters, top=50)
     assert ids(result), "something must match"
@@ -167,8 +196,12 @@ def test_the_index_follows_the_registry(world: World) -> None:
             kind="startup",
             descriptions={"en": "Hypersonic glide vehicle interceptor."},
         )
-        upsert(session, record, source=Source(name="t", kind="manual"),
-               resolver=Resolver.from_session(session))  # fmt: skip
+        upsert(
+            session,
+            record,
+            source=Source(name="t", kind="manual"),
+            resolver=Resolver.from_session(session),
+        )
     assert run(world, "hypersonic glide vehicle interceptor", top=5).results[0].name == (
         "Hyperion Interceptors"
     )
@@ -204,8 +237,9 @@ def test_api_match(client: TestClient, world: World) -> None:
 
 
 def test_cli_match_json(world: World) -> None:
-    result = CliRunner().invoke(cli, ["match", "Drohnenabwehr Radar", "--db", world.db.url,
-                                      "--top", "3", "--json"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["match", "Drohnenabwehr Radar", "--db", world.db.url, "--top", "3", "--json"]
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     first = body["results"][0]
@@ -216,8 +250,11 @@ def test_cli_match_json(world: World) -> None:
 NEED = {
     "title": "Protezione anti-drone delle basi aeree",
     "text": "Cerchiamo radar e sistemi di disturbo per rilevare e neutralizzare piccoli droni.",
-    "capabilities": ["air.uas"], "countries": ["IT", "FR"], "trl_min": 6, "trl_max": 8,
-}  # fmt: skip
+    "capabilities": ["air.uas"],
+    "countries": ["IT", "FR"],
+    "trl_min": 6,
+    "trl_max": 8,
+}
 
 
 def test_needs_permissions_candidates_interest_and_opportunities(
@@ -236,8 +273,7 @@ def test_needs_permissions_candidates_interest_and_opportunities(
         ).status_code
         == 403
     )  # not the buyer's organisation
-    bad = client.post("/api/needs", json={**need, "trl_min": 9, "countries": ["XX"]},
-                      headers=buyer)  # fmt: skip
+    bad = client.post("/api/needs", json={**need, "trl_min": 9, "countries": ["XX"]}, headers=buyer)
     assert bad.status_code == 422
     created = client.post("/api/needs", json=need, headers=buyer)
     assert created.status_code == 201, created.text
@@ -247,12 +283,22 @@ def test_needs_permissions_candidates_interest_and_opportunities(
     assert ranked[0]["id"] == orgs["cuas"]
     assert {r["country"] for r in ranked} <= {"IT", "FR"}
     interest = {"organisation_id": orgs["cuas"], "note": "Ready for trials"}
-    assert client.post(f"/api/needs/{need_id}/interest", json=interest,
-                       headers=viewer).status_code == 403  # fmt: skip
-    assert client.post(f"/api/needs/{need_id}/interest", json={"organisation_id": orgs["polimi"]},
-                       headers=member).status_code == 403  # fmt: skip
-    assert client.post(f"/api/needs/{need_id}/interest", json=interest,
-                       headers=member).status_code == 201  # fmt: skip
+    assert (
+        client.post(f"/api/needs/{need_id}/interest", json=interest, headers=viewer).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/needs/{need_id}/interest",
+            json={"organisation_id": orgs["polimi"]},
+            headers=member,
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/needs/{need_id}/interest", json=interest, headers=member).status_code
+        == 201
+    )
     again = client.post(f"/api/needs/{need_id}/interest", json=interest, headers=member)
     assert again.status_code == 409
     seen_by_owner = client.get(f"/api/needs/{need_id}/interest", headers=buyer).json()
@@ -260,8 +306,12 @@ def test_needs_permissions_candidates_interest_and_opportunities(
     assert client.get(f"/api/needs/{need_id}/interest", headers=viewer).json() == []
     fits = client.get(f"/api/organisations/{orgs['cuas']}/opportunities").json()
     assert fits["needs"][0]["id"] == need_id and fits["needs"][0]["rank"] == 1
-    assert client.patch(f"/api/needs/{need_id}", json={"visibility": "owner"},
-                        headers=buyer).status_code == 200  # fmt: skip
+    assert (
+        client.patch(
+            f"/api/needs/{need_id}", json={"visibility": "owner"}, headers=buyer
+        ).status_code
+        == 200
+    )
     assert client.get(f"/api/needs/{need_id}").status_code == 404  # anonymous
     assert client.get(f"/api/needs/{need_id}", headers=buyer).status_code == 200
     assert client.delete(f"/api/needs/{need_id}", headers=member).status_code == 404
@@ -270,12 +320,18 @@ def test_needs_permissions_candidates_interest_and_opportunities(
 
 def test_theses_rank_startups_and_smes(client: TestClient, world: World) -> None:
     orgs = world.data.orgs
-    investor = bearer(token_for(world.db, "investor@match.example", "investor",
-                                (orgs["luxspace"],)))  # fmt: skip
-    thesis = {"title": "Counter-UAS seed fund", "owner_id": orgs["luxspace"],
-              "text": "Seed tickets for start-ups building counter-drone sensors and radar.",
-              "sectors": ["air.uas"], "stages": ["seed"], "ticket_min": 250000,
-              "ticket_max": 2000000}  # fmt: skip
+    investor = bearer(
+        token_for(world.db, "investor@match.example", "investor", (orgs["luxspace"],))
+    )
+    thesis = {
+        "title": "Counter-UAS seed fund",
+        "owner_id": orgs["luxspace"],
+        "text": "Seed tickets for start-ups building counter-drone sensors and radar.",
+        "sectors": ["air.uas"],
+        "stages": ["seed"],
+        "ticket_min": 250000,
+        "ticket_max": 2000000,
+    }
     assert client.post("/api/theses", json=thesis).status_code == 401
     created = client.post("/api/theses", json=thesis, headers=investor)
     assert created.status_code == 201, created.text

@@ -12,10 +12,19 @@ from filiera.registry.resolve import Candidate, Incoming, Resolver, acronym_of, 
 
 PAIRS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "er_pairs.csv"
 COLUMNS = [
-    "left_key", "left_name", "left_country", "left_city",
-    "right_key", "right_name", "right_country", "right_city",
-    "label", "group", "split", "note",
-]  # fmt: skip
+    "left_key",
+    "left_name",
+    "left_country",
+    "left_city",
+    "right_key",
+    "right_name",
+    "right_country",
+    "right_city",
+    "label",
+    "group",
+    "split",
+    "note",
+]
 
 
 def resolver_with(*orgs: tuple[str, str, str, dict[str, str]]) -> Resolver:
@@ -37,13 +46,23 @@ def decide(existing: str, country: str, city: str, incoming: Incoming) -> str:
         ("THALES AVS FRANCE SAS", "FR", "MERIGNAC", "Thales AVS France", None),
         ("LEONARDO - SOCIETA PER  AZIONI", "IT", "ROMA", "Leonardo S.p.A.", "Roma"),
         ("LEONARDO SPA", "IT", "", "Leonardo S.p.A.", None),
-        ("ECOLE ROYALE MILITAIRE - KONINKLIJKE MILITAIRE SCHOOL", "BE", "BRUXELLES",
-         "ECOLE ROYALE MILITAIRE -KONINKLIJKE MILITAIRE SCHOOL", None),
-        ("PLANETEK HELLAS MONOPROSOPI ETAIREIA PERIORISMENIS EFTHYNIS", "EL", "Kifisia",
-         "PLANETEK HELLAS MEPE", "Kifisia"),
+        (
+            "ECOLE ROYALE MILITAIRE - KONINKLIJKE MILITAIRE SCHOOL",
+            "BE",
+            "BRUXELLES",
+            "ECOLE ROYALE MILITAIRE -KONINKLIJKE MILITAIRE SCHOOL",
+            None,
+        ),
+        (
+            "PLANETEK HELLAS MONOPROSOPI ETAIREIA PERIORISMENIS EFTHYNIS",
+            "EL",
+            "Kifisia",
+            "PLANETEK HELLAS MEPE",
+            "Kifisia",
+        ),
         ("OPTIMUS 3D SL", "ES", "VITORIA", "Optimus3D S.L.", None),
     ],
-)  # fmt: skip
+)
 def test_same_normalised_name_and_country_merges(existing, country, city, name, incoming_city):
     decision = resolver_with((existing, country, city, {})).decide(
         Incoming(name, country, incoming_city)
@@ -195,9 +214,10 @@ def test_identifiers_of_two_organisations_are_refused(tmp_path) -> None:
         upsert(session, first, source=source, resolver=resolver)
         upsert(session, second, source=source, resolver=resolver)
         both = OrganisationIn(
-            name="Alpha Aero", country="IT",
+            name="Alpha Aero",
+            country="IT",
             identifiers={"pic": "999999001", "vat": "IT00743110157"},
-        )  # fmt: skip
+        )
         with pytest.raises(ValidationFailed) as caught:
             upsert(session, both, source=source, resolver=resolver)
     assert caught.value.errors[0]["field"] == "identifiers.vat"

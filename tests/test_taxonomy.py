@@ -34,9 +34,18 @@ EXPECTED = {
     for line in CONVENTIONS.strip().splitlines()
 }
 CERTIFICATIONS = {
-    "en9100", "iso9001", "aqap2110", "aqap2310", "iso27001", "iso14001", "iso45001",
-    "nadcap", "easa_part21", "easa_part145", "facility_security_clearance",
-}  # fmt: skip
+    "en9100",
+    "iso9001",
+    "aqap2110",
+    "aqap2310",
+    "iso27001",
+    "iso14001",
+    "iso45001",
+    "nadcap",
+    "easa_part21",
+    "easa_part145",
+    "facility_security_clearance",
+}
 
 
 def test_taxonomy_has_exactly_the_agreed_codes():
@@ -69,8 +78,12 @@ def test_navigation_and_labels():
 
 def test_capabilities_for_nace():
     assert tx.capabilities_for_nace("25.30") == [
-        "land", "land.weapons", "munitions", "munitions.ammunition", "munitions.missiles"
-    ]  # fmt: skip
+        "land",
+        "land.weapons",
+        "munitions",
+        "munitions.ammunition",
+        "munitions.missiles",
+    ]
     assert "air.combat_aircraft" in tx.capabilities_for_nace("3032")
     assert "air.combat_aircraft" in tx.capabilities_for_nace("30.3")  # group covers its classes
     assert "naval.shipbuilding" in tx.capabilities_for_nace("30")  # and so does a division

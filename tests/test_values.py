@@ -144,10 +144,11 @@ def test_year_employees_revenue():
         v.clean_revenue_band("5M")
 
 
-def test_identifier_registry():
-    assert set(v.IDENTIFIER_TYPES) == {"pic", "vat", "lei", "ncage"}
+def test_identifier_schemes():
+    assert set(v.IDENTIFIER_SCHEMES) == {"pic", "vat", "lei", "ncage"}
     assert v.clean_identifier("pic", "999994601") == "999994601"
-    assert v.IDENTIFIER_TYPES["ncage"].is_valid("D2960")
-    assert not v.IDENTIFIER_TYPES["lei"].is_valid("nope")
+    assert v.clean_identifier("ncage", "D2960") == "D2960"
+    with pytest.raises(ValueError, match="LEI"):
+        v.clean_identifier("lei", "nope")
     with pytest.raises(ValueError, match="scheme"):
         v.clean_identifier("duns", "123")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from filiera.api import create_app
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.web import TEMPLATES_DIR
 from filiera.web.i18n import COOKIE, flatten, parse_accept_language, strings
@@ -27,10 +27,15 @@ FILLERS = {
     for i in range(26)
 }
 EXTRA = {
-    "xss": {"name": XSS, "kind": "sme", "country": "IT", "city": "<b>Town</b>",
-            "descriptions": {"en": "<img src=x onerror=alert(2)>"}},
+    "xss": {
+        "name": XSS,
+        "kind": "sme",
+        "country": "IT",
+        "city": "<b>Town</b>",
+        "descriptions": {"en": "<img src=x onerror=alert(2)>"},
+    },
     **FILLERS,
-}  # fmt: skip
+}
 
 
 @pytest.fixture

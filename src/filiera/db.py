@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from filiera.settings import get_settings
+from filiera import migrate
+from filiera.errors import ConfigurationError
+from filiera.settings import Settings
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,28 +44,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
+def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a parent folder."""
-    settings = get_settings()
-    url = normalise_url(url or settings.database_url)
+    url = normalise_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=settings.echo_sql if echo is None else echo)
+    engine = create_engine(url, echo=echo)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
 class Database:
-    """An engine plus its session factory: the handle every service receives."""
+    """An engine plus its session factory: the handle every service receives.
 
-    def __init__(self, url: str | None = None) -> None:
-        self.engine = make_engine(url)
+    `Database.from_settings(settings)` opens the configured database; `Database(url)` opens
+    a given one (tests, benchmarks) without looking at any settings.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.engine = make_engine(url, echo=echo)
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        from filiera.access import audit
 
-        audit.install()  # every session of every database writes the audit log
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database at `settings.database_url`, logging SQL if `settings.echo_sql`."""
+        return cls(settings.database_url, echo=settings.echo_sql)
 
     @property
     def dialect(self) -> str:
@@ -84,21 +91,16 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to `revision`."""
-        from filiera.migrate import upgrade
-
-        upgrade(self.engine, revision)
+        migrate.upgrade(self.engine, revision)
 
     def ensure_ready(self) -> None:
         """Create a fresh database; refuse to run on one with pending migrations."""
-        from filiera.errors import ConfigurationError
-        from filiera.migrate import current, head
-
         if not self.is_initialised():
             self.upgrade()
-        elif current(self.engine) != head():
+        elif migrate.current(self.engine) != migrate.head():
             raise ConfigurationError(
                 f"database {self.engine.url.render_as_string()} is at revision "
-                f"{current(self.engine)}, not {head()}: run `filiera db upgrade`"
+                f"{migrate.current(self.engine)}, not {migrate.head()}: run `filiera db upgrade`"
             )
 
     def is_initialised(self) -> bool:

@@ -6,8 +6,10 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from filiera.errors import ConfigurationError
 
 DEFAULT_DB_PATH = Path("var") / "filiera.db"
 DEFAULT_SECRET = "development-only-secret-change-me"
@@ -25,7 +27,6 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, description="Port the web server listens on.")
     default_language: str = Field(default="en", description="UI language: en or it.")
-    page_size_max: int = Field(default=200, description="Largest page the API returns.")
     shared_data_dir: Path = Field(
         default=Path("../shared/data"), description="Folder with the real EDF/H2020 data."
     )
@@ -68,20 +69,26 @@ class Settings(BaseSettings):
             return self.cookie_secure
         return self.environment == "production"
 
-    def check_production(self) -> None:
-        """Refuse to run in production with a default or short secret."""
-        from filiera.errors import ConfigurationError
-
-        if self.environment != "production":
-            return
-        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+    @model_validator(mode="after")
+    def require_real_secret_in_production(self) -> Settings:
+        """Refuse to build production settings with a default or short secret."""
+        if self.environment == "production" and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            # Not a ValueError: pydantic lets it through unwrapped, so every caller sees
+            # the same ConfigurationError (and the CLI prints its message).
             raise ConfigurationError(
                 "FILIERA_SECRET_KEY must be set to a random value of 32+ characters "
                 "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        return self
 
 
 @cache
 def get_settings() -> Settings:
-    """The process-wide settings (cached; tests build their own `Settings`)."""
+    """The settings from the environment (cached): the one place that reads it.
+
+    Only the entry points call this (`create_app` when given no settings, and the CLI);
+    everything else is handed a `Settings`, and tests build their own.
+    """
     return Settings()

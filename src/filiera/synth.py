@@ -142,14 +142,19 @@ def _certifications(rng: random.Random, codes: list[str]) -> list[dict[str, Any]
     return certs
 
 
-def _site(name: str, kind: str, city: tuple[str, str, float, float], country: str,
-          rng: random.Random) -> dict[str, Any]:  # fmt: skip
+def _site(
+    name: str, kind: str, city: tuple[str, str, float, float], country: str, rng: random.Random
+) -> dict[str, Any]:
     town, nuts, lat, lon = city
     return {
-        "name": name, "kind": kind, "city": town, "country": country, "region": nuts,
+        "name": name,
+        "kind": kind,
+        "city": town,
+        "country": country,
+        "region": nuts,
         "lat": round(lat + rng.uniform(-0.04, 0.04), 5),
         "lon": round(lon + rng.uniform(-0.04, 0.04), 5),
-    }  # fmt: skip
+    }
 
 
 def _sites(rng: random.Random, country: str, hq: tuple) -> list[dict[str, Any]]:
@@ -223,9 +228,26 @@ def generate(n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
 
 # files -------------------------------------------------------------------------------------
 
-CSV_HEADERS = ("name", "kind", "country", "region", "city", "address", "lat", "lon", "website",
-               "description_en", "description_it", "employees", "revenue_band", "founded_year",
-               "capabilities", "certifications", "nace", "synthetic")  # fmt: skip
+CSV_HEADERS = (
+    "name",
+    "kind",
+    "country",
+    "region",
+    "city",
+    "address",
+    "lat",
+    "lon",
+    "website",
+    "description_en",
+    "description_it",
+    "employees",
+    "revenue_band",
+    "founded_year",
+    "capabilities",
+    "certifications",
+    "nace",
+    "synthetic",
+)
 CSV_TITLES = {"description_en": "Description (en)", "description_it": "Description (it)"}
 
 
@@ -234,7 +256,9 @@ def csv_row(rec: dict[str, Any]) -> list[Any]:
     hq = rec["sites"][0] if rec["sites"] else {}
     values = {
         **rec,
-        "lat": hq.get("lat"), "lon": hq.get("lon"), "address": None,
+        "lat": hq.get("lat"),
+        "lon": hq.get("lon"),
+        "address": None,
         "description_en": rec["descriptions"].get("en"),
         "description_it": rec["descriptions"].get("it"),
         "capabilities": "; ".join(f"{c['code']}:{c['level']}" for c in rec["capabilities"]),
@@ -243,7 +267,7 @@ def csv_row(rec: dict[str, Any]) -> list[Any]:
         ),
         "nace": "; ".join(rec["nace"]),
         "synthetic": "true",
-    }  # fmt: skip
+    }
     return ["" if values.get(h) is None else values[h] for h in CSV_HEADERS]
 
 
@@ -262,14 +286,22 @@ def write_csv(path: Path, n: int, seed: int = 0, progress: Progress | None = Non
 def write_jsonl(path: Path, n: int, seed: int = 0, progress: Progress | None = None) -> int:
     """Write `n` synthetic organisations in the `filiera import jsonl` format."""
     source = {
-        "type": "source", "ref": f"source:synthetic:{seed}", "name": source_name(seed),
-        "kind": "synthetic", "credit": CREDIT, "imported_at": "2000-01-01T00:00:00",
-    }  # fmt: skip
+        "type": "source",
+        "ref": f"source:synthetic:{seed}",
+        "name": source_name(seed),
+        "kind": "synthetic",
+        "credit": CREDIT,
+        "imported_at": "2000-01-01T00:00:00",
+    }
     with open(path, "w", encoding="utf-8", newline="\n") as stream:
         stream.write(json.dumps(source, ensure_ascii=False) + "\n")
         for rec in generate(n, seed):
-            line = {"type": "organisation", "ref": rec["identifiers"]["source_key"], **rec,
-                    "source": source["ref"]}  # fmt: skip
+            line = {
+                "type": "organisation",
+                "ref": rec["identifiers"]["source_key"],
+                **rec,
+                "source": source["ref"],
+            }
             stream.write(json.dumps(line, ensure_ascii=False) + "\n")
             if progress:
                 progress(1)
@@ -306,8 +338,9 @@ def load_synthetic(
     for i, data in enumerate(generate(n, seed)):
         rec = parse(OrganisationIn, data, f"synthetic record {i}")
         key = normalise_name(rec.name)
-        if resolver is not None and (key in known_names or data["identifiers"]["source_key"]
-                                     in known_keys):  # fmt: skip
+        if resolver is not None and (
+            key in known_names or data["identifiers"]["source_key"] in known_keys
+        ):
             outcome = upsert(session, rec, source=source, resolver=resolver)
             counts[f"organisations_{outcome.action}"] += 1
         else:
@@ -333,8 +366,12 @@ def _flush_batch(
         insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True), rows
     ).all()
     parts: dict[type, list[dict[str, Any]]] = {
-        Identifier: [], OrgCapability: [], OrgActivity: [], Certification: [], Site: []
-    }  # fmt: skip
+        Identifier: [],
+        OrgCapability: [],
+        OrgActivity: [],
+        Certification: [],
+        Site: [],
+    }
     for org_id, rec in zip(ids, batch, strict=True):
         common = {"organisation_id": org_id, "source_id": source.id}
         for scheme, value in rec.identifiers.items():
@@ -356,10 +393,19 @@ def _flush_batch(
 
 def _org_row(rec: OrganisationIn, source_id: int) -> dict[str, Any]:
     return {
-        "name": rec.name, "legal_name": rec.legal_name, "name_key": normalise_name(rec.name),
-        "kind": rec.kind, "country": rec.country, "region": rec.region, "city": rec.city,
-        "website": rec.website, "descriptions": dict(rec.descriptions),
-        "employees": rec.employees, "revenue_band": rec.revenue_band,
-        "founded_year": rec.founded_year, "synthetic": True, "visibility": rec.visibility,
+        "name": rec.name,
+        "legal_name": rec.legal_name,
+        "name_key": normalise_name(rec.name),
+        "kind": rec.kind,
+        "country": rec.country,
+        "region": rec.region,
+        "city": rec.city,
+        "website": rec.website,
+        "descriptions": dict(rec.descriptions),
+        "employees": rec.employees,
+        "revenue_band": rec.revenue_band,
+        "founded_year": rec.founded_year,
+        "synthetic": True,
+        "visibility": rec.visibility,
         "source_id": source_id,
-    }  # fmt: skip
+    }

@@ -156,8 +156,14 @@ def authenticate(
                 user.failed_sign_ins = 0
                 reason = "wrong password; account locked"
         who = Viewer(None, email[:254] or "(empty)", None, address=address)
-        audit.record(session, "sign_in_failed", entity="user",
-                     entity_id=user.id if user else None, detail=reason, viewer=who)  # fmt: skip
+        audit.record(
+            session,
+            "sign_in_failed",
+            entity="user",
+            entity_id=user.id if user else None,
+            detail=reason,
+            viewer=who,
+        )
     raise Unauthorized(GENERIC_FAILURE)
 
 
@@ -191,10 +197,12 @@ def create_token(
     prefix = new_secret(6)[:8]
     secret = f"{TOKEN_PREFIX}{prefix}_{new_secret(32)}"
     token = ApiToken(
-        user_id=user.id, name=name[:100] or "token", prefix=prefix,
+        user_id=user.id,
+        name=name[:100] or "token",
+        prefix=prefix,
         token_hash=keyed_hash(settings.secret_key, secret),
         expires_at=utcnow() + timedelta(days=days),
-    )  # fmt: skip
+    )
     session.add(token)
     session.flush()
     return NewToken(token, secret)

@@ -9,18 +9,17 @@ refuses to update or delete events and database triggers refuse it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from filiera.access.models import AccessGrant, Affiliation, ApiToken, AuditEvent, User
+from filiera.access import policy
+from filiera.access.models import AuditEvent
 from filiera.access.viewer import Viewer
 from filiera.errors import Forbidden
-from filiera.needs import models as needs
-from filiera.registry import models as reg
 from filiera.registry.models import utcnow
 
 VIEWER_KEY = "filiera.viewer"
@@ -28,27 +27,10 @@ BULK_KEY = "filiera.bulk"
 SECRET_COLUMNS = {"password_hash", "token_hash", "id_hash", "csrf_token"}
 NOISE_COLUMNS = {"created_at", "updated_at", "last_seen_at", "last_used_at"}
 
-AUDITED: dict[type, str] = {
-    reg.Organisation: "organisation",
-    reg.Alias: "alias",
-    reg.Identifier: "identifier",
-    reg.OrgCapability: "capability",
-    reg.OrgActivity: "activity",
-    reg.Certification: "certification",
-    reg.Site: "site",
-    reg.Person: "person",
-    reg.PersonRole: "person_role",
-    reg.Membership: "membership",
-    reg.Relation: "relation",
-    reg.ReviewItem: "review_item",
-    AccessGrant: "access_grant",
-    User: "user",
-    Affiliation: "affiliation",
-    ApiToken: "api_token",
-    needs.Need: "need",
-    needs.Interest: "interest",
-    needs.Thesis: "thesis",
-}
+
+def audited_kind(obj: Any) -> str | None:
+    """The audit-log entity name a model declares as `__audit__` (None: not audited)."""
+    return getattr(type(obj), "__audit__", None)
 
 
 def bind(session: Session, viewer: Viewer) -> None:
@@ -81,10 +63,17 @@ def record(
     who = viewer or actor_of(session)
     session.add(
         AuditEvent(
-            actor_id=who.user_id, actor=who.label, action=action, entity=entity,
-            entity_id=entity_id, before=before, after=after, detail=detail, address=who.address,
+            actor_id=who.user_id,
+            actor=who.label,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            detail=detail,
+            address=who.address,
         )
-    )  # fmt: skip
+    )
 
 
 def record_read(session: Session, entity: str, ids: list[int], detail: str) -> None:
@@ -133,10 +122,12 @@ def _event_rows(session: Session) -> list[dict[str, Any]]:
     base = {"actor_id": who.user_id, "actor": who.label, "address": who.address, "at": utcnow()}
     rows = []
     for action, objects in (
-        ("create", session.new), ("update", session.dirty), ("delete", session.deleted),
-    ):  # fmt: skip
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objects:
-            entity = AUDITED.get(type(obj))
+            entity = audited_kind(obj)
             if entity is None:
                 continue
             if action == "create":
@@ -147,9 +138,16 @@ def _event_rows(session: Session) -> list[dict[str, Any]]:
                 before, after = _changes(obj)
                 if not after:
                     continue
-            rows.append(base | {"action": action, "entity": entity,
-                                "entity_id": getattr(obj, "id", None),
-                                "before": before, "after": after})  # fmt: skip
+            rows.append(
+                base
+                | {
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": getattr(obj, "id", None),
+                    "before": before,
+                    "after": after,
+                }
+            )
     return rows
 
 
@@ -174,17 +172,24 @@ def install() -> None:
         event.listen(Session, "after_flush", _capture)
 
 
-@dataclass
-class AuditQuery:
-    """Filters of `filiera audit` and `GET /api/audit`; they combine with AND."""
+class AuditQuery(BaseModel):
+    """Filters of `filiera audit`, `GET /api/audit` and `/audit`; they combine with AND."""
 
-    actor: str | None = None
-    action: str | None = None
-    entity: str | None = None
-    entity_id: int | None = None
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    actor: str | None = Field(default=None, max_length=254)
+    action: str | None = Field(default=None, max_length=30, examples=["read"])
+    entity: str | None = Field(default=None, max_length=30)
+    entity_id: int | None = Field(default=None, ge=1)
     since: datetime | None = None
     until: datetime | None = None
-    limit: int = 100
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+def read_log(session: Session, viewer: Viewer, query: AuditQuery) -> list[dict[str, Any]]:
+    """Events matching `query`, newest first (auditors and admins only)."""
+    policy.require_role(viewer, "audit.read")
+    return [as_dict(event) for event in search(session, query)]
 
 
 def search(session: Session, query: AuditQuery) -> list[AuditEvent]:
@@ -208,7 +213,14 @@ def search(session: Session, query: AuditQuery) -> list[AuditEvent]:
 
 def as_dict(ev: AuditEvent) -> dict[str, Any]:
     return {
-        "id": ev.id, "at": ev.at.isoformat(timespec="seconds"), "actor": ev.actor,
-        "action": ev.action, "entity": ev.entity, "entity_id": ev.entity_id,
-        "before": ev.before, "after": ev.after, "detail": ev.detail, "address": ev.address,
-    }  # fmt: skip
+        "id": ev.id,
+        "at": ev.at.isoformat(timespec="seconds"),
+        "actor": ev.actor,
+        "action": ev.action,
+        "entity": ev.entity,
+        "entity_id": ev.entity_id,
+        "before": ev.before,
+        "after": ev.after,
+        "detail": ev.detail,
+        "address": ev.address,
+    }

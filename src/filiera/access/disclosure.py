@@ -50,9 +50,12 @@ class Disclosure:
     )
 
     def owner(
-        self, entity: str, entity_id: int, org_ids: set[int] | frozenset[int],
+        self,
+        entity: str,
+        entity_id: int,
+        org_ids: set[int] | frozenset[int],
         cluster_ids: set[int] | frozenset[int] = frozenset(),
-    ) -> Owner:  # fmt: skip
+    ) -> Owner:
         orgs, roles = self.grants.for_record(entity, entity_id)
         return Owner(frozenset(org_ids), frozenset(cluster_ids), orgs, roles)
 

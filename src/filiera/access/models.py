@@ -17,6 +17,7 @@ ROLES = ("admin", "cluster_manager", "member", "investor", "buyer", "viewer")
 class User(Base):
     """A person who signs in. `role` is platform-wide; affiliations say for whom they act."""
 
+    __audit__ = "user"
     __tablename__ = "app_user"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -36,6 +37,7 @@ class User(Base):
 class Affiliation(Base):
     """A user acts for this organisation (a company, or a cluster they manage)."""
 
+    __audit__ = "affiliation"
     __tablename__ = "affiliation"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
@@ -49,6 +51,7 @@ class Affiliation(Base):
 class ApiToken(Base):
     """A personal API token; only a keyed hash of the secret is stored."""
 
+    __audit__ = "api_token"
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
@@ -79,6 +82,7 @@ class WebSession(Base):
 class AccessGrant(Base):
     """Who may see a `restricted` record: a named organisation or everyone with a role."""
 
+    __audit__ = "access_grant"
     __tablename__ = "access_grant"
     __table_args__ = (Index("ix_access_grant_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,16 +22,16 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from filiera.access.models import AccessGrant
 from filiera.access.viewer import Viewer
-from filiera.errors import Forbidden
+from filiera.errors import Forbidden, Unauthorized
+from filiera.registry import fields
 from filiera.registry.models import Membership, Organisation, Person, PersonRole
 
-LEVELS = ("public", "members", "restricted", "owner")
+LEVELS = fields.VISIBILITY_LEVELS
 
-# Sensitive fields and their default level when a record does not set its own.
+# Sensitive fields and their default level when a record does not set its own (declared in
+# registry/fields.yaml); every field of a capacity record defaults to `restricted`.
 FIELD_DEFAULTS: dict[str, dict[str, str]] = {
-    "organisation": {"employees": "public", "revenue_band": "members"},
-    "person": {"email": "members", "phone": "members"},
-    "site": {"address": "members", "lat": "members", "lon": "members"},
+    **{entity: fields.default_levels(entity) for entity in fields.declaration()},
     "capacity": {"*": "restricted"},
 }
 
@@ -195,8 +195,6 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 def require_role(viewer: Viewer, action: str) -> None:
     """Raise Forbidden unless the viewer's role may perform `action` at all."""
     if not viewer.signed_in:
-        from filiera.errors import Unauthorized
-
         raise Unauthorized("sign in first")
     if viewer.role not in PERMISSIONS[action]:
         raise Forbidden(f"role {viewer.role} may not {action.replace('.', ' ')}")

@@ -36,11 +36,17 @@ class AccessIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "visibility": "restricted", "field_visibility": {"revenue_band": "owner"},
-            "grants": [{"role": "buyer"}, {"organisation_id": 12}], "markings": ["dual_use"],
-        }]},
-    )  # fmt: skip
+        json_schema_extra={
+            "examples": [
+                {
+                    "visibility": "restricted",
+                    "field_visibility": {"revenue_band": "owner"},
+                    "grants": [{"role": "buyer"}, {"organisation_id": 12}],
+                    "markings": ["dual_use"],
+                }
+            ]
+        },
+    )
     visibility: Visibility | None = None
     field_visibility: dict[OrgSensitiveField, Visibility] | None = None
     grants: Annotated[list[GrantIn], Field(max_length=200)] | None = None
@@ -68,10 +74,12 @@ def access_of(session: Session, org: Organisation) -> AccessOut:
         for g in grants_of(session, "organisation", org.id)
     ]
     return AccessOut(
-        organisation_id=org.id, visibility=org.visibility,
-        field_visibility=dict(org.field_visibility or {}), grants=grants,
+        organisation_id=org.id,
+        visibility=org.visibility,
+        field_visibility=dict(org.field_visibility or {}),
+        grants=grants,
         markings=list(org.markings or []),
-    )  # fmt: skip
+    )
 
 
 def set_access(session: Session, org: Organisation, change: AccessIn) -> AccessOut:
@@ -95,9 +103,15 @@ def _replace_grants(session: Session, org_id: int, grants: list[GrantIn]) -> Non
     if missing:
         raise ValidationFailed(
             f"organisation {org_id}: grants name unknown organisations",
-            errors=[field_error(f"organisation {org_id}", "grants.organisation_id",
-                                f"organisation {i} does not exist") for i in missing],
-        )  # fmt: skip
+            errors=[
+                field_error(
+                    f"organisation {org_id}",
+                    "grants.organisation_id",
+                    f"organisation {i} does not exist",
+                )
+                for i in missing
+            ],
+        )
     for old in grants_of(session, "organisation", org_id):
         session.delete(old)
     session.flush()

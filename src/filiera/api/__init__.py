@@ -1,5 +1,29 @@
-"""The REST API (FastAPI) that also serves the web UI."""
+"""The REST API under /api: one router per resource; the rules live in the services."""
 
-from filiera.api.app import create_app
+from fastapi import APIRouter
 
-__all__ = ["create_app"]
+from filiera.api import (
+    accounts,
+    audit,
+    catalogue,
+    clusters,
+    match,
+    needs,
+    organisations,
+    projects,
+    review,
+    theses,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    accounts.router,
+    audit.router,
+    organisations.router,
+    clusters.router,
+    projects.router,
+    catalogue.router,
+    review.router,
+    match.router,
+    needs.router,
+    theses.router,
+)

@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from filiera.access import audit
+from filiera.access.viewer import Viewer
 from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.registry.schemas import parse
 
 
 def register(app: typer.Typer) -> None:
@@ -27,14 +29,23 @@ def register(app: typer.Typer) -> None:
         entity_id: Annotated[int | None, typer.Option("--id", help="Record id.")] = None,
         since: Annotated[datetime | None, typer.Option(help="From this date/time (UTC).")] = None,
         until: Annotated[datetime | None, typer.Option(help="Before this date/time.")] = None,
-        limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
+        limit: Annotated[int, typer.Option(help="At most this many events (1-1000).")] = 50,
         db: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Who read restricted data, who changed what (before/after), sign-ins and failures."""
-        query = audit.AuditQuery(actor, action, entity, entity_id, since, until, limit)
+        given = {
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "since": since,
+            "until": until,
+            "limit": limit,
+        }
+        query = parse(audit.AuditQuery, {k: v for k, v in given.items() if v is not None}, "audit")
         with open_db(db).session() as session:
-            events = [audit.as_dict(e) for e in audit.search(session, query)]
+            events = audit.read_log(session, Viewer.system(), query)
         if as_json:
             print_json(events)
             return

@@ -13,8 +13,11 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
+from filiera.access import accounts
+from filiera.access.viewer import Viewer, viewer_for
 from filiera.db import Database
 from filiera.errors import FilieraError
+from filiera.settings import Settings, get_settings
 
 console = Console(stderr=True)
 DbOption = Annotated[
@@ -28,18 +31,23 @@ AsOption = Annotated[
 ]
 
 
-def open_db(url: str | None) -> Database:
-    """Open (and on first use create) the database."""
-    db = Database(url)
-    db.ensure_ready()
-    return db
+def cli_settings(db: str | None = None) -> Settings:
+    """The settings every command uses: the environment's, with `--db` as the database URL."""
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    return settings
+
+
+def open_db(db: str | None) -> Database:
+    """Open (and on first use create) the database named by `--db` or the settings."""
+    database = Database.from_settings(cli_settings(db))
+    database.ensure_ready()
+    return database
 
 
 def cli_viewer(session, email: str | None):
     """The local operator (sees all), or the Viewer of the user named by `--as`."""
-    from filiera.access import accounts
-    from filiera.access.viewer import Viewer, viewer_for
-
     if not email:
         return Viewer.system()
     return viewer_for(session, accounts.get_user(session, email), via="cli")
@@ -91,9 +99,11 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     columns = (
-        "[progress.description]{task.description}", BarColumn(),
-        MofNCompleteColumn(), TimeElapsedColumn(),
-    )  # fmt: skip
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from filiera.cli.common import DbOption, console, handle_errors
+from filiera.cli.common import DbOption, cli_settings, console, handle_errors
 from filiera.db import Database
 from filiera.migrate import current, head
 
@@ -15,7 +15,7 @@ app = typer.Typer(help="Database schema: create and migrate.", no_args_is_help=T
 @handle_errors
 def upgrade(db: DbOption = None, revision: str = "head") -> None:
     """Apply the migrations (creates the database if it does not exist)."""
-    database = Database(db)
+    database = Database.from_settings(cli_settings(db))
     database.upgrade(revision)
     console.print(f"database at revision {current(database.engine)} ({database.dialect})")
 
@@ -24,5 +24,5 @@ def upgrade(db: DbOption = None, revision: str = "head") -> None:
 @handle_errors
 def show_current(db: DbOption = None) -> None:
     """Print the database's revision and the newest one available."""
-    database = Database(db)
+    database = Database.from_settings(cli_settings(db))
     typer.echo(f"current: {current(database.engine)}  head: {head()}")

@@ -74,7 +74,7 @@ def csv_file(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a CSV file, e.g. a cluster's member list. Idempotent; see docs/import-formats.md."""
+    """Import a CSV file such as a cluster's member list. Idempotent; see docs/import-formats.md."""
     database = open_db(db)
     total = len(read_table(file).rows)
     with progress_bar(f"CSV {kind}", total) as advance, database.session() as session:

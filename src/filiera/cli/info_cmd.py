@@ -6,9 +6,18 @@ from typing import Annotated
 
 import typer
 
-from filiera.access.viewer import Viewer
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
-from filiera.registry import queries, taxonomy
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
+from filiera.directory.figures import ecosystem
+from filiera.registry import taxonomy
 
 
 def register(app: typer.Typer) -> None:
@@ -16,10 +25,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @handle_errors
-    def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
+    def stats(db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False) -> None:
         """Ecosystem figures: organisations, projects, EU contribution, by country and kind."""
         with open_db(db).session() as session:
-            figures = queries.figures(session, viewer=Viewer.system())
+            figures = ecosystem(session, cli_viewer(session, as_user))
         if as_json:
             print_json(figures)
             return

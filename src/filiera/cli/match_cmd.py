@@ -19,9 +19,9 @@ from filiera.cli.common import (
     open_db,
     print_json,
 )
-from filiera.match.engine import MatchFilters
-from filiera.match.service import MatchResult, match
-from filiera.match.views import match_out
+from filiera.match.requests import MatchRequest
+from filiera.match.results import match_out
+from filiera.match.service import MatchResult, run
 from filiera.needs import service
 from filiera.needs.schemas import NeedIn, ThesisIn
 from filiera.registry.schemas import parse
@@ -35,14 +35,17 @@ def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> Non
     if as_json:
         print_json(match_out(result))
         return
-    console.print(f"language: {result.lang}; understood: {', '.join(result.concepts[:8])}",
-                  highlight=False)  # fmt: skip
-    table = Table("#", "score", "id", "name", "country", "why", title=f"{result.candidates} "
-                  "candidates")  # fmt: skip
+    console.print(
+        f"language: {result.lang}; understood: {', '.join(result.concepts[:8])}", highlight=False
+    )
+    table = Table(
+        "#", "score", "id", "name", "country", "why", title=f"{result.candidates} candidates"
+    )
     for rank, hit in enumerate(result.results, 1):
         why = "\n".join(e["text"] for e in hit.explanations[:explain])
-        table.add_row(str(rank), f"{hit.score:.3f}", str(hit.org_id), hit.name,
-                      hit.country or "", why)  # fmt: skip
+        table.add_row(
+            str(rank), f"{hit.score:.3f}", str(hit.org_id), hit.name, hit.country or "", why
+        )
     console.print(table)
 
 
@@ -72,13 +75,22 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Rank organisations for free text, with the reasons of each score."""
-        filters = MatchFilters(countries=country or [], region=region, kinds=kind or [],
-                               sme_only=sme, certification=certification,
-                               capability=capability, cluster=cluster,
-                               include_synthetic=not no_synthetic)  # fmt: skip
+        given = {
+            "text": text,
+            "lang": lang,
+            "country": country or [],
+            "region": region,
+            "kind": kind or [],
+            "sme": sme,
+            "certification": certification,
+            "capability": capability,
+            "cluster": cluster,
+            "synthetic": not no_synthetic,
+            "top": top,
+        }
+        wanted = parse(MatchRequest, {k: v for k, v in given.items() if v is not None}, "match")
         with open_db(db).session() as session:
-            viewer = cli_viewer(session, as_user)
-            result = match(session, viewer, text, lang=lang, filters=filters, top=top)
+            result = run(session, cli_viewer(session, as_user), wanted)
         print_result(result, as_json=as_json)
 
     @app.command("opportunities")
@@ -98,9 +110,11 @@ def register(app: typer.Typer) -> None:
             return
         for kind, items in found.items():
             for item in items:
-                console.print(f"{kind[:-1]} {item['id']}: {item['title']} — score "
-                              f"{item['score']:.3f}, rank {item['rank']} of {item['of']}",
-                              highlight=False)  # fmt: skip
+                console.print(
+                    f"{kind[:-1]} {item['id']}: {item['title']} — score "
+                    f"{item['score']:.3f}, rank {item['rank']} of {item['of']}",
+                    highlight=False,
+                )
 
     app.add_typer(need_app, name="need")
     app.add_typer(thesis_app, name="thesis")
@@ -136,8 +150,9 @@ def need_list(
 ) -> None:
     """Needs you may see, newest first."""
     with open_db(db).session() as session:
-        rows = service.list_needs(session, cli_viewer(session, as_user),
-                                  status=None if all_ else "open")  # fmt: skip
+        rows = service.list_needs(
+            session, cli_viewer(session, as_user), status=None if all_ else "open"
+        )
         out = [service.need_out(n, c) for n, c in rows]
     if as_json:
         print_json(out)
@@ -172,8 +187,9 @@ def thesis_add(
     """Publish an investment thesis."""
     data = parse(ThesisIn, _read(file), str(file))
     with open_db(db).session() as session:
-        out = service.thesis_out(service.publish_thesis(session, cli_viewer(session, as_user),
-                                                        data))  # fmt: skip
+        out = service.thesis_out(
+            service.publish_thesis(session, cli_viewer(session, as_user), data)
+        )
     print_json(out) if as_json else typer.echo(f"published thesis {out.id}")
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from filiera.access.disclosure import for_organisation
-from filiera.access.viewer import Viewer
+from filiera.access.records import AccessIn
 from filiera.cli.common import (
     AsOption,
     DbOption,
@@ -21,13 +21,10 @@ from filiera.cli.common import (
     open_db,
     print_json,
 )
-from filiera.errors import NotFound
-from filiera.registry import queries, views
-from filiera.registry.models import Source
-from filiera.registry.resolve import Resolver
+from filiera.directory import service
+from filiera.directory.filters import OrgFilter
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch, parse
-from filiera.registry.service import apply_patch
-from filiera.registry.writer import upsert
+from filiera.registry.values import IDENTIFIER_SCHEMES
 
 app = typer.Typer(help="Organisations in the registry.", no_args_is_help=True)
 
@@ -49,15 +46,20 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List organisations with filters."""
-    flt = queries.OrgFilter(q, country, region, kind, capability, certification, cluster)
+    given = {
+        "q": q,
+        "country": country,
+        "region": region,
+        "kind": kind,
+        "capability": capability,
+        "certification": certification,
+        "cluster": cluster,
+    }
+    flt = parse(OrgFilter, {k: v for k, v in given.items() if v is not None}, "filters")
     with open_db(db).session() as session:
         viewer = cli_viewer(session, as_user)
-        rows, total = queries.list_organisations(
-            session, flt, viewer=viewer, page=page, per_page=per_page
-        )
-        result = views.OrganisationPage(
-            data=[views.summary(o) for o in rows], count=total, page=page, per_page=per_page
-        )
+        result = service.list_page(session, viewer, flt, page=page, per_page=per_page)
+        total = result.count
     if as_json:
         print_json(result)
         return
@@ -66,28 +68,6 @@ def list_(
         caps = ", ".join(org.capabilities[:4])
         table.add_row(str(org.id), org.name, org.kind, org.country, org.pic or "", caps)
     console.print(table)
-
-
-def lookup(session, ref: str, viewer=None):
-    """An organisation by id or by PIC (among those `viewer` may see; default: all)."""
-    viewer = viewer or Viewer.system()
-    if len(ref) == 9 and ref.isdigit():
-        org = queries.find_by_identifier(session, "pic", ref, viewer=viewer)
-        if org is None:
-            raise NotFound(f"no organisation with PIC {ref}")
-        return queries.get_organisation(session, org.id, viewer=viewer)
-    if not ref.isdigit():
-        raise NotFound(f"{ref!r} is neither an organisation id nor a 9-digit PIC")
-    return queries.get_organisation(session, int(ref), viewer=viewer)
-
-
-def profile_of(session, org, viewer=None) -> views.OrganisationDetail:
-    """The profile as `viewer` may see it, with restricted reads audited."""
-    viewer = viewer or Viewer.system()
-    disclosure = for_organisation(session, viewer, org)
-    profile = views.detail(org, disclosure)
-    disclosure.log(session, f"filiera org show {org.id}")
-    return profile
 
 
 @app.command()
@@ -101,28 +81,36 @@ def show(
     """Show an organisation's full profile with provenance and markings."""
     with open_db(db).session() as session:
         viewer = cli_viewer(session, as_user)
-        profile = profile_of(session, lookup(session, ref, viewer), viewer)
+        profile = service.profile_of(session, viewer, service.lookup(session, viewer, ref))
     if as_json:
         print_json(profile)
         return
-    console.print(f"[bold]{profile.name}[/] ({profile.kind}, {profile.country})", highlight=False)
+    console.print(
+        f"[bold]{escape(profile.name)}[/] ({profile.kind}, {profile.country})", highlight=False
+    )
     for name in ("legal_name", "city", "region", "website", "identifiers", "aliases"):
         value = getattr(profile, name)
         if value:
-            console.print(f"  {name}: {value}", highlight=False)
+            console.print(f"  {name}: {value}", highlight=False, markup=False)
     for cap in profile.capability_details:
         console.print(
-            f"  capability {cap.code} [{cap.level}] {cap.evidence or ''}", highlight=False
+            f"  capability {cap.code} [{cap.level}] {cap.evidence or ''}",
+            highlight=False,
+            markup=False,
         )
     for project in profile.projects:
-        console.print(f"  project {project.acronym} ({project.role})", highlight=False)
+        console.print(
+            f"  project {project.acronym} ({project.role})", highlight=False, markup=False
+        )
     if profile.markings:
-        console.print(f"  markings: {', '.join(profile.markings)}", highlight=False)
+        console.print(f"  markings: {', '.join(profile.markings)}", highlight=False, markup=False)
     if profile.visibility != "public":
-        console.print(f"  visibility: {profile.visibility}", highlight=False)
+        console.print(f"  visibility: {profile.visibility}", highlight=False, markup=False)
     if profile.withheld:
-        console.print(f"  withheld: {', '.join(profile.withheld)}", highlight=False)
-    console.print(f"  source: {profile.source} — {profile.source_credit or ''}", highlight=False)
+        console.print(f"  withheld: {', '.join(profile.withheld)}", highlight=False, markup=False)
+    console.print(
+        f"  source: {profile.source} — {profile.source_credit or ''}", highlight=False, markup=False
+    )
 
 
 @app.command()
@@ -137,6 +125,7 @@ def add(
     pic: Annotated[str | None, typer.Option(help="EU PIC.")] = None,
     city: Annotated[str | None, typer.Option(help="City.")] = None,
     db: DbOption = None,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add an organisation (merged into an existing one if it resolves to it)."""
@@ -147,9 +136,7 @@ def add(
         data["identifiers"] = {"pic": pic} if pic else {}
     rec = parse(OrganisationIn, data, str(file or "command line"))
     with open_db(db).session() as session:
-        source = Source(name="manual entry", kind="manual")
-        session.add(source)
-        outcome = upsert(session, rec, source=source, resolver=Resolver.from_session(session))
+        outcome = service.create(session, cli_viewer(session, as_user), rec)
     result = {"id": outcome.org_id, "outcome": outcome.action, "reasons": outcome.decision.reasons}
     print_json(result) if as_json else typer.echo(
         f"{outcome.action}: organisation {outcome.org_id}"
@@ -162,19 +149,23 @@ def edit(
     ref: Annotated[str, typer.Argument(help="Organisation id or PIC.")],
     assignments: Annotated[list[str], typer.Argument(help="field=value pairs.")],
     db: DbOption = None,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change fields, e.g. `filiera org edit 12 city=Torino region=ITC11`."""
+    """Change fields: `filiera org edit 12 city=Torino region=ITC11 pic=999880463`."""
     data: dict[str, object] = {}
     for item in assignments:
         field, sep, value = item.partition("=")
         if not sep:
             raise typer.BadParameter(f"{item!r} is not field=value")
-        data[field] = value or None
+        if field in IDENTIFIER_SCHEMES:  # pic=..., vat=...: one identifier of the record
+            data.setdefault("identifiers", {})[field] = value or None
+        else:
+            data[field] = value or None
     patch = parse(OrganisationPatch, data, f"organisation {ref}")
     with open_db(db).session() as session:
-        org = apply_patch(session, lookup(session, ref), patch)
-        profile = profile_of(session, org)
+        viewer = cli_viewer(session, as_user)
+        profile = service.edit(session, viewer, service.lookup(session, viewer, ref).id, patch)
     print_json(profile) if as_json else typer.echo(f"updated organisation {profile.id}")
 
 
@@ -199,29 +190,31 @@ def access(
         list[str] | None, typer.Option(help="Marking, e.g. dual_use (replaces the list).")
     ] = None,
     db: DbOption = None,
+    as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show or change who may see an organisation, per-field levels, grants and markings."""
-    from filiera.access import records
-
     with open_db(db).session() as session:
-        org = lookup(session, ref)
+        viewer = cli_viewer(session, as_user)
+        org = service.lookup(session, viewer, ref)
         change: dict[str, object] = {}
         if visibility:
             change["visibility"] = visibility
         if field:
             pairs = [item.partition("=") for item in field]
             change["field_visibility"] = {
-                **(org.field_visibility or {}), **{k: v for k, _, v in pairs}
-            }  # fmt: skip
+                **(org.field_visibility or {}),
+                **{k: v for k, _, v in pairs},
+            }
         if grant_org or grant_role or clear_grants:
-            old = [] if clear_grants else records.access_of(session, org).grants
+            current = service.access_settings(session, viewer, org.id)
+            old = [] if clear_grants else current.grants
             new = [{"organisation_id": i} for i in grant_org or []]
             new += [{"role": r} for r in grant_role or []]
             change["grants"] = [g.model_dump(exclude_none=True) for g in old] + new
         if mark is not None and mark:
             change["markings"] = mark
-        result = records.set_access(session, org, parse(records.AccessIn, change, ref))
+        result = service.change_access(session, viewer, org.id, parse(AccessIn, change, ref))
     if as_json:
         print_json(result)
         return

@@ -6,21 +6,28 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
-from filiera.registry.merge import decide_review
-from filiera.registry.models import ReviewItem
+from filiera.access.viewer import Viewer
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
+from filiera.directory import review
+from filiera.directory.profiles import OrganisationSummary
+from filiera.directory.review import ReviewDecisionIn
 
 app = typer.Typer(help="Review possible duplicate organisations.", invoke_without_command=True)
 
 
-def open_items(session: Session) -> list[dict[str, object]]:
+def open_items(session: Session, viewer: Viewer) -> list[dict[str, object]]:
     """Open review items as plain dicts (both organisations, score, reasons)."""
-    items = session.scalars(
-        select(ReviewItem).where(ReviewItem.status == "open").order_by(ReviewItem.score.desc())
-    )
     return [
         {
             "id": item.id,
@@ -29,22 +36,24 @@ def open_items(session: Session) -> list[dict[str, object]]:
             "new": _brief(item.organisation),
             "existing": _brief(item.candidate),
         }
-        for item in items
+        for item in review.open_items(session, viewer)
     ]
 
 
-def _brief(org) -> dict[str, object]:
+def _brief(org: OrganisationSummary) -> dict[str, object]:
     return {"id": org.id, "name": org.name, "country": org.country, "city": org.city}
 
 
 @app.callback()
 @handle_errors
-def list_items(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
+def list_items(
+    ctx: typer.Context, db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False
+) -> None:
     """List open review items (or run `merge ID` / `reject ID`)."""
     if ctx.invoked_subcommand:
         return
     with open_db(db).session() as session:
-        items = open_items(session)
+        items = open_items(session, cli_viewer(session, as_user))
     if as_json:
         print_json({"data": items, "count": len(items)})
         return
@@ -54,31 +63,38 @@ def list_items(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fa
     for item in items:
         new, old = item["new"], item["existing"]
         table.add_row(
-            str(item["id"]), f"{item['score']:.2f}",
+            str(item["id"]),
+            f"{item['score']:.2f}",
             f"{new['name']} ({new['country']}, {new['city'] or '-'}) #{new['id']}",
             f"{old['name']} ({old['country']}, {old['city'] or '-'}) #{old['id']}",
             "; ".join(item["reasons"]),
-        )  # fmt: skip
+        )
     console.print(table)
 
 
 @app.command()
 @handle_errors
 def merge(
-    item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None
+    item: Annotated[int, typer.Argument(help="Review item id.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """Accept: merge the new record into the existing organisation."""
     with open_db(db).session() as session:
-        decide_review(session, item, merge=True)
+        viewer = cli_viewer(session, as_user)
+        review.decide(session, viewer, item, ReviewDecisionIn(decision="merge"))
     typer.echo(f"review item {item}: merged")
 
 
 @app.command()
 @handle_errors
 def reject(
-    item: Annotated[int, typer.Argument(help="Review item id.")], db: DbOption = None
+    item: Annotated[int, typer.Argument(help="Review item id.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
 ) -> None:
     """Reject: they are different organisations; keep both."""
     with open_db(db).session() as session:
-        decide_review(session, item, merge=False)
+        viewer = cli_viewer(session, as_user)
+        review.decide(session, viewer, item, ReviewDecisionIn(decision="reject"))
     typer.echo(f"review item {item}: rejected, both kept")

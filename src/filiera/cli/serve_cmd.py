@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from filiera.cli.common import DbOption, console, handle_errors, open_db
-from filiera.settings import get_settings
+from filiera.cli.common import DbOption, cli_settings, console, handle_errors
+from filiera.db import Database
+from filiera.match.service import current_index
+from filiera.settings import Settings
 
 DEMO_DB = Path("var") / "filiera-demo.db"
 
 
-def run_server(db_url: str | None, host: str, port: int) -> None:
-    import uvicorn
+def run_server(settings: Settings, database: Database, host: str | None, port: int | None) -> None:
+    """Serve the app on `database`; host and port default to those of `settings`."""
+    import uvicorn  # the server and the whole app load only when a command serves
 
-    from filiera.api.app import create_app
+    from filiera.app import create_app
 
-    database = open_db(db_url)
-    app = create_app(database)
+    host, port = host or settings.host, port or settings.port
+    app = create_app(database, settings)
     warm_up_matchmaking(database)
     console.print(f"Filiera at http://{host}:{port}  (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -27,9 +31,6 @@ def run_server(db_url: str | None, host: str, port: int) -> None:
 
 def warm_up_matchmaking(database) -> None:
     """Build the match index in the background so the first search does not wait for it."""
-    import threading
-
-    from filiera.match.service import current_index
 
     def build() -> None:
         with database.session() as session:
@@ -49,8 +50,8 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int | None, typer.Option(help="Port.")] = None,
     ) -> None:
         """Serve the web UI and REST API on the configured database."""
-        settings = get_settings()
-        run_server(db, host or settings.host, port or settings.port)
+        settings = cli_settings(db)
+        run_server(settings, Database.from_settings(settings), host, port)
 
     @app.command()
     @handle_errors
@@ -64,11 +65,12 @@ def register(app: typer.Typer) -> None:
         """Create the demo database if absent, load the demo data, start the web UI."""
         from filiera.demo.load import load_demo
 
-        settings = get_settings()
-        url = db or f"sqlite:///{DEMO_DB}"
-        database = open_db(url)
+        settings = cli_settings(db or f"sqlite:///{DEMO_DB}")
+        database = Database.from_settings(settings)
+        database.ensure_ready()
+        edf = settings.shared_data_dir / "edf"
         with database.session() as session:
-            summary = load_demo(session, synthetic=synthetic)
+            summary = load_demo(session, synthetic=synthetic, edf=edf)
         console.print(f"demo data: {summary}", highlight=False)
         if not no_serve:
-            run_server(url, host or settings.host, port or settings.port)
+            run_server(settings, database, host, port)

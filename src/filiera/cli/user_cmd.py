@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -10,9 +11,16 @@ from rich.table import Table
 
 from filiera.access import accounts
 from filiera.access.models import ROLES
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.cli.common import (
+    DbOption,
+    JsonOption,
+    cli_settings,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
 from filiera.errors import ValidationFailed, field_error
-from filiera.settings import get_settings
 
 app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
 PASSWORD_ENV = "FILIERA_NEW_PASSWORD"
@@ -20,8 +28,6 @@ PASSWORD_ENV = "FILIERA_NEW_PASSWORD"
 
 def read_password(email: str, from_stdin: bool) -> str:
     """From stdin (`--password-stdin`), $FILIERA_NEW_PASSWORD, or a hidden prompt."""
-    import os
-
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     if os.environ.get(PASSWORD_ENV):
@@ -32,10 +38,15 @@ def read_password(email: str, from_stdin: bool) -> str:
 def user_dict(user) -> dict:
     orgs = sorted(a.organisation_id for a in user.affiliations)
     return {
-        "id": user.id, "email": user.email, "name": user.name, "role": user.role,
-        "active": user.active, "organisations": orgs,
-        "locked_until": user.locked_until, "last_sign_in_at": user.last_sign_in_at,
-    }  # fmt: skip
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "active": user.active,
+        "organisations": orgs,
+        "locked_until": user.locked_until,
+        "last_sign_in_at": user.last_sign_in_at,
+    }
 
 
 @app.command()
@@ -58,9 +69,13 @@ def add(
     password = read_password(email, password_stdin)
     with open_db(db).session() as session:
         user = accounts.add_user(
-            session, email, name or email.split("@")[0], password,
-            role="admin" if admin else role, org_ids=org or [],
-        )  # fmt: skip
+            session,
+            email,
+            name or email.split("@")[0],
+            password,
+            role="admin" if admin else role,
+            org_ids=org or [],
+        )
         result = user_dict(user)
     print_json(result) if as_json else typer.echo(f"created user {result['id']} {result['email']}")
 
@@ -77,8 +92,15 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     table = Table("id", "email", "name", "role", "organisations", "active", "locked until")
     for u in users:
         orgs = ", ".join(map(str, u["organisations"]))
-        table.add_row(str(u["id"]), u["email"], u["name"], u["role"], orgs,
-                      "yes" if u["active"] else "no", str(u["locked_until"] or ""))  # fmt: skip
+        table.add_row(
+            str(u["id"]),
+            u["email"],
+            u["name"],
+            u["role"],
+            orgs,
+            "yes" if u["active"] else "no",
+            str(u["locked_until"] or ""),
+        )
     console.print(table)
 
 
@@ -128,10 +150,14 @@ def token(
     """Create a personal API token; the secret is printed once."""
     with open_db(db).session() as session:
         new = accounts.create_token(
-            session, get_settings(), accounts.get_user(session, email), name, days
+            session, cli_settings(db), accounts.get_user(session, email), name, days
         )
-        result = {"id": new.token.id, "name": new.token.name, "token": new.secret,
-                  "expires_at": new.token.expires_at}  # fmt: skip
+        result = {
+            "id": new.token.id,
+            "name": new.token.name,
+            "token": new.secret,
+            "expires_at": new.token.expires_at,
+        }
     if as_json:
         print_json(result)
         return
@@ -145,10 +171,16 @@ def tokens(email: str, db: DbOption = None, as_json: JsonOption = False) -> None
     """A user's API tokens (never their secrets)."""
     with open_db(db).session() as session:
         rows = [
-            {"id": t.id, "name": t.name, "prefix": t.prefix, "expires_at": t.expires_at,
-             "revoked_at": t.revoked_at, "last_used_at": t.last_used_at}
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "expires_at": t.expires_at,
+                "revoked_at": t.revoked_at,
+                "last_used_at": t.last_used_at,
+            }
             for t in accounts.list_tokens(session, accounts.get_user(session, email))
-        ]  # fmt: skip
+        ]
     if as_json:
         print_json(rows)
         return

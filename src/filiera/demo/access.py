@@ -23,13 +23,17 @@ def demo_users(keys: dict[str, int], member_org: int | None) -> list[dict[str, A
     """One account per role; the member user acts for a synthetic LuxDefence member."""
     rows = [
         ("admin@filiera.demo", "Demo administrator", "admin", []),
-        ("manager@luxdefence.demo", "Demo LuxDefence manager", "cluster_manager",
-         [keys["luxdefence"]]),
+        (
+            "manager@luxdefence.demo",
+            "Demo LuxDefence manager",
+            "cluster_manager",
+            [keys["luxdefence"]],
+        ),
         ("member@filiera.demo", "Demo member user", "member", [member_org] if member_org else []),
         ("investor@filiera.demo", "Demo investor", "investor", [keys["tholus_capital"]]),
         ("buyer@filiera.demo", "Demo defence buyer", "buyer", []),
         ("viewer@filiera.demo", "Demo viewer", "viewer", []),
-    ]  # fmt: skip
+    ]
     return [{"email": e, "name": n, "role": r, "org_ids": o} for e, n, r, o in rows]
 
 
@@ -49,8 +53,14 @@ def load_demo_access(session: Session, keys: dict[str, int]) -> dict[str, Any]:
     members = _synthetic_members(session, keys["luxdefence"], 8)
     member_org = members[0].id if members else None
     for user in demo_users(keys, member_org):
-        accounts.add_user(session, user["email"], user["name"], DEMO_PASSWORD,
-                          role=user["role"], org_ids=user["org_ids"])  # fmt: skip
+        accounts.add_user(
+            session,
+            user["email"],
+            user["name"],
+            DEMO_PASSWORD,
+            role=user["role"],
+            org_ids=user["org_ids"],
+        )
     shown: dict[str, list[int]] = {"members": [], "restricted": [], "owner": []}
     for index, org in enumerate(members):
         _add_contact(session, org)
@@ -75,7 +85,11 @@ def load_demo_access(session: Session, keys: dict[str, int]) -> dict[str, Any]:
 def _add_contact(session: Session, org: Organisation) -> None:
     """A fictional contact person (example.invalid address) for a synthetic organisation."""
     slug = "".join(ch for ch in org.name.lower() if ch.isalnum())[:20] or f"org{org.id}"
-    person = Person(name=f"Contact at {org.name}", email=f"contact@{slug}.example.invalid",
-                    phone="+352 20 00 00 00", source_id=org.source_id)  # fmt: skip
+    person = Person(
+        name=f"Contact at {org.name}",
+        email=f"contact@{slug}.example.invalid",
+        phone="+352 20 00 00 00",
+        source_id=org.source_id,
+    )
     person.roles.append(PersonRole(organisation_id=org.id, title="Business development"))
     session.add(person)

@@ -14,16 +14,20 @@ from sqlalchemy.orm import Session
 from filiera.access import audit
 from filiera.demo.access import load_demo_access
 from filiera.demo.needs import load_demo_needs
-from filiera.registry.models import Membership, Person, PersonRole, Relation, Source
+from filiera.imports.edf import import_edf
+from filiera.registry.models import Membership, Organisation, Person, PersonRole, Relation, Source
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, parse
 from filiera.registry.writer import upsert
-from filiera.settings import get_settings
+from filiera.synth import load_synthetic
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo.yaml"
 ORG_FIELDS = set(OrganisationIn.model_fields)
-CLUSTER_REGIONS = {"luxdefence": ("LU",), "lombardia_aerospace_cluster": ("ITC4",),
-                   "distretto_aerospaziale_piemonte": ("ITC1",)}  # fmt: skip
+CLUSTER_REGIONS = {
+    "luxdefence": ("LU",),
+    "lombardia_aerospace_cluster": ("ITC4",),
+    "distretto_aerospaziale_piemonte": ("ITC1",),
+}
 
 
 @cache
@@ -32,7 +36,11 @@ def demo_data() -> dict[str, Any]:
 
 
 def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None) -> dict[str, Any]:
-    """Load everything once; a second call finds the demo source and does nothing."""
+    """Load everything once; a second call finds the demo source and does nothing.
+
+    `edf` is the folder of the real EDF data (`companies.json`, ...); without it, or when
+    it holds no data, the EDF part is skipped.
+    """
     if session.scalar(select(Source.id).where(Source.kind == "demo")) is not None:
         return {"status": "already loaded"}
     audit.bulk(session, "import", "demo dataset")
@@ -57,17 +65,18 @@ def _source(sources: dict[str, Source], session: Session, ref: str | None) -> So
         seed = ref.removeprefix("seed:")
         name = f"news article {seed}" if ref.startswith("seed:") else "public knowledge"
         sources[ref] = Source(
-            name=f"Filiera demo dataset: {name}", kind="demo", location=ref,
+            name=f"Filiera demo dataset: {name}",
+            kind="demo",
+            location=ref,
             credit="Written by the Filiera contributors from the cited news (Apache-2.0)",
-        )  # fmt: skip
+        )
         session.add(sources[ref])
     return sources[ref]
 
 
 def _load_edf(session: Session, folder: Path | None) -> str:
-    from filiera.imports.edf import import_edf
-
-    folder = folder or get_settings().shared_data_dir / "edf"
+    if folder is None:
+        return "skipped: no EDF folder given"
     if not (folder / "companies.json").exists():
         return f"skipped: {folder} not found"
     report = import_edf(session, folder, skip_invalid=True, imported_by="demo")
@@ -100,10 +109,13 @@ def _load_people(session, rows, keys, sources) -> int:
         for role in row.get("roles", []):
             since = role.get("since") or role.get("as_of")
             person.roles.append(
-                PersonRole(organisation_id=keys[role["org"]], title=role["title"],
-                           since=since if isinstance(since, dt.date) else None,
-                           source=person.source)
-            )  # fmt: skip
+                PersonRole(
+                    organisation_id=keys[role["org"]],
+                    title=role["title"],
+                    since=since if isinstance(since, dt.date) else None,
+                    source=person.source,
+                )
+            )
         session.add(person)
     return len(rows)
 
@@ -116,10 +128,15 @@ def _load_memberships(session, data, keys, sources) -> int:
             continue
         seen.add(pair)
         session.add(
-            Membership(organisation_id=pair[0], cluster_id=pair[1], role=row.get("role", "member"),
-                       since=row.get("since"), until=row.get("until"),
-                       source=_source(sources, session, row.get("source")))
-        )  # fmt: skip
+            Membership(
+                organisation_id=pair[0],
+                cluster_id=pair[1],
+                role=row.get("role", "member"),
+                since=row.get("since"),
+                until=row.get("until"),
+                source=_source(sources, session, row.get("source")),
+            )
+        )
     session.flush()
     return len(seen)
 
@@ -127,19 +144,21 @@ def _load_memberships(session, data, keys, sources) -> int:
 def _load_relations(session, rows, keys, sources) -> int:
     for row in rows:
         session.add(
-            Relation(kind=row["kind"], source_org_id=keys[row["source"]],
-                     target_org_id=keys[row["target"]], date=row.get("date"),
-                     description=row.get("description"), reference=row.get("source_ref"),
-                     source=_source(sources, session, row.get("source_ref")))
-        )  # fmt: skip
+            Relation(
+                kind=row["kind"],
+                source_org_id=keys[row["source"]],
+                target_org_id=keys[row["target"]],
+                date=row.get("date"),
+                description=row.get("description"),
+                reference=row.get("source_ref"),
+                source=_source(sources, session, row.get("source_ref")),
+            )
+        )
     return len(rows)
 
 
 def _load_synthetic(session: Session, count: int, keys: dict[str, int]) -> int:
     """Fictional organisations; those in a cluster's region join it (as synthetic members)."""
-    from filiera.registry.models import Organisation
-    from filiera.synth import load_synthetic
-
     load_synthetic(session, count, seed=2025)
     session.flush()
     rows = session.execute(

@@ -17,10 +17,14 @@ from filiera.registry import taxonomy
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 LEVEL_WORDS = {
-    "claimed": "claimed", "dichiarata": "claimed", "evidenced": "evidenced",
-    "comprovata": "evidenced", "documentata": "evidenced", "certified": "certified",
+    "claimed": "claimed",
+    "dichiarata": "claimed",
+    "evidenced": "evidenced",
+    "comprovata": "evidenced",
+    "documentata": "evidenced",
+    "certified": "certified",
     "certificata": "certified",
-}  # fmt: skip
+}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
 

@@ -23,7 +23,7 @@ from filiera.imports.csv_columns import COLUMNS
 from filiera.imports.csv_table import Mapping, Table, map_columns, read_table
 from filiera.imports.links import MembershipBook, OrgLookup, PeopleBook, add_site
 from filiera.imports.report import ImportReport
-from filiera.registry import values
+from filiera.registry import fields, values
 from filiera.registry.models import Source
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
@@ -217,9 +217,12 @@ class CsvJob:
             rec, org_id = item
             roles = [{"organisation_id": org_id, "title": rec.title, "since": rec.since}]
             action = book.upsert(
-                name=rec.name, email=rec.email, phone=rec.phone, source=self.source,
+                name=rec.name,
+                email=rec.email,
+                phone=rec.phone,
+                source=self.source,
                 roles=roles if org_id else [],
-            )  # fmt: skip
+            )
             return f"people_{action}"
 
         self._linked(person_record, write)
@@ -230,9 +233,13 @@ class CsvJob:
         def write(item: tuple[MembershipIn, int, int]) -> str:
             rec, org_id, cluster_id = item
             action = book.upsert(
-                org_id, cluster_id, source=self.source, role=rec.role, since=rec.since,
+                org_id,
+                cluster_id,
+                source=self.source,
+                role=rec.role,
+                since=rec.since,
                 until=rec.until,
-            )  # fmt: skip
+            )
             return f"memberships_{action}"
 
         self._linked(membership_record, write)
@@ -265,6 +272,31 @@ def _find_cluster(lookup: OrgLookup, cluster: str, country: str) -> int:
 # row builders ----------------------------------------------------------------------------
 
 
+# How a cell becomes the value of a declared field, by value type (default: the text as is;
+# the schema validates it). Parsers that raise ValueError report against the cell's column.
+CELLS: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "names": (cells.split_list, []),
+    "org_kind": (cells.org_kind, None),
+    "count": (values.clean_employees, None),
+    "nace": (cells.nace_codes, []),
+    "capabilities": (cells.capabilities, []),
+    "certifications": (cells.certifications, []),
+    "flag": (cells.parse_bool, None),
+}
+
+
+def declared_cells(row: Row) -> dict[str, Any]:
+    """The organisation's declared fields that have a CSV column, parsed by their type."""
+    return {f.name: _cell(row, f) for f in fields.of("organisation") if f.csv}
+
+
+def _cell(row: Row, f: fields.Field) -> Any:
+    if f.type not in CELLS:
+        return row.text(f.name)
+    parser, default = CELLS[f.type]
+    return row.clean(f.name, parser, default)
+
+
 def organisation_record(row: Row) -> OrganisationIn | None:
     """Map one organisation row to a validated OrganisationIn (None if any cell is bad)."""
     identifiers = {}
@@ -274,23 +306,12 @@ def organisation_record(row: Row) -> OrganisationIn | None:
             identifiers[scheme] = value
     descriptions = {"en": row.text("description_en"), "it": row.text("description_it")}
     data = {
+        **declared_cells(row),
+        # a lone "Ragione sociale" column is the name
         "name": row.text("name") or row.text("legal_name"),
         "legal_name": row.text("legal_name") if row.text("name") else None,
-        "aliases": cells.split_list(row.text("aliases")),
-        "kind": cells.org_kind(row.text("kind")),
-        "country": row.text("country"),
-        "region": row.text("region"),
-        "city": row.text("city"),
-        "website": row.text("website"),
         "descriptions": {k: v for k, v in descriptions.items() if v},
         "identifiers": identifiers,
-        "employees": row.clean("employees", values.clean_employees),
-        "revenue_band": row.text("revenue_band"),
-        "founded_year": row.text("founded_year"),
-        "nace": row.clean("nace", cells.nace_codes, []),
-        "capabilities": row.clean("capabilities", cells.capabilities, []),
-        "certifications": row.clean("certifications", cells.certifications, []),
-        "synthetic": row.clean("synthetic", cells.parse_bool),
         "sites": _hq_site(row),
     }
     return row.validate(OrganisationIn, data)
@@ -305,9 +326,15 @@ def _hq_site(row: Row) -> list[dict[str, Any]]:
     if (lat is None) != (lon is None):
         row.fail("lat" if lat is None else "lon", "latitude and longitude go together")
     site = {
-        "name": HQ_SITE, "kind": "office", "address": address, "city": row.text("city"),
-        "country": row.text("country"), "region": row.text("region"), "lat": lat, "lon": lon,
-    }  # fmt: skip
+        "name": HQ_SITE,
+        "kind": "office",
+        "address": address,
+        "city": row.text("city"),
+        "country": row.text("country"),
+        "region": row.text("region"),
+        "lat": lat,
+        "lon": lon,
+    }
     return [{k: v for k, v in site.items() if v not in (None, "")}]
 
 

@@ -122,10 +122,13 @@ def map_columns(table: Table, columns: tuple[Column, ...], kind: str) -> Mapping
     missing = [c for c in columns if c.required and c.field not in index]
     if missing:
         errors = [
-            field_error(table.path.name, c.field,
-                        f"missing required column; accepted headers: {', '.join(c.headers)}")
+            field_error(
+                table.path.name,
+                c.field,
+                f"missing required column; accepted headers: {', '.join(c.headers)}",
+            )
             for c in missing
-        ]  # fmt: skip
+        ]
         names = ", ".join(f"'{c.field}'" for c in missing)
         raise ImportFailed(
             f"{table.path}: missing required column {names} for --kind {kind} "

@@ -34,15 +34,27 @@ KINDS = {
     "Public organisation": "public_body",
 }
 CALL_CAPABILITIES = {
-    "AIR": ["air"], "GROUND": ["land"], "NAVAL": ["naval"], "SPACE": ["space"],
-    "CYBER": ["cyber"], "C4ISR": ["c4isr"], "SENS": ["electronics"], "MATCOMP": ["materials"],
-    "MCBRN": ["cbrn", "medical"], "ENERENV": ["propulsion.power_energy"],
-    "DIGIT": ["ai_autonomy.ai"], "PROTMOB": ["land.armoured_vehicles", "materials.protection"],
-    "SHL": ["munitions.ammunition"], "POW": ["munitions.propellants"],
-    "XPL": ["munitions.explosives"], "MIS": ["munitions.missiles"],
-    "TRC": ["testing.qualification"], "AMMO": ["munitions.ammunition"],
-    "AMD": ["munitions.missiles"], "SIMTRAIN": ["simulation.training"],
-}  # fmt: skip
+    "AIR": ["air"],
+    "GROUND": ["land"],
+    "NAVAL": ["naval"],
+    "SPACE": ["space"],
+    "CYBER": ["cyber"],
+    "C4ISR": ["c4isr"],
+    "SENS": ["electronics"],
+    "MATCOMP": ["materials"],
+    "MCBRN": ["cbrn", "medical"],
+    "ENERENV": ["propulsion.power_energy"],
+    "DIGIT": ["ai_autonomy.ai"],
+    "PROTMOB": ["land.armoured_vehicles", "materials.protection"],
+    "SHL": ["munitions.ammunition"],
+    "POW": ["munitions.propellants"],
+    "XPL": ["munitions.explosives"],
+    "MIS": ["munitions.missiles"],
+    "TRC": ["testing.qualification"],
+    "AMMO": ["munitions.ammunition"],
+    "AMD": ["munitions.missiles"],
+    "SIMTRAIN": ["simulation.training"],
+}
 
 Progress = Callable[[int], None]
 
@@ -129,9 +141,12 @@ def import_edf(
     report = ImportReport(str(folder))
     audit.bulk(session, "import", f"EDF import from {folder}")
     source = Source(
-        name="EDF projects and participants", kind="edf", location=str(folder),
-        credit=CREDIT, imported_by=imported_by,
-    )  # fmt: skip
+        name="EDF projects and participants",
+        kind="edf",
+        location=str(folder),
+        credit=CREDIT,
+        imported_by=imported_by,
+    )
     session.add(source)
     org_ids = _import_organisations(session, companies, projects, source, report, progress)
     _import_projects(session, projects, org_ids, source, report, progress)
@@ -215,9 +230,12 @@ def _project_errors(ref: str, row: dict[str, Any], org_ids: dict[str, int]) -> l
     for i, participant in enumerate(row.get("participants") or []):
         if str(participant.get("pic")) not in org_ids:
             errors.append(
-                field_error(ref, f"participants.{i}.pic",
-                            f"PIC {participant.get('pic')} is not in companies.json")
-            )  # fmt: skip
+                field_error(
+                    ref,
+                    f"participants.{i}.pic",
+                    f"PIC {participant.get('pic')} is not in companies.json",
+                )
+            )
     return errors
 
 
@@ -228,14 +246,22 @@ def _parse_date(value: Any) -> date | None:
 def _new_project(key: tuple[str, str], row: dict[str, Any], source: Source) -> Project:
     keywords = [k.strip() for kw in row.get("keywords") or [] for k in re.split(r"[;\n]", kw)]
     return Project(
-        programme=key[0], external_id=key[1], acronym=row.get("acronym"), title=row["title"],
-        objective=row.get("objective"), keywords=[k for k in keywords if k],
-        call_identifier=row.get("call_identifier"), topic=row.get("topic"),
-        type_of_action=row.get("type_of_action"), status=row.get("status"),
-        start_date=_parse_date(row.get("start_date")), end_date=_parse_date(row.get("end_date")),
-        eu_contribution=row.get("eu_contribution"), overall_budget=row.get("overall_budget"),
+        programme=key[0],
+        external_id=key[1],
+        acronym=row.get("acronym"),
+        title=row["title"],
+        objective=row.get("objective"),
+        keywords=[k for k in keywords if k],
+        call_identifier=row.get("call_identifier"),
+        topic=row.get("topic"),
+        type_of_action=row.get("type_of_action"),
+        status=row.get("status"),
+        start_date=_parse_date(row.get("start_date")),
+        end_date=_parse_date(row.get("end_date")),
+        eu_contribution=row.get("eu_contribution"),
+        overall_budget=row.get("overall_budget"),
         source=source,
-    )  # fmt: skip
+    )
 
 
 def _link_participants(
@@ -252,8 +278,9 @@ def _link_participants(
         if org_id in linked:
             continue
         project.participations.append(
-            Participation(organisation_id=org_id, role=participant.get("role") or "participant",
-                          source=source)
-        )  # fmt: skip
+            Participation(
+                organisation_id=org_id, role=participant.get("role") or "participant", source=source
+            )
+        )
         linked.add(org_id)
         report.counts["participations_created"] += 1

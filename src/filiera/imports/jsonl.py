@@ -217,9 +217,11 @@ class JsonlJob:
             return default
         if self.fallback is None:
             self.fallback = Source(
-                name=f"JSONL: {self.path.name}", kind="jsonl", location=str(self.path),
+                name=f"JSONL: {self.path.name}",
+                kind="jsonl",
+                location=str(self.path),
                 imported_by=self.imported_by,
-            )  # fmt: skip
+            )
             self.session.add(self.fallback)
         return self.fallback
 
@@ -236,9 +238,13 @@ class JsonlJob:
         fields = line.model_dump(exclude={"type", "source", "ref"})
         query = select(Source).where(
             *(getattr(Source, k) == fields[k] for k in ("name", "kind", "imported_by")),
-            *(getattr(Source, k).is_(None) if fields[k] is None else getattr(Source, k) == fields[k]
-              for k in ("location", "credit", "imported_at")),
-        )  # fmt: skip
+            *(
+                getattr(Source, k).is_(None)
+                if fields[k] is None
+                else getattr(Source, k) == fields[k]
+                for k in ("location", "credit", "imported_at")
+            ),
+        )
         stored = self.session.scalars(query.order_by(Source.id)).first()
         if stored is None:
             stored = Source(**{k: v for k, v in fields.items() if v is not None})
@@ -275,17 +281,26 @@ class JsonlJob:
         line = parse(PersonLine, data, ref)
         source = self.source_of(ref, data)
         roles = [
-            {"organisation_id": self.org(ref, f"roles.{i}.organisation", r.organisation),
-             "title": r.title, "since": r.since, "until": r.until,
-             "source": self.source_of(ref, {"source": r.source}, source)}
+            {
+                "organisation_id": self.org(ref, f"roles.{i}.organisation", r.organisation),
+                "title": r.title,
+                "since": r.since,
+                "until": r.until,
+                "source": self.source_of(ref, {"source": r.source}, source),
+            }
             for i, r in enumerate(line.roles)
-        ]  # fmt: skip
+        ]
         if self._people is None:
             self._people = PeopleBook(self.session)
         action = self._people.upsert(
-            name=line.name, email=line.email, phone=line.phone, roles=roles, source=source,
-            visibility=line.visibility, field_visibility=line.field_visibility,
-        )  # fmt: skip
+            name=line.name,
+            email=line.email,
+            phone=line.phone,
+            roles=roles,
+            source=source,
+            visibility=line.visibility,
+            field_visibility=line.field_visibility,
+        )
         self.count(f"people_{action}")
 
     def membership(self, ref: str, data: dict[str, Any]) -> None:
@@ -297,9 +312,13 @@ class JsonlJob:
             self._memberships = MembershipBook(self.session)
         try:
             action = self._memberships.upsert(
-                org_id, cluster_id, source=self.source_of(ref, data), role=rec.role,
-                since=rec.since, until=rec.until,
-            )  # fmt: skip
+                org_id,
+                cluster_id,
+                source=self.source_of(ref, data),
+                role=rec.role,
+                since=rec.since,
+                until=rec.until,
+            )
         except ValueError as error:
             raise _fail(ref, "cluster", str(error)) from None
         self.count(f"memberships_{action}")
@@ -349,11 +368,15 @@ class JsonlJob:
             return
         self.session.add(
             Relation(
-                kind=line.kind, source_org_id=source_org, target_org_id=target_org,
-                date=line.date, description=line.description, reference=line.reference,
+                kind=line.kind,
+                source_org_id=source_org,
+                target_org_id=target_org,
+                date=line.date,
+                description=line.description,
+                reference=line.reference,
                 source=self.source_of(ref, data),
             )
-        )  # fmt: skip
+        )
         self._relations.add(key)
         self.count("relations_created")
 
@@ -447,10 +470,11 @@ def _recredit(
         "identifiers": [((i.scheme, i.value), i) for i in org.identifiers],
         "capabilities": [(c.code, c) for c in org.capabilities],
         "nace": [(a.nace, a) for a in org.activities],
-        "certifications": [((c.code, _json_key((c.valid_until,))[0]), c)
-                           for c in org.certifications],
+        "certifications": [
+            ((c.code, _json_key((c.valid_until,))[0]), c) for c in org.certifications
+        ],
         "sites": [(s.name.casefold(), s) for s in org.sites],
-    }  # fmt: skip
+    }
     for part, rows in stored.items():
         for key, row in rows:
             ours = row.source is source or row.source_id == source.id

@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from filiera.access.disclosure import Disclosure, load_grants
 from filiera.access.policy import visible_organisations, visible_people
 from filiera.access.viewer import Viewer
+from filiera.registry import fields
 from filiera.registry.models import (
     Identifier,
     Membership,
@@ -40,8 +42,11 @@ def source_ref(source_id: int | None) -> str | None:
 
 def compact(data: dict[str, Any]) -> dict[str, Any]:
     """Drop keys whose value is None; dates become ISO strings."""
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()
-            if v is not None}  # fmt: skip
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in data.items()
+        if v is not None
+    }
 
 
 def org_refs(session: Session, viewer: Viewer) -> dict[int, str]:
@@ -61,45 +66,102 @@ def _part(data: dict[str, Any], row: Any, parent_source: int | None) -> dict[str
     return compact(data)
 
 
+# How a declared value is written, by value type (default: as stored).
+EXPORTED: dict[str, Callable[[Any], Any]] = {
+    "descriptions": lambda value: dict(value or {}),
+    "field_visibility": lambda value: dict(value or {}) or None,
+    "markings": lambda value: list(value or []) or None,
+}
+
+
+@cache
+def _exported() -> tuple[tuple[fields.Field, ...], frozenset[str]]:
+    """Exported organisation fields stored in its row, and the names of exported parts."""
+    exported = [f for f in fields.of("organisation") if f.export]
+    in_row = tuple(f for f in exported if f.attribute in Organisation.__table__.columns)
+    return in_row, frozenset(f.name for f in exported) - {f.name for f in in_row}
+
+
+def columns(org: Organisation) -> dict[str, Any]:
+    """The declared, exported fields an organisation stores in its own row."""
+    in_row = _exported()[0]
+    return {f.name: EXPORTED.get(f.type, _same)(getattr(org, f.attribute)) for f in in_row}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def organisation_line(org: Organisation, ref: str, disclosure: Disclosure) -> dict[str, Any]:
     """One organisation with its aliases, identifiers, capabilities, NACE, certificates, sites,
     as the disclosure's viewer may see it (hidden sites and fields are left out)."""
     src = org.source_id
-    clusters = {m.cluster_id for m in org.memberships}
-    owner = disclosure.owner("organisation", org.id, {org.id}, clusters)
+    owner = disclosure.owner("organisation", org.id, {org.id}, _clusters(org))
     disclosure.record("organisation", org.id, org.visibility, owner)
-    hidden = {n for n in ("employees", "revenue_band")
-              if not disclosure.field("organisation", org.id, org, n, owner)}  # fmt: skip
-    activities = sorted(org.activities, key=lambda a: (not a.primary, a.id))
-    line = compact({
-        "type": "organisation", "ref": ref, "name": org.name, "legal_name": org.legal_name,
-        "kind": org.kind, "country": org.country, "region": org.region, "city": org.city,
-        "website": org.website, "descriptions": dict(org.descriptions or {}),
-        "employees": org.employees, "revenue_band": org.revenue_band,
-        "founded_year": org.founded_year, "visibility": org.visibility,
-        "field_visibility": dict(org.field_visibility or {}) or None,
-        "markings": list(org.markings or []) or None,
-        "synthetic": org.synthetic, "source": source_ref(src),
-    })  # fmt: skip
+    hidden = {
+        n
+        for n in fields.sensitive("organisation")
+        if not disclosure.field("organisation", org.id, org, n, owner)
+    }
+    line = compact({"type": "organisation", "ref": ref, **columns(org), "source": source_ref(src)})
     for name in hidden:
         line.pop(name, None)
-    line["aliases"] = [_part({"name": a.name}, a, src) for a in _by_id(org.aliases)]
-    line["identifiers"] = [
-        _part({"scheme": i.scheme, "value": i.value}, i, src) for i in _by_id(org.identifiers)
+    for name, part in PARTS.items():
+        if name in _exported()[1]:
+            line[name] = part(org, disclosure)
+    return line
+
+
+def _clusters(org: Organisation) -> set[int]:
+    return {m.cluster_id for m in org.memberships}
+
+
+def _aliases(org: Organisation, _: Disclosure) -> list[dict[str, Any]]:
+    return [_part({"name": a.name}, a, org.source_id) for a in _by_id(org.aliases)]
+
+
+def _identifiers(org: Organisation, _: Disclosure) -> list[dict[str, Any]]:
+    return [
+        _part({"scheme": i.scheme, "value": i.value}, i, org.source_id)
+        for i in _by_id(org.identifiers)
     ]
-    line["capabilities"] = [
-        _part({"code": c.code, "level": c.level, "evidence": c.evidence}, c, src)
+
+
+def _capabilities(org: Organisation, _: Disclosure) -> list[dict[str, Any]]:
+    return [
+        _part({"code": c.code, "level": c.level, "evidence": c.evidence}, c, org.source_id)
         for c in _by_id(org.capabilities)
     ]
-    line["nace"] = [_part({"code": a.nace, "primary": a.primary}, a, src) for a in activities]
-    line["certifications"] = [
-        _part({"code": c.code, "scope": c.scope, "issuer": c.issuer, "valid_from": c.valid_from,
-               "valid_until": c.valid_until}, c, src)
+
+
+def _nace(org: Organisation, _: Disclosure) -> list[dict[str, Any]]:
+    activities = sorted(org.activities, key=lambda a: (not a.primary, a.id))
+    return [_part({"code": a.nace, "primary": a.primary}, a, org.source_id) for a in activities]
+
+
+def _certifications(org: Organisation, _: Disclosure) -> list[dict[str, Any]]:
+    names = ("code", "scope", "issuer", "valid_from", "valid_until")
+    return [
+        _part({n: getattr(c, n) for n in names}, c, org.source_id)
         for c in _by_id(org.certifications)
-    ]  # fmt: skip
-    line["sites"] = [site_part(s, src, disclosure, clusters) for s in _by_id(org.sites)]
-    line["sites"] = [s for s in line["sites"] if s is not None]
-    return line
+    ]
+
+
+def _sites(org: Organisation, disclosure: Disclosure) -> list[dict[str, Any]]:
+    clusters = _clusters(org)
+    parts = [site_part(s, org.source_id, disclosure, clusters) for s in _by_id(org.sites)]
+    return [p for p in parts if p is not None]
+
+
+# The parts of an organisation, in the order they are written.
+PARTS: dict[str, Callable[[Organisation, Disclosure], list[dict[str, Any]]]] = {
+    "aliases": _aliases,
+    "identifiers": _identifiers,
+    "capabilities": _capabilities,
+    "nace": _nace,
+    "certifications": _certifications,
+    "sites": _sites,
+}
 
 
 def site_part(
@@ -108,11 +170,20 @@ def site_part(
     owner = disclosure.owner("site", s.id, {s.organisation_id}, clusters)
     if not disclosure.record("site", s.id, s.visibility, owner):
         return None
-    data = {"name": s.name, "kind": s.kind, "address": s.address, "city": s.city,
-            "country": s.country, "region": s.region, "lat": s.lat, "lon": s.lon,
-            "visibility": s.visibility, "markings": list(s.markings or []) or None,
-            "field_visibility": dict(s.field_visibility or {}) or None}  # fmt: skip
-    for name in ("address", "lat", "lon"):
+    data = {
+        "name": s.name,
+        "kind": s.kind,
+        "address": s.address,
+        "city": s.city,
+        "country": s.country,
+        "region": s.region,
+        "lat": s.lat,
+        "lon": s.lon,
+        "visibility": s.visibility,
+        "markings": list(s.markings or []) or None,
+        "field_visibility": dict(s.field_visibility or {}) or None,
+    }
+    for name in fields.sensitive("site"):
         if not disclosure.field("site", s.id, s, name, owner):
             data[name] = None
     return _part(data, s, src)
@@ -124,11 +195,19 @@ def _by_id(rows: list[Any]) -> list[Any]:
 
 def source_lines(session: Session) -> Iterator[dict[str, Any]]:
     for s in session.scalars(select(Source).order_by(Source.id)):
-        yield compact({
-            "type": "source", "ref": source_ref(s.id), "name": s.name, "kind": s.kind,
-            "location": s.location, "credit": s.credit, "imported_by": s.imported_by,
-            "imported_at": s.imported_at, "stats": s.stats or {},
-        })  # fmt: skip
+        yield compact(
+            {
+                "type": "source",
+                "ref": source_ref(s.id),
+                "name": s.name,
+                "kind": s.kind,
+                "location": s.location,
+                "credit": s.credit,
+                "imported_by": s.imported_by,
+                "imported_at": s.imported_at,
+                "stats": s.stats or {},
+            }
+        )
 
 
 def organisation_lines(
@@ -137,23 +216,35 @@ def organisation_lines(
     """Visible organisations in id order, loaded a batch at a time with all their parts."""
     options = [
         selectinload(getattr(Organisation, name))
-        for name in ("aliases", "identifiers", "capabilities", "activities", "certifications",
-                     "sites", "memberships")
-    ]  # fmt: skip
+        for name in (
+            "aliases",
+            "identifiers",
+            "capabilities",
+            "activities",
+            "certifications",
+            "sites",
+            "memberships",
+        )
+    ]
     last = 0
     while True:
         query = (
             select(Organisation)
             .where(Organisation.id > last, visible_organisations(disclosure.viewer))
-            .order_by(Organisation.id).limit(BATCH).options(*options)
-        )  # fmt: skip
+            .order_by(Organisation.id)
+            .limit(BATCH)
+            .options(*options)
+        )
         batch = list(session.scalars(query))
         if not batch:
             return
-        disclosure.grants = load_grants(session, {
-            "organisation": {o.id for o in batch},
-            "site": {s.id for o in batch for s in o.sites},
-        })  # fmt: skip
+        disclosure.grants = load_grants(
+            session,
+            {
+                "organisation": {o.id for o in batch},
+                "site": {s.id for o in batch for s in o.sites},
+            },
+        )
         for org in batch:
             yield organisation_line(org, refs[org.id], disclosure)
         last = batch[-1].id
@@ -165,9 +256,11 @@ def person_lines(
 ) -> Iterator[dict[str, Any]]:
     """Visible people; contact fields only where the viewer may see them."""
     query = (
-        select(Person).where(visible_people(disclosure.viewer))
-        .options(selectinload(Person.roles)).order_by(Person.id)
-    )  # fmt: skip
+        select(Person)
+        .where(visible_people(disclosure.viewer))
+        .options(selectinload(Person.roles))
+        .order_by(Person.id)
+    )
     people = list(session.scalars(query))
     disclosure.grants = load_grants(session, {"person": {p.id for p in people}})
     clusters = _clusters_of(session, {r.organisation_id for p in people for r in p.roles})
@@ -177,17 +270,32 @@ def person_lines(
             "person", p.id, orgs, set().union(*(clusters.get(o, set()) for o in orgs))
         )
         roles = [
-            _part({"organisation": refs[r.organisation_id], "title": r.title, "since": r.since,
-                   "until": r.until}, r, p.source_id)
-            for r in _by_id(p.roles) if r.organisation_id in refs
-        ]  # fmt: skip
-        line = compact({
-            "type": "person", "ref": f"person:{p.id}", "name": p.name, "email": p.email,
-            "phone": p.phone, "visibility": p.visibility,
-            "field_visibility": dict(p.field_visibility or {}) or None,
-            "source": source_ref(p.source_id),
-        })  # fmt: skip
-        for name in ("email", "phone"):
+            _part(
+                {
+                    "organisation": refs[r.organisation_id],
+                    "title": r.title,
+                    "since": r.since,
+                    "until": r.until,
+                },
+                r,
+                p.source_id,
+            )
+            for r in _by_id(p.roles)
+            if r.organisation_id in refs
+        ]
+        line = compact(
+            {
+                "type": "person",
+                "ref": f"person:{p.id}",
+                "name": p.name,
+                "email": p.email,
+                "phone": p.phone,
+                "visibility": p.visibility,
+                "field_visibility": dict(p.field_visibility or {}) or None,
+                "source": source_ref(p.source_id),
+            }
+        )
+        for name in fields.sensitive("person"):
             if name in line and not disclosure.field("person", p.id, p, name, owner):
                 del line[name]
         yield {**line, "roles": roles}
@@ -209,11 +317,17 @@ def membership_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[st
     for m in session.scalars(select(Membership).order_by(Membership.id)):
         if m.organisation_id not in refs or m.cluster_id not in refs:
             continue
-        yield compact({
-            "type": "membership", "organisation": refs[m.organisation_id],
-            "cluster": refs[m.cluster_id], "role": m.role, "since": m.since, "until": m.until,
-            "source": source_ref(m.source_id),
-        })  # fmt: skip
+        yield compact(
+            {
+                "type": "membership",
+                "organisation": refs[m.organisation_id],
+                "cluster": refs[m.cluster_id],
+                "role": m.role,
+                "since": m.since,
+                "until": m.until,
+                "source": source_ref(m.source_id),
+            }
+        )
 
 
 def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
@@ -225,28 +339,47 @@ def project_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, 
             if x.organisation_id in refs
         ]
         yield {
-            **compact({
-                "type": "project", "programme": p.programme, "external_id": p.external_id,
-                "acronym": p.acronym, "title": p.title, "objective": p.objective,
-                "keywords": list(p.keywords or []), "call_identifier": p.call_identifier,
-                "topic": p.topic, "type_of_action": p.type_of_action, "status": p.status,
-                "start_date": p.start_date, "end_date": p.end_date,
-                "eu_contribution": p.eu_contribution, "overall_budget": p.overall_budget,
-                "markings": list(p.markings or []) or None, "source": source_ref(p.source_id),
-            }),
+            **compact(
+                {
+                    "type": "project",
+                    "programme": p.programme,
+                    "external_id": p.external_id,
+                    "acronym": p.acronym,
+                    "title": p.title,
+                    "objective": p.objective,
+                    "keywords": list(p.keywords or []),
+                    "call_identifier": p.call_identifier,
+                    "topic": p.topic,
+                    "type_of_action": p.type_of_action,
+                    "status": p.status,
+                    "start_date": p.start_date,
+                    "end_date": p.end_date,
+                    "eu_contribution": p.eu_contribution,
+                    "overall_budget": p.overall_budget,
+                    "markings": list(p.markings or []) or None,
+                    "source": source_ref(p.source_id),
+                }
+            ),
             "participations": participations,
-        }  # fmt: skip
+        }
 
 
 def relation_lines(session: Session, refs: dict[int, str]) -> Iterator[dict[str, Any]]:
     for r in session.scalars(select(Relation).order_by(Relation.id)):
         if r.source_org_id not in refs or r.target_org_id not in refs:
             continue
-        yield compact({
-            "type": "relation", "kind": r.kind, "source_org": refs[r.source_org_id],
-            "target_org": refs[r.target_org_id], "date": r.date, "description": r.description,
-            "reference": r.reference, "source": source_ref(r.source_id),
-        })  # fmt: skip
+        yield compact(
+            {
+                "type": "relation",
+                "kind": r.kind,
+                "source_org": refs[r.source_org_id],
+                "target_org": refs[r.target_org_id],
+                "date": r.date,
+                "description": r.description,
+                "reference": r.reference,
+                "source": source_ref(r.source_id),
+            }
+        )
 
 
 def count_entities(session: Session) -> int:
@@ -276,9 +409,14 @@ def export_jsonl(
     disclosure = Disclosure(viewer or Viewer.system())
     refs = org_refs(session, disclosure.viewer)
     counts: Counter[str] = Counter()
-    generators = (source_lines(session), organisation_lines(session, refs, disclosure),
-                  person_lines(session, refs, disclosure), membership_lines(session, refs),
-                  project_lines(session, refs), relation_lines(session, refs))  # fmt: skip
+    generators = (
+        source_lines(session),
+        organisation_lines(session, refs, disclosure),
+        person_lines(session, refs, disclosure),
+        membership_lines(session, refs),
+        project_lines(session, refs),
+        relation_lines(session, refs),
+    )
     with _opened(out) as stream:
         for lines in generators:
             for line in lines:

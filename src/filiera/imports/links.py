@@ -157,10 +157,13 @@ def _add_role(person: Person, role: dict[str, Any], source: Source) -> bool:
             return fill_blanks(stored, since=role.get("since"), until=role.get("until"))
     person.roles.append(
         PersonRole(
-            organisation_id=role["organisation_id"], title=title, since=role.get("since"),
-            until=role.get("until"), source=role.get("source") or source,
+            organisation_id=role["organisation_id"],
+            title=title,
+            since=role.get("since"),
+            until=role.get("until"),
+            source=role.get("source") or source,
         )
-    )  # fmt: skip
+    )
     return True
 
 
@@ -191,9 +194,13 @@ class MembershipBook:
             changed = fill_blanks(stored, since=since, until=until)
             return "merged" if changed else "unchanged"
         membership = Membership(
-            organisation_id=org_id, cluster_id=cluster_id, role=role or "member",
-            since=since, until=until, source=source,
-        )  # fmt: skip
+            organisation_id=org_id,
+            cluster_id=cluster_id,
+            role=role or "member",
+            since=since,
+            until=until,
+            source=source,
+        )
         self.session.add(membership)
         self.known[(org_id, cluster_id)] = membership
         return "created"

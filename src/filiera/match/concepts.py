@@ -64,8 +64,10 @@ def _glossary_entries() -> dict[str, dict[str, list[str]]]:
     if not GLOSSARY.exists():
         return {}
     data = yaml.load(GLOSSARY.read_text(encoding="utf-8"), yaml.BaseLoader) or {}
-    return {str(k): {lang: [str(x) for x in v.get(lang, [])] for lang in LANGUAGES}
-            for k, v in data.items()}  # fmt: skip
+    return {
+        str(k): {lang: [str(x) for x in v.get(lang, [])] for lang in LANGUAGES}
+        for k, v in data.items()
+    }
 
 
 @cache
@@ -78,14 +80,18 @@ def lexicon() -> Lexicon:
         }
         lex.add(Concept(f"cap:{code}", dict(node.labels)), forms)
     for code, cert in taxonomy.certifications().items():
-        spaced = "".join(f" {ch}" if ch.isdigit() and i and not code[i - 1].isdigit() else ch
-                         for i, ch in enumerate(code))  # en9100 -> "en 9100"  # fmt: skip
+        spaced = "".join(
+            f" {ch}" if ch.isdigit() and i and not code[i - 1].isdigit() else ch
+            for i, ch in enumerate(code)
+        )  # en9100 -> "en 9100"
         forms = {lang: [code, spaced, cert.labels.get(lang, "")] for lang in LANGUAGES}
         lex.add(Concept(f"cert:{code}", dict(cert.labels)), forms)
     for code, names in values.COUNTRY_NAMES.items():
         spelled = [n for n in names if not (len(n) == 3 and n.isupper())]  # not ALB, AUT
-        lex.add(Concept(f"country:{code}", {lang: spelled[0] for lang in LANGUAGES}),
-                {lang: spelled for lang in LANGUAGES})  # fmt: skip
+        lex.add(
+            Concept(f"country:{code}", {lang: spelled[0] for lang in LANGUAGES}),
+            {lang: spelled for lang in LANGUAGES},
+        )
     for term, forms in _glossary_entries().items():
         labels = {lang: (forms[lang] or [term])[0] for lang in LANGUAGES}
         forms["en"] = [term, *forms.get("en", [])]

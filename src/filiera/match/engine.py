@@ -88,8 +88,12 @@ def query_terms(text: str, lang: str | None = None) -> QueryTerms:
     for concept, count in concepts.items():
         weights[f"c:{concept}"] += CONCEPT_WEIGHT * count
     # repeated words count, with diminishing returns (long texts repeat their subject)
-    return QueryTerms(lang, {t: float(np.sqrt(w)) for t, w in weights.items()}, shown,
-                      sorted(concepts, key=lambda c: -concepts[c]))  # fmt: skip
+    return QueryTerms(
+        lang,
+        {t: float(np.sqrt(w)) for t, w in weights.items()},
+        shown,
+        sorted(concepts, key=lambda c: -concepts[c]),
+    )
 
 
 def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
@@ -143,8 +147,12 @@ def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.nd
     record = np.where(matching, _scaled(index.experience), 0.0)
     final = W_PROFILE * profile + W_PROJECTS * projects + W_RECORD * record
     final = np.where(mask, final / (W_PROFILE + W_PROJECTS + W_RECORD), 0.0)
-    parts = {"profile": profile, "projects": projects, "record": record,
-             "project_scores": project_scores}  # fmt: skip
+    parts = {
+        "profile": profile,
+        "projects": projects,
+        "record": record,
+        "project_scores": project_scores,
+    }
     return final, parts
 
 
@@ -171,22 +179,30 @@ class MatchHit:
 
 
 def hits(
-    index: MatchIndex, terms: QueryTerms, final: np.ndarray, parts: dict, positions: list[int],
-    flt: MatchFilters, lang: str,
-) -> list[MatchHit]:  # fmt: skip
+    index: MatchIndex,
+    terms: QueryTerms,
+    final: np.ndarray,
+    parts: dict,
+    positions: list[int],
+    flt: MatchFilters,
+    lang: str,
+) -> list[MatchHit]:
     """Results with explanations in `lang` for the given positions (already filtered)."""
     reasons = explain.Reasons(index, terms, parts, lang, positions)
     out = []
     for pos in positions:
         out.append(
             MatchHit(
-                org_id=int(index.org_ids[pos]), name=index.names[pos],
-                pic=index.pics.get(pos), country=str(index.country[pos]) or None,
-                kind=str(index.kind[pos]), score=round(float(final[pos]), 4),
+                org_id=int(index.org_ids[pos]),
+                name=index.names[pos],
+                pic=index.pics.get(pos),
+                country=str(index.country[pos]) or None,
+                kind=str(index.kind[pos]),
+                score=round(float(final[pos]), 4),
                 parts={k: round(float(parts[k][pos]), 4) for k in PARTS},
                 explanations=reasons.of(pos) + explain.filters_used(flt, lang),
             )
-        )  # fmt: skip
+        )
     return out
 
 

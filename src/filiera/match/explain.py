@@ -19,12 +19,16 @@ if TYPE_CHECKING:
 
 TEMPLATES = {
     "terms": {
-        "en": "Profile mentions {terms}", "it": "Il profilo cita {terms}",
-        "fr": "Le profil mentionne {terms}", "de": "Das Profil nennt {terms}",
+        "en": "Profile mentions {terms}",
+        "it": "Il profilo cita {terms}",
+        "fr": "Le profil mentionne {terms}",
+        "de": "Das Profil nennt {terms}",
     },
     "capability": {
-        "en": "Capability {label} ({level})", "it": "Capacità {label} ({level})",
-        "fr": "Capacité {label} ({level})", "de": "Fähigkeit {label} ({level})",
+        "en": "Capability {label} ({level})",
+        "it": "Capacità {label} ({level})",
+        "fr": "Capacité {label} ({level})",
+        "de": "Fähigkeit {label} ({level})",
     },
     "project": {
         "en": "{role} in {acronym} ({year}): {title}; matches {terms}",
@@ -39,22 +43,31 @@ TEMPLATES = {
         "de": "Erfahrung: {projects} geförderte Projekte, davon {coordinated} koordiniert",
     },
     "filter": {
-        "en": "Passes the filter {name} = {value}", "it": "Rispetta il filtro {name} = {value}",
-        "fr": "Respecte le filtre {name} = {value}", "de": "Erfüllt den Filter {name} = {value}",
+        "en": "Passes the filter {name} = {value}",
+        "it": "Rispetta il filtro {name} = {value}",
+        "fr": "Respecte le filtre {name} = {value}",
+        "de": "Erfüllt den Filter {name} = {value}",
     },
-}  # fmt: skip
+}
 ROLES = {
-    "coordinator": {"en": "Coordinator", "it": "Coordinatore", "fr": "Coordinateur",
-                    "de": "Koordinator"},
+    "coordinator": {
+        "en": "Coordinator",
+        "it": "Coordinatore",
+        "fr": "Coordinateur",
+        "de": "Koordinator",
+    },
     "participant": {"en": "Partner", "it": "Partner", "fr": "Partenaire", "de": "Partner"},
-}  # fmt: skip
+}
 LEVELS = {
     "claimed": {"en": "declared", "it": "dichiarata", "fr": "déclarée", "de": "angegeben"},
-    "evidenced": {"en": "shown by projects", "it": "dimostrata da progetti",
-                  "fr": "attestée par des projets", "de": "durch Projekte belegt"},
-    "certified": {"en": "certified", "it": "certificata", "fr": "certifiée",
-                  "de": "zertifiziert"},
-}  # fmt: skip
+    "evidenced": {
+        "en": "shown by projects",
+        "it": "dimostrata da progetti",
+        "fr": "attestée par des projets",
+        "de": "durch Projekte belegt",
+    },
+    "certified": {"en": "certified", "it": "certificata", "fr": "certifiée", "de": "zertifiziert"},
+}
 MAX_TERMS = 6
 MAX_PROJECTS = 3
 
@@ -108,8 +121,11 @@ class Reasons:
         index, scores = self.index, self.parts["project_scores"]
         rows = np.flatnonzero(index.part_org == pos)
         ranked = sorted(rows, key=lambda r: -scores[index.part_project[r]] * index.part_weight[r])
-        return [(int(r), int(index.part_project[r])) for r in ranked[:MAX_PROJECTS]
-                if scores[index.part_project[r]] > 0]  # fmt: skip
+        return [
+            (int(r), int(index.part_project[r]))
+            for r in ranked[:MAX_PROJECTS]
+            if scores[index.part_project[r]] > 0
+        ]
 
     def _label(self, term: str) -> str:
         if term.startswith("c:"):
@@ -122,9 +138,14 @@ class Reasons:
         out = []
         matched = self.org_terms.get(pos, [])
         if matched:
-            out.append({"kind": "terms", "terms": matched,
-                        "weight": round(float(self.parts["profile"][pos]), 3),
-                        "text": say("terms", self.lang, terms=", ".join(matched))})  # fmt: skip
+            out.append(
+                {
+                    "kind": "terms",
+                    "terms": matched,
+                    "weight": round(float(self.parts["profile"][pos]), 3),
+                    "text": say("terms", self.lang, terms=", ".join(matched)),
+                }
+            )
         out += self._capabilities(pos)
         out += self._projects(pos)
         out += self._record(pos)
@@ -139,9 +160,14 @@ class Reasons:
             if code in wanted or lineage & set(wanted):
                 label = taxonomy.label(code, self.lang)
                 level_text = LEVELS.get(level, {}).get(self.lang, level)
-                out.append({"kind": "capability", "code": code, "level": level,
-                            "text": say("capability", self.lang, label=label,
-                                        level=level_text)})  # fmt: skip
+                out.append(
+                    {
+                        "kind": "capability",
+                        "code": code,
+                        "level": level,
+                        "text": say("capability", self.lang, label=label, level=level_text),
+                    }
+                )
         return out[:3]
 
     def _projects(self, pos: int) -> list[dict]:
@@ -151,12 +177,26 @@ class Reasons:
             info = index.projects[p]
             terms = self.project_terms.get(p, [])
             role = ROLES.get(index.part_role[r], ROLES["participant"])[self.lang]
-            out.append({"kind": "project", "project_id": info.id, "acronym": info.acronym,
-                        "role": index.part_role[r], "year": info.year,
-                        "weight": round(float(scores[p]), 3), "terms": terms,
-                        "text": say("project", self.lang, role=role,
-                                    acronym=info.acronym or info.id, year=info.year or "–",
-                                    title=info.title, terms=", ".join(terms) or "–")})  # fmt: skip
+            out.append(
+                {
+                    "kind": "project",
+                    "project_id": info.id,
+                    "acronym": info.acronym,
+                    "role": index.part_role[r],
+                    "year": info.year,
+                    "weight": round(float(scores[p]), 3),
+                    "terms": terms,
+                    "text": say(
+                        "project",
+                        self.lang,
+                        role=role,
+                        acronym=info.acronym or info.id,
+                        year=info.year or "–",
+                        title=info.title,
+                        terms=", ".join(terms) or "–",
+                    ),
+                }
+            )
         return out
 
     def _record(self, pos: int) -> list[dict]:
@@ -164,20 +204,30 @@ class Reasons:
             return []
         projects = int(self.index.project_count[pos])
         coordinated = int(self.index.coordinated[pos])
-        return [{"kind": "record", "projects": projects, "coordinated": coordinated,
-                 "weight": round(float(self.parts["record"][pos]), 3),
-                 "text": say("record", self.lang, projects=projects,
-                             coordinated=coordinated)}]  # fmt: skip
+        return [
+            {
+                "kind": "record",
+                "projects": projects,
+                "coordinated": coordinated,
+                "weight": round(float(self.parts["record"][pos]), 3),
+                "text": say("record", self.lang, projects=projects, coordinated=coordinated),
+            }
+        ]
 
 
 def filters_used(flt: MatchFilters, lang: str) -> list[dict]:
     """One explanation per hard filter the result passed."""
     given = {
-        "country": ", ".join(flt.countries), "region": flt.region,
-        "kind": ", ".join(flt.kinds), "sme": "yes" if flt.sme_only else None,
-        "certification": flt.certification, "capability": flt.capability,
+        "country": ", ".join(flt.countries),
+        "region": flt.region,
+        "kind": ", ".join(flt.kinds),
+        "sme": "yes" if flt.sme_only else None,
+        "certification": flt.certification,
+        "capability": flt.capability,
         "cluster": flt.cluster,
-    }  # fmt: skip
-    return [{"kind": "filter", "name": k, "value": v,
-             "text": say("filter", lang, name=k, value=v)}
-            for k, v in given.items() if v]  # fmt: skip
+    }
+    return [
+        {"kind": "filter", "name": k, "value": v, "text": say("filter", lang, name=k, value=v)}
+        for k, v in given.items()
+        if v
+    ]

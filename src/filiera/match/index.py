@@ -110,9 +110,14 @@ def signature(session: Session) -> tuple:
 
 def _org_rows(session: Session):
     stmt = select(
-        Organisation.id, Organisation.name, Organisation.country, Organisation.region,
-        Organisation.kind, Organisation.synthetic, Organisation.descriptions,
-    ).order_by(Organisation.id)  # fmt: skip
+        Organisation.id,
+        Organisation.name,
+        Organisation.country,
+        Organisation.region,
+        Organisation.kind,
+        Organisation.synthetic,
+        Organisation.descriptions,
+    ).order_by(Organisation.id)
     return session.execute(stmt).all()
 
 
@@ -161,9 +166,14 @@ def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Coun
 
 def _project_bags(session: Session) -> tuple[list[ProjectInfo], list[Counter[str]]]:
     stmt = select(
-        Project.id, Project.programme, Project.acronym, Project.title, Project.objective,
-        Project.keywords, Project.start_date,
-    ).order_by(Project.id)  # fmt: skip
+        Project.id,
+        Project.programme,
+        Project.acronym,
+        Project.title,
+        Project.objective,
+        Project.keywords,
+        Project.start_date,
+    ).order_by(Project.id)
     infos, bags = [], []
     for pid, programme, acronym, title, objective, keywords, start in session.execute(stmt):
         bag: Counter[str] = Counter()
@@ -213,8 +223,9 @@ def build_index(session: Session) -> MatchIndex:
     org_ids = np.array([r[0] for r in rows], dtype=np.int64)
     position = {int(org_id): i for i, org_id in enumerate(org_ids)}
     n = len(rows)
-    caps = _grouped(session, select(OrgCapability.organisation_id, OrgCapability.code,
-                                    OrgCapability.level))  # fmt: skip
+    caps = _grouped(
+        session, select(OrgCapability.organisation_id, OrgCapability.code, OrgCapability.level)
+    )
     pic_rows = select(Identifier.organisation_id, Identifier.value).where(
         Identifier.scheme == "pic"
     )

@@ -27,12 +27,20 @@ from filiera.match.engine import (
     top_positions,
 )
 from filiera.match.index import MatchIndex, build_index, signature
+from filiera.match.requests import MatchRequest
 from filiera.registry import models as reg
 from filiera.registry.models import Organisation
 
 SIGNATURE_SECONDS = 10.0  # how often to look for writes made by other processes
-INDEXED = (reg.Organisation, reg.Alias, reg.OrgCapability, reg.Certification, reg.Membership,
-           reg.Project, reg.Participation)  # fmt: skip
+INDEXED = (
+    reg.Organisation,
+    reg.Alias,
+    reg.OrgCapability,
+    reg.Certification,
+    reg.Membership,
+    reg.Project,
+    reg.Participation,
+)
 _lock = threading.Lock()
 _indexes: dict[str, tuple[MatchIndex, int, float]] = {}  # url -> index, generation, checked
 _generation = 0  # bumped by every flush in this process that touches what the index reads
@@ -122,8 +130,11 @@ def match(
         if len(chosen) >= top or len(positions) < want:
             break
         want *= 4
-    restricted = [int(index.org_ids[p]) for p in chosen
-                  if seen.get(int(index.org_ids[p])) in ("restricted", "owner")]  # fmt: skip
+    restricted = [
+        int(index.org_ids[p])
+        for p in chosen
+        if seen.get(int(index.org_ids[p])) in ("restricted", "owner")
+    ]
     audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
     return MatchResult(text, terms.lang, found, terms.concepts[:20], positive)
@@ -154,3 +165,16 @@ def score_for_orgs(
         "of": int((final > 0).sum()),
         "explanations": found.explanations,
     }
+
+
+def run(session: Session, viewer: Viewer, request: MatchRequest) -> MatchResult:
+    """Rank for a validated request (what the API, the web form and the CLI all call)."""
+    return match(
+        session,
+        viewer,
+        request.text,
+        lang=request.lang,
+        filters=request.filters(),
+        top=request.top,
+        explain_lang=request.explain_lang,
+    )

@@ -11,7 +11,9 @@ import Stemmer
 import yaml
 from anyascii import anyascii
 
-LANGUAGES = ("en", "it", "fr", "de")
+from filiera.registry.fields import CONTENT_LANGUAGES
+
+LANGUAGES = CONTENT_LANGUAGES
 SNOWBALL = {"en": "english", "it": "italian", "fr": "french", "de": "german"}
 DATA = Path(__file__).parent / "data"
 WORD = re.compile(r"[a-z]+|[0-9]+")

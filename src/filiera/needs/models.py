@@ -28,6 +28,7 @@ STAGES = ("pre_seed", "seed", "series_a", "series_b", "growth", "buyout")
 class Need(Base):
     """An operational need or challenge; `owner_id` is the publishing organisation."""
 
+    __audit__ = "need"
     __tablename__ = "need"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12), default="need")
@@ -57,6 +58,7 @@ class Need(Base):
 class Interest(Base):
     """An organisation says it can help with a need."""
 
+    __audit__ = "interest"
     __tablename__ = "need_interest"
     __table_args__ = (UniqueConstraint("need_id", "organisation_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +76,7 @@ class Interest(Base):
 class Thesis(Base):
     """An investor's investment thesis: sectors, stages, ticket size, countries."""
 
+    __audit__ = "thesis"
     __tablename__ = "thesis"
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(

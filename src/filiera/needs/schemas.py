@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from filiera.match.results import Explanation
 from filiera.needs.models import NEED_KINDS, NEED_STATUSES, STAGES
 from filiera.registry import checks
+from filiera.registry.fields import CONTENT_LANGUAGES
 from filiera.registry.schemas import Visibility
 from filiera.registry.schemas import _In as RegistryIn
 
-Lang = Literal["en", "it", "fr", "de"]
+Lang = Literal[CONTENT_LANGUAGES]  # type: ignore[valid-type]
 NeedKind = Literal[NEED_KINDS]  # type: ignore[valid-type]
 NeedStatus = Literal[NEED_STATUSES]  # type: ignore[valid-type]
 Stage = Literal[STAGES]  # type: ignore[valid-type]
@@ -29,14 +31,25 @@ class NeedIn(_In):
     """An operational need or challenge, written in en/it/fr/de."""
 
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{
-            "title": "Rilevamento e neutralizzazione di droni su basi aeree",
-            "text": "Cerchiamo sistemi anti-drone con radar e disturbo RF per proteggere basi.",
-            "owner_id": 12, "capabilities": ["air.uas"], "trl_min": 6, "trl_max": 8,
-            "countries": ["IT", "FR", "DE"], "deadline": "2027-03-31",
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Rilevamento e neutralizzazione di droni su basi aeree",
+                    "text": (
+                        "Cerchiamo sistemi anti-drone con radar e disturbo RF per proteggere basi."
+                    ),
+                    "owner_id": 12,
+                    "capabilities": ["air.uas"],
+                    "trl_min": 6,
+                    "trl_max": 8,
+                    "countries": ["IT", "FR", "DE"],
+                    "deadline": "2027-03-31",
+                }
+            ]
+        },
+    )
     kind: NeedKind = "need"
     title: str = Field(min_length=3, max_length=300)
     text: str = Field(min_length=10, max_length=20_000)
@@ -97,15 +110,24 @@ class ThesisIn(_In):
     """An investor's thesis: what it funds, where, at which stage and ticket size."""
 
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{
-            "title": "Dual-use space and counter-drone start-ups",
-            "text": "Seed and Series A tickets for European start-ups in space situational "
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Dual-use space and counter-drone start-ups",
+                    "text": "Seed and Series A tickets for European start-ups in space situational "
                     "awareness, counter-UAS and secure communications.",
-            "owner_id": 30, "sectors": ["space", "air.uas"], "stages": ["seed", "series_a"],
-            "ticket_min": 500000, "ticket_max": 5000000, "countries": ["LU", "DE", "FR"],
-        }]},
-    )  # fmt: skip
+                    "owner_id": 30,
+                    "sectors": ["space", "air.uas"],
+                    "stages": ["seed", "series_a"],
+                    "ticket_min": 500000,
+                    "ticket_max": 5000000,
+                    "countries": ["LU", "DE", "FR"],
+                }
+            ]
+        },
+    )
     title: str = Field(min_length=3, max_length=300)
     text: str = Field(min_length=10, max_length=20_000)
     lang: Lang | None = None
@@ -153,3 +175,20 @@ class InterestOut(BaseModel):
     organisation: str
     note: str | None
     created_at: dt.datetime
+
+
+class Opportunity(BaseModel):
+    """A need or thesis that fits an organisation, with its rank among eligible ones."""
+
+    id: int
+    title: str
+    owner: str
+    score: float
+    rank: int = Field(description="This organisation's rank among eligible ones")
+    of: int
+    explanations: list[Explanation]
+
+
+class OpportunitiesOut(BaseModel):
+    needs: list[Opportunity]
+    theses: list[Opportunity]

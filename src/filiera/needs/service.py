@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from filiera.access import policy
 from filiera.access.viewer import Viewer
+from filiera.directory import queries
 from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
 from filiera.match.engine import MatchFilters
 from filiera.match.service import MatchResult, match, score_for_orgs
@@ -23,7 +24,7 @@ from filiera.needs.schemas import (
     ThesisIn,
     ThesisOut,
 )
-from filiera.registry import queries, taxonomy
+from filiera.registry import taxonomy
 from filiera.registry.models import Organisation
 
 STARTUP_KINDS = ["startup", "sme"]
@@ -32,21 +33,43 @@ NOT_SUPPLIERS = ["public_body", "buyer", "investor", "cluster"]  # who publishes
 
 def need_out(need: Need, interests: int = 0) -> NeedOut:
     return NeedOut(
-        id=need.id, kind=need.kind, title=need.title, text=need.text, lang=need.lang,
-        owner_id=need.owner_id, owner=need.owner.name, capabilities=list(need.capabilities),
-        trl_min=need.trl_min, trl_max=need.trl_max, countries=list(need.countries),
-        deadline=need.deadline, status=need.status, visibility=need.visibility,
-        markings=list(need.markings or []), interests=interests, created_at=need.created_at,
-    )  # fmt: skip
+        id=need.id,
+        kind=need.kind,
+        title=need.title,
+        text=need.text,
+        lang=need.lang,
+        owner_id=need.owner_id,
+        owner=need.owner.name,
+        capabilities=list(need.capabilities),
+        trl_min=need.trl_min,
+        trl_max=need.trl_max,
+        countries=list(need.countries),
+        deadline=need.deadline,
+        status=need.status,
+        visibility=need.visibility,
+        markings=list(need.markings or []),
+        interests=interests,
+        created_at=need.created_at,
+    )
 
 
 def thesis_out(t: Thesis) -> ThesisOut:
     return ThesisOut(
-        id=t.id, title=t.title, text=t.text, lang=t.lang, owner_id=t.owner_id,
-        owner=t.owner.name, sectors=list(t.sectors), stages=list(t.stages),
-        ticket_min=t.ticket_min, ticket_max=t.ticket_max, countries=list(t.countries),
-        status=t.status, visibility=t.visibility, created_at=t.created_at,
-    )  # fmt: skip
+        id=t.id,
+        title=t.title,
+        text=t.text,
+        lang=t.lang,
+        owner_id=t.owner_id,
+        owner=t.owner.name,
+        sectors=list(t.sectors),
+        stages=list(t.stages),
+        ticket_min=t.ticket_min,
+        ticket_max=t.ticket_max,
+        countries=list(t.countries),
+        status=t.status,
+        visibility=t.visibility,
+        created_at=t.created_at,
+    )
 
 
 # --- needs --------------------------------------------------------------------------------
@@ -117,8 +140,11 @@ def delete_need(session: Session, viewer: Viewer, need_id: int) -> None:
 
 def query_text(record: Need | Thesis, codes: list[str]) -> str:
     """Title, text and the labels of the record's capability codes, in its language."""
-    labels = [taxonomy.label(code, record.lang or "en") for code in codes
-              if code in taxonomy.capabilities()]  # fmt: skip
+    labels = [
+        taxonomy.label(code, record.lang or "en")
+        for code in codes
+        if code in taxonomy.capabilities()
+    ]
     return "\n".join([record.title, record.text, *labels])
 
 
@@ -134,8 +160,9 @@ def candidates(
     """Organisations the viewer may see, ranked for the need (reasons in `explain_lang`)."""
     need = get_need(session, viewer, need_id)
     text, filters = need_query(need)
-    return match(session, viewer, text, lang=need.lang, filters=filters, top=top,
-                 explain_lang=explain_lang)  # fmt: skip
+    return match(
+        session, viewer, text, lang=need.lang, filters=filters, top=top, explain_lang=explain_lang
+    )
 
 
 def express_interest(session: Session, viewer: Viewer, need_id: int, data: InterestIn) -> Interest:
@@ -155,8 +182,12 @@ def express_interest(session: Session, viewer: Viewer, need_id: int, data: Inter
             f"organisation {data.organisation_id} already expressed interest in need {need_id}",
             errors=[field_error(f"need {need_id}", "organisation_id", "already interested")],
         )
-    interest = Interest(need_id=need_id, organisation_id=data.organisation_id, note=data.note,
-                        created_by=viewer.user_id)  # fmt: skip
+    interest = Interest(
+        need_id=need_id,
+        organisation_id=data.organisation_id,
+        note=data.note,
+        created_by=viewer.user_id,
+    )
     session.add(interest)
     session.flush()
     return interest
@@ -166,15 +197,23 @@ def interests_of(session: Session, viewer: Viewer, need_id: int) -> list[Interes
     """Who expressed interest: seen by the need's owner and admins (and each by itself)."""
     need = get_need(session, viewer, need_id)
     rows = session.scalars(
-        select(Interest).where(Interest.need_id == need_id)
-        .options(selectinload(Interest.organisation)).order_by(Interest.id)
-    )  # fmt: skip
+        select(Interest)
+        .where(Interest.need_id == need_id)
+        .options(selectinload(Interest.organisation))
+        .order_by(Interest.id)
+    )
     owner = viewer.is_admin or need.owner_id in viewer.org_ids
-    return [
-        InterestOut(need_id=i.need_id, organisation_id=i.organisation_id,
-                    organisation=i.organisation.name, note=i.note, created_at=i.created_at)
-        for i in rows if owner or i.organisation_id in viewer.org_ids
-    ]  # fmt: skip
+    return [interest_out(i) for i in rows if owner or i.organisation_id in viewer.org_ids]
+
+
+def interest_out(interest: Interest) -> InterestOut:
+    return InterestOut(
+        need_id=interest.need_id,
+        organisation_id=interest.organisation_id,
+        organisation=interest.organisation.name,
+        note=interest.note,
+        created_at=interest.created_at,
+    )
 
 
 # --- theses -------------------------------------------------------------------------------
@@ -192,9 +231,11 @@ def publish_thesis(session: Session, viewer: Viewer, data: ThesisIn) -> Thesis:
 
 def list_theses(session: Session, viewer: Viewer) -> list[Thesis]:
     stmt = (
-        select(Thesis).where(policy.visible_records(viewer, Thesis, "thesis"))
-        .options(selectinload(Thesis.owner)).order_by(Thesis.id.desc())
-    )  # fmt: skip
+        select(Thesis)
+        .where(policy.visible_records(viewer, Thesis, "thesis"))
+        .options(selectinload(Thesis.owner))
+        .order_by(Thesis.id.desc())
+    )
     return list(session.scalars(stmt))
 
 
@@ -215,14 +256,18 @@ def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:
 
 
 def startups_for(
-    session: Session, viewer: Viewer, thesis_id: int, top: int = 20,
+    session: Session,
+    viewer: Viewer,
+    thesis_id: int,
+    top: int = 20,
     explain_lang: str | None = None,
-) -> MatchResult:  # fmt: skip
+) -> MatchResult:
     """Start-ups and SMEs the viewer may see, ranked for an investment thesis."""
     thesis = get_thesis(session, viewer, thesis_id)
     text, filters = thesis_query(thesis)
-    return match(session, viewer, text, lang=thesis.lang, filters=filters, top=top,
-                 explain_lang=explain_lang)  # fmt: skip
+    return match(
+        session, viewer, text, lang=thesis.lang, filters=filters, top=top, explain_lang=explain_lang
+    )
 
 
 # --- the reverse: what fits an organisation -------------------------------------------------
@@ -238,16 +283,20 @@ def opportunities(
     """
     org = queries.get_organisation(session, org_id, viewer=viewer)
     needs = [n for n, _ in list_needs(session, viewer) if _eligible(org, n.countries)]
-    theses = [t for t in list_theses(session, viewer) if t.status == "open"
-              and _eligible(org, t.countries) and org.kind in STARTUP_KINDS]  # fmt: skip
+    theses = [
+        t
+        for t in list_theses(session, viewer)
+        if t.status == "open" and _eligible(org, t.countries) and org.kind in STARTUP_KINDS
+    ]
     out = {"needs": [], "theses": []}
     for kind, records, build in (("needs", needs, need_query), ("theses", theses, thesis_query)):
         for record in records:
             text, filters = build(record)
             fit = score_for_orgs(session, text, record.lang, filters, org_id)
             if fit is not None and fit["score"] > 0:
-                out[kind].append({"id": record.id, "title": record.title,
-                                  "owner": record.owner.name, **fit})  # fmt: skip
+                out[kind].append(
+                    {"id": record.id, "title": record.title, "owner": record.owner.name, **fit}
+                )
         out[kind].sort(key=lambda item: (-item["score"], item["id"]))
         out[kind] = out[kind][:top]
     return out

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
-from filiera.access.markings import clean_markings
-from filiera.registry import values
+from filiera.registry import fields, taxonomy, values
+from filiera.registry.markings import clean_markings
 
-DESCRIPTION_LANGUAGES = ("en", "it", "fr", "de")
+DESCRIPTION_LANGUAGES = fields.CONTENT_LANGUAGES
 
 
 def _required(clean):
@@ -45,7 +45,8 @@ def identifiers(raw: dict[str, str]) -> dict[str, str]:
 def descriptions(raw: dict[str, str]) -> dict[str, str]:
     unknown = sorted(set(raw) - set(DESCRIPTION_LANGUAGES))
     if unknown:
-        raise ValueError(f"unsupported description language(s) {unknown}: use en, it, fr, de")
+        use = ", ".join(DESCRIPTION_LANGUAGES)
+        raise ValueError(f"unsupported description language(s) {unknown}: use {use}")
     return {lang: text.strip() for lang, text in raw.items() if text and text.strip()}
 
 
@@ -54,16 +55,12 @@ def nace_list(raw: list[str]) -> list[str]:
 
 
 def capability_code(code: str) -> str:
-    from filiera.registry import taxonomy
-
     if code not in taxonomy.capabilities():
         raise ValueError(f"unknown capability {code!r} (see `filiera taxonomy`)")
     return code
 
 
 def certification_code(code: str) -> str:
-    from filiera.registry import taxonomy
-
     if code not in taxonomy.certifications():
         raise ValueError(f"unknown certification {code!r}")
     return code

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from filiera.errors import Conflict, NotFound
+from filiera.registry import fields
 from filiera.registry.models import (
     Alias,
     Certification,
@@ -53,8 +54,7 @@ def merge_organisations(session: Session, keep_id: int, drop_id: int) -> Organis
 
 
 def _fill_blanks(keep: Organisation, drop: Organisation) -> None:
-    for name in ("legal_name", "region", "city", "website", "employees", "revenue_band",
-                 "founded_year"):  # fmt: skip
+    for name in fields.fill_blanks("organisation"):
         if getattr(keep, name) in (None, "") and getattr(drop, name) not in (None, ""):
             setattr(keep, name, getattr(drop, name))
     keep.descriptions = {**(drop.descriptions or {}), **(keep.descriptions or {})}
@@ -62,10 +62,11 @@ def _fill_blanks(keep: Organisation, drop: Organisation) -> None:
 
 def _move_children(session: Session, keep_id: int, drop_id: int) -> None:
     kept_idents = {
-        (s, v) for s, v in session.execute(
+        (s, v)
+        for s, v in session.execute(
             select(Identifier.scheme, Identifier.value).where(Identifier.organisation_id == keep_id)
         )
-    }  # fmt: skip
+    }
     kept_schemes = {s for s, _ in kept_idents if s != "source_key"}
     for ident in session.scalars(select(Identifier).where(Identifier.organisation_id == drop_id)):
         if ident.scheme in kept_schemes:

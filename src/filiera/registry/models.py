@@ -23,15 +23,29 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from filiera.db import Base
 
 ORG_KINDS = (
-    "prime", "midcap", "sme", "startup", "research", "university",
-    "public_body", "investor", "cluster", "buyer", "other",
-)  # fmt: skip
+    "prime",
+    "midcap",
+    "sme",
+    "startup",
+    "research",
+    "university",
+    "public_body",
+    "investor",
+    "cluster",
+    "buyer",
+    "other",
+)
 CAPABILITY_LEVELS = ("claimed", "evidenced", "certified")
 RELATION_KINDS = (
-    "supplier_of", "subsidiary_of", "joint_venture", "mou", "investment", "alliance", "partner",
-)  # fmt: skip
+    "supplier_of",
+    "subsidiary_of",
+    "joint_venture",
+    "mou",
+    "investment",
+    "alliance",
+    "partner",
+)
 PARTICIPANT_ROLES = ("coordinator", "participant", "thirdParty", "associatedPartner")
-VISIBILITY_LEVELS = ("public", "members", "restricted", "owner")
 IDENTIFIER_SCHEMES = ("pic", "vat", "lei", "ncage", "source_key")
 
 
@@ -66,6 +80,7 @@ class ProvenanceMixin:
 
 
 class Organisation(ProvenanceMixin, Base):
+    __audit__ = "organisation"
     __tablename__ = "organisation"
     __table_args__ = (
         Index("ix_organisation_country_kind", "country", "kind"),
@@ -123,6 +138,7 @@ class Organisation(ProvenanceMixin, Base):
 
 
 class Alias(ProvenanceMixin, Base):
+    __audit__ = "alias"
     __tablename__ = "alias"
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +153,7 @@ class Alias(ProvenanceMixin, Base):
 class Identifier(ProvenanceMixin, Base):
     """A validated identifier (PIC, VAT, LEI, NCAGE) or a source's own key."""
 
+    __audit__ = "identifier"
     __tablename__ = "identifier"
     __table_args__ = (UniqueConstraint("scheme", "value"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +166,7 @@ class Identifier(ProvenanceMixin, Base):
 
 
 class OrgCapability(ProvenanceMixin, Base):
+    __audit__ = "capability"
     __tablename__ = "org_capability"
     __table_args__ = (UniqueConstraint("organisation_id", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +182,7 @@ class OrgCapability(ProvenanceMixin, Base):
 class OrgActivity(ProvenanceMixin, Base):
     """A NACE Rev. 2 activity code of an organisation."""
 
+    __audit__ = "activity"
     __tablename__ = "org_activity"
     __table_args__ = (UniqueConstraint("organisation_id", "nace"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,6 +194,7 @@ class OrgActivity(ProvenanceMixin, Base):
 
 
 class Certification(ProvenanceMixin, Base):
+    __audit__ = "certification"
     __tablename__ = "certification"
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -193,6 +213,7 @@ class Certification(ProvenanceMixin, Base):
 
 
 class Site(ProvenanceMixin, Base):
+    __audit__ = "site"
     __tablename__ = "site"
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -213,6 +234,7 @@ class Site(ProvenanceMixin, Base):
 
 
 class Person(ProvenanceMixin, Base):
+    __audit__ = "person"
     __tablename__ = "person"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -226,6 +248,7 @@ class Person(ProvenanceMixin, Base):
 
 
 class PersonRole(ProvenanceMixin, Base):
+    __audit__ = "person_role"
     __tablename__ = "person_role"
     __table_args__ = (UniqueConstraint("person_id", "organisation_id", "title"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +266,7 @@ class PersonRole(ProvenanceMixin, Base):
 class Membership(ProvenanceMixin, Base):
     """An organisation's membership of a cluster or association."""
 
+    __audit__ = "membership"
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("organisation_id", "cluster_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,6 +329,7 @@ class Participation(ProvenanceMixin, Base):
 class Relation(ProvenanceMixin, Base):
     """A dated relationship between two organisations (supplier, JV, MoU...)."""
 
+    __audit__ = "relation"
     __tablename__ = "relation"
     __table_args__ = (Index("ix_relation_pair", "source_org_id", "target_org_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -323,6 +348,7 @@ class Relation(ProvenanceMixin, Base):
 class ReviewItem(Base):
     """A possible duplicate pair the matcher was not sure about."""
 
+    __audit__ = "review_item"
     __tablename__ = "review_item"
     __table_args__ = (UniqueConstraint("organisation_id", "candidate_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)

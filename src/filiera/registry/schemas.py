@@ -10,22 +10,25 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from filiera.errors import ValidationFailed, field_error
-from filiera.registry import checks
+from filiera.registry import checks, fields
 from filiera.registry.models import CAPABILITY_LEVELS, ORG_KINDS, RELATION_KINDS
 
 OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
+SiteKind = Literal["production", "research", "office", "test", "other"]
 CapabilityLevel = Literal[CAPABILITY_LEVELS]  # type: ignore[valid-type]
 RelationKind = Literal[RELATION_KINDS]  # type: ignore[valid-type]
-Visibility = Literal["public", "members", "restricted", "owner"]
-OrgSensitiveField = Literal["employees", "revenue_band"]
-SiteSensitiveField = Literal["address", "lat", "lon"]
+Visibility = Literal[fields.VISIBILITY_LEVELS]  # type: ignore[valid-type]
+OrgSensitiveField = Literal[fields.sensitive("organisation")]  # type: ignore[valid-type]
+SiteSensitiveField = Literal[fields.sensitive("site")]  # type: ignore[valid-type]
 Text300 = Annotated[str, Field(max_length=300)]
 T = TypeVar("T", bound=BaseModel)
+REPLACES = "Replaces the whole list when given"
 
 
 def _has_nul(value: Any) -> bool:
@@ -65,28 +68,107 @@ class CertificationIn(_In):
     valid_until: dt.date | None = None
 
 
-class SiteIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    kind: Literal["production", "research", "office", "test", "other"] = "production"
-    address: str | None = Field(default=None, max_length=300)
-    city: str | None = Field(default=None, max_length=120)
-    country: checks.Country
-    region: checks.OptionalNuts = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    visibility: Visibility = "public"
-    field_visibility: dict[SiteSensitiveField, Visibility] = Field(default_factory=dict)
-    markings: checks.Markings = Field(default_factory=list)
+# --- shapes derived from the field declaration (fields.yaml) -------------------------------
 
+# Single-value type -> (annotation of a given value, annotation of a value that may be left
+# out); CONSTRAINTS holds the limits a type always has.
+SINGLE: dict[str, tuple[Any, Any]] = {
+    "text": (str, str | None),
+    "country": (checks.Country, checks.OptionalCountry),
+    "nuts": (checks.OptionalNuts, checks.OptionalNuts),
+    "url": (checks.OptionalUrl, checks.OptionalUrl),
+    "count": (int, int | None),
+    "year": (checks.OptionalYear, checks.OptionalYear),
+    "revenue_band": (checks.OptionalRevenue, checks.OptionalRevenue),
+    "org_kind": (OrgKind, OrgKind | None),
+    "site_kind": (SiteKind, SiteKind | None),
+    "visibility": (Visibility, Visibility | None),
+    "flag": (bool, bool | None),
+    "latitude": (float, float | None),
+    "longitude": (float, float | None),
+}
+CONSTRAINTS: dict[str, dict[str, Any]] = {
+    "count": {"ge": 0},
+    "latitude": {"ge": -90, "le": 90},
+    "longitude": {"ge": -180, "le": 180},
+}
+# List or mapping type -> annotation (`_many` adds the types that depend on the entity).
+MANY: dict[str, Any] = {
+    "names": list[Text300],
+    "descriptions": checks.Descriptions,
+    "identifiers": checks.Identifiers,
+    "nace": checks.NaceList,
+    "capabilities": list[CapabilityIn],
+    "certifications": list[CertificationIn],
+    "markings": checks.Markings,
+}
+MAPPINGS = ("descriptions", "identifiers", "field_visibility")
+PARTS = {"capabilities": 200, "certifications": 100, "sites": 200}  # most items in a patch
+
+
+def _many(f: fields.Field) -> Any:
+    """The annotation of a list or mapping type."""
+    if f.type == "field_visibility":
+        return dict[Literal[fields.sensitive(f.entity)], Visibility]  # type: ignore[valid-type]
+    if f.type == "sites":
+        return list[SiteIn]
+    return MANY[f.type]
+
+
+def _constraints(f: fields.Field) -> dict[str, Any]:
+    limits = dict(CONSTRAINTS.get(f.type, {}))
+    if f.max_length is not None:
+        limits["max_length"] = f.max_length
+    if f.required and f.type == "text":
+        limits["min_length"] = 1
+    return limits
+
+
+def _docs(f: fields.Field) -> dict[str, Any]:
+    docs: dict[str, Any] = {"examples": [f.example]} if f.example is not None else {}
+    return {**docs, "description": f.description} if f.description else docs
+
+
+def _input(f: fields.Field) -> tuple[Any, Any]:
+    """Annotation and pydantic Field of `f` in the input shape."""
+    if not f.single:
+        empty = dict if f.type in MAPPINGS else list
+        return _many(f), Field(default_factory=empty, **_docs(f))
+    given, optional = SINGLE[f.type]
+    if f.required:
+        return given, Field(**_constraints(f), **_docs(f))
+    if f.default is not None:
+        return given, Field(default=f.default, **_constraints(f), **_docs(f))
+    return optional, Field(default=None, **_constraints(f), **_docs(f))
+
+
+def _patch(f: fields.Field) -> tuple[Any, Any]:
+    """Annotation and pydantic Field of `f` in the patch shape: every field may be left out."""
+    if not f.single:
+        limits = {"max_length": PARTS[f.type], "description": REPLACES} if f.type in PARTS else {}
+        return _many(f) | None, Field(default=None, **limits)
+    return SINGLE[f.type][1], Field(default=None, **_constraints(f))
+
+
+def shape(entity: str, *, patch: bool = False) -> dict[str, Any]:
+    """`create_model` definitions of the declared input (or patch) fields of `entity`."""
+    declared = [f for f in fields.of(entity) if f.input and (f.patch or not patch)]
+    if patch:  # parts replaced whole when given come last
+        declared.sort(key=lambda f: f.type in PARTS)
+    return {f.name: (_patch if patch else _input)(f) for f in declared}
+
+
+class _SiteIn(_In):
     @model_validator(mode="after")
-    def _region_in_country(self) -> SiteIn:
+    def _region_in_country(self) -> _SiteIn:
         checks.region_matches_country(self.region, self.country)
         return self
 
 
-class OrganisationIn(_In):
-    """A new or updated organisation, validated field by field."""
+SiteIn = create_model("SiteIn", __base__=_SiteIn, **shape("site"))
 
+
+class _OrganisationIn(_In):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
@@ -105,65 +187,24 @@ class OrganisationIn(_In):
         },
     )
 
-    name: str = Field(min_length=1, max_length=300)
-    legal_name: str | None = Field(default=None, max_length=300)
-    aliases: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list)
-    kind: OrgKind = "other"
-    country: checks.OptionalCountry = Field(
-        default=None, examples=["IT"], description="ISO 3166-1 alpha-2; omit only if unknown"
-    )
-    region: checks.OptionalNuts = Field(default=None, examples=["ITC41"])
-    city: str | None = Field(default=None, max_length=120)
-    website: checks.OptionalUrl = None
-    descriptions: checks.Descriptions = Field(default_factory=dict)
-    identifiers: checks.Identifiers = Field(default_factory=dict)
-    employees: int | None = Field(default=None, ge=0)
-    revenue_band: checks.OptionalRevenue = None
-    founded_year: checks.OptionalYear = None
-    nace: checks.NaceList = Field(default_factory=list)
-    capabilities: list[CapabilityIn] = Field(default_factory=list)
-    certifications: list[CertificationIn] = Field(default_factory=list)
-    sites: list[SiteIn] = Field(default_factory=list)
-    visibility: Visibility = "public"
-    field_visibility: dict[OrgSensitiveField, Visibility] = Field(
-        default_factory=dict, examples=[{"revenue_band": "restricted"}]
-    )
-    markings: checks.Markings = Field(default_factory=list, examples=[["dual_use"]])
-    synthetic: bool = False
-
     @model_validator(mode="after")
-    def _region_in_country(self) -> OrganisationIn:
+    def _region_in_country(self) -> _OrganisationIn:
         checks.region_matches_country(self.region, self.country)
         return self
 
 
-class OrganisationPatch(_In):
-    """Partial update: only the fields given change."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    legal_name: str | None = Field(default=None, max_length=300)
-    kind: OrgKind | None = None
-    country: checks.OptionalCountry = None
-    region: checks.OptionalNuts = None
-    city: str | None = Field(default=None, max_length=120)
-    website: checks.OptionalUrl = None
-    descriptions: checks.Descriptions | None = None
-    identifiers: checks.Identifiers | None = None
-    employees: int | None = Field(default=None, ge=0)
-    revenue_band: checks.OptionalRevenue = None
-    founded_year: checks.OptionalYear = None
-    visibility: Visibility | None = None
-    field_visibility: dict[OrgSensitiveField, Visibility] | None = None
-    markings: checks.Markings | None = None
-    capabilities: list[CapabilityIn] | None = Field(
-        default=None, max_length=200, description="Replaces the whole list when given"
-    )
-    certifications: list[CertificationIn] | None = Field(
-        default=None, max_length=100, description="Replaces the whole list when given"
-    )
-    sites: list[SiteIn] | None = Field(
-        default=None, max_length=200, description="Replaces the whole list when given"
-    )
+OrganisationIn = create_model(
+    "OrganisationIn",
+    __base__=_OrganisationIn,
+    __doc__="A new or updated organisation, validated field by field.",
+    **shape("organisation"),
+)
+OrganisationPatch = create_model(
+    "OrganisationPatch",
+    __base__=_In,
+    __doc__="Partial update: only the fields given change.",
+    **shape("organisation", patch=True),
+)
 
 
 class PersonIn(_In):

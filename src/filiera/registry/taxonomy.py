@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 from filiera.errors import ConfigurationError, NotFound
+from filiera.registry.fields import CONTENT_LANGUAGES
 from filiera.registry.values import clean_nace
 
-LANGUAGES = ("en", "it", "fr", "de")
+LANGUAGES = CONTENT_LANGUAGES
 KEYWORDS_PER_LANGUAGE = (5, 15)
 ISSUER_KINDS = (
     "certification_body",

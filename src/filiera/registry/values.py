@@ -2,19 +2,19 @@
 
 Every `clean_*` function takes raw user or import input and returns the normalised value, or
 None when the input is empty; invalid input raises `ValueError` with a message meant for humans.
-`ValueType` bundles a cleaner with a name so callers can treat identifier schemes uniformly.
+`clean_identifier` picks the cleaner of an identifier scheme (pic, vat, lei, ncage).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import naceconverter
 from anyascii import anyascii
 from stdnum import lei as _lei
 from stdnum.eu import vat as _vat
@@ -46,16 +46,34 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "CA": ("CAN", "Canada", "Kanada"),
     "CH": ("CHE", "Switzerland", "Svizzera", "Suisse", "Schweiz"),
     "CY": ("CYP", "Cyprus", "Cipro", "Chypre", "Zypern", "Κύπρος"),
-    "CZ": ("CZE", "Czechia", "Czech Republic", "Cechia", "Repubblica Ceca", "Tchéquie",
-           "République tchèque", "Tschechien", "Česko", "Česká republika"),
+    "CZ": (
+        "CZE",
+        "Czechia",
+        "Czech Republic",
+        "Cechia",
+        "Repubblica Ceca",
+        "Tchéquie",
+        "République tchèque",
+        "Tschechien",
+        "Česko",
+        "Česká republika",
+    ),
     "DE": ("DEU", "Germany", "Germania", "Allemagne", "Deutschland"),
     "DK": ("DNK", "Denmark", "Danimarca", "Danemark", "Dänemark", "Danmark"),
     "EE": ("EST", "Estonia", "Estonie", "Estland", "Eesti"),
     "ES": ("ESP", "Spain", "Spagna", "Espagne", "Spanien", "España"),
     "FI": ("FIN", "Finland", "Finlandia", "Finlande", "Finnland", "Suomi"),
     "FR": ("FRA", "France", "Francia", "Frankreich"),
-    "GB": ("GBR", "United Kingdom", "Great Britain", "Britain", "Regno Unito", "Royaume-Uni",
-           "Vereinigtes Königreich", "Großbritannien"),
+    "GB": (
+        "GBR",
+        "United Kingdom",
+        "Great Britain",
+        "Britain",
+        "Regno Unito",
+        "Royaume-Uni",
+        "Vereinigtes Königreich",
+        "Großbritannien",
+    ),
     "GR": ("GRC", "Greece", "Grecia", "Grèce", "Griechenland", "Ελλάδα", "Hellas"),
     "HR": ("HRV", "Croatia", "Croazia", "Croatie", "Kroatien", "Hrvatska"),
     "HU": ("HUN", "Hungary", "Ungheria", "Hongrie", "Ungarn", "Magyarország"),
@@ -67,11 +85,26 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "LU": ("LUX", "Luxembourg", "Lussemburgo", "Luxemburg", "Lëtzebuerg"),
     "LV": ("LVA", "Latvia", "Lettonia", "Lettonie", "Lettland", "Latvija"),
     "ME": ("MNE", "Montenegro", "Monténégro", "Crna Gora"),
-    "MK": ("MKD", "North Macedonia", "Macedonia del Nord", "Macédoine du Nord",
-           "Nordmazedonien", "Северна Македонија"),
+    "MK": (
+        "MKD",
+        "North Macedonia",
+        "Macedonia del Nord",
+        "Macédoine du Nord",
+        "Nordmazedonien",
+        "Северна Македонија",
+    ),
     "MT": ("MLT", "Malta", "Malte"),
-    "NL": ("NLD", "Netherlands", "The Netherlands", "Holland", "Paesi Bassi", "Olanda",
-           "Pays-Bas", "Niederlande", "Nederland"),
+    "NL": (
+        "NLD",
+        "Netherlands",
+        "The Netherlands",
+        "Holland",
+        "Paesi Bassi",
+        "Olanda",
+        "Pays-Bas",
+        "Niederlande",
+        "Nederland",
+    ),
     "NO": ("NOR", "Norway", "Norvegia", "Norvège", "Norwegen", "Norge"),
     "PL": ("POL", "Poland", "Polonia", "Pologne", "Polen", "Polska"),
     "PT": ("PRT", "Portugal", "Portogallo"),
@@ -82,9 +115,15 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "SK": ("SVK", "Slovakia", "Slovacchia", "Slovaquie", "Slowakei", "Slovensko"),
     "TR": ("TUR", "Turkey", "Türkiye", "Turchia", "Turquie", "Türkei"),
     "UA": ("UKR", "Ukraine", "Ucraina", "Україна"),
-    "US": ("USA", "United States", "United States of America", "Stati Uniti", "États-Unis",
-           "Vereinigte Staaten"),
-}  # fmt: skip
+    "US": (
+        "USA",
+        "United States",
+        "United States of America",
+        "Stati Uniti",
+        "États-Unis",
+        "Vereinigte Staaten",
+    ),
+}
 
 REVENUE_BANDS = ("<2M", "2-10M", "10-50M", "50-250M", "250M-1B", ">1B")
 MIN_YEAR = 1800
@@ -244,8 +283,6 @@ def clean_nace(raw: Any) -> str | None:
 
 def nace_label(code: str) -> str | None:
     """English title of a NACE Rev. 2.1 code, or None when unknown."""
-    import naceconverter
-
     if not re.fullmatch(r"\d{2}(\.\d{1,2})?", code.strip()):
         return None
     return naceconverter.get_description(code.strip())
@@ -319,40 +356,19 @@ def clean_revenue_band(raw: Any) -> str | None:
     return text
 
 
-@dataclass(frozen=True)
-class ValueType:
-    """A named cleaner, e.g. an identifier scheme."""
-
-    name: str
-    label: str
-    clean: Callable[[Any], Any]
-
-    def is_valid(self, raw: Any) -> bool:
-        try:
-            self.clean(raw)
-        except ValueError:
-            return False
-        return True
-
-
-COUNTRY = ValueType("country", "Country", clean_country)
-PIC = ValueType("pic", "EU Participant Identification Code", clean_pic)
-VAT = ValueType("vat", "EU VAT number", clean_vat)
-LEI = ValueType("lei", "Legal Entity Identifier", clean_lei)
-NCAGE = ValueType("ncage", "NATO CAGE code", clean_ncage)
-NUTS = ValueType("nuts", "NUTS region", clean_nuts)
-NACE = ValueType("nace", "NACE Rev. 2.1 activity", clean_nace)
-URL = ValueType("url", "Website", clean_url)
-YEAR = ValueType("year", "Year", clean_year)
-EMPLOYEES = ValueType("employees", "Employees", clean_employees)
-REVENUE_BAND = ValueType("revenue_band", "Revenue band", clean_revenue_band)
-
-IDENTIFIER_TYPES: dict[str, ValueType] = {"pic": PIC, "vat": VAT, "lei": LEI, "ncage": NCAGE}
+IDENTIFIER_SCHEMES: dict[str, Callable[[Any], str | None]] = {
+    "pic": clean_pic,
+    "vat": clean_vat,
+    "lei": clean_lei,
+    "ncage": clean_ncage,
+}
 
 
 def clean_identifier(scheme: str, raw: Any) -> str | None:
-    """Clean an identifier of a scheme listed in IDENTIFIER_TYPES."""
-    kind = IDENTIFIER_TYPES.get(scheme)
-    if kind is None:
-        raise ValueError(f"unknown identifier scheme {scheme!r}: use {', '.join(IDENTIFIER_TYPES)}")
-    return kind.clean(raw)
+    """Clean an identifier of a scheme listed in IDENTIFIER_SCHEMES."""
+    clean = IDENTIFIER_SCHEMES.get(scheme)
+    if clean is None:
+        raise ValueError(
+            f"unknown identifier scheme {scheme!r}: use {', '.join(IDENTIFIER_SCHEMES)}"
+        )
+    return clean(raw)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from filiera.errors import ValidationFailed, field_error
+from filiera.registry import fields
 from filiera.registry.models import (
     Alias,
     Certification,
@@ -23,7 +24,7 @@ from filiera.registry.resolve import Candidate, Decision, Incoming, Resolver, ci
 from filiera.registry.schemas import OrganisationIn
 
 LEVEL_RANK = {"claimed": 0, "evidenced": 1, "certified": 2}
-SCALARS = ("legal_name", "region", "city", "website", "employees", "revenue_band", "founded_year")
+SCALARS = fields.fill_blanks("organisation")  # legal_name, region, city, website...
 
 
 @dataclass
@@ -76,11 +77,14 @@ def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: R
 def _check_identifier_owners(rec: OrganisationIn, resolver: Resolver, target: int | None) -> None:
     """Refuse a record whose identifiers belong to two different stored organisations."""
     errors = [
-        field_error(rec.name, f"identifiers.{scheme}",
-                    f"{scheme.upper()} {value} already belongs to organisation {owner}")
+        field_error(
+            rec.name,
+            f"identifiers.{scheme}",
+            f"{scheme.upper()} {value} already belongs to organisation {owner}",
+        )
         for scheme, value in rec.identifiers.items()
         if (owner := resolver.by_identifier.get((scheme, value))) is not None and owner != target
-    ]  # fmt: skip
+    ]
     if errors:
         raise ValidationFailed(f"{rec.name}: identifiers of different organisations", errors=errors)
 

@@ -4,35 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
-from filiera.access import accounts, policy, records
-from filiera.access.markings import markings
+from filiera.access import accounts, users
 from filiera.access.models import ROLES
-from filiera.api.auth import ViewerDep, check_csrf
-from filiera.api.deps import SessionDep
+from filiera.access.records import AccessIn
+from filiera.directory import queries, service
 from filiera.errors import ValidationFailed
-from filiera.registry import queries
+from filiera.http.auth import check_csrf
+from filiera.http.deps import SessionDep, ViewerDep
+from filiera.registry import fields
+from filiera.registry.markings import markings
 from filiera.registry.schemas import parse
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, PathParam(ge=1)]
-LEVELS = ("public", "members", "restricted", "owner")
+LEVELS = fields.VISIBILITY_LEVELS
+SENSITIVE = fields.sensitive("organisation")
 
 
-def _users_page(request, session, error: ValidationFailed | None = None, status: int = 200):
-    users = accounts.list_users(session)
+def _users_page(request, session, viewer, error: ValidationFailed | None = None, status=200):
+    users = accounts.list_users(session) if viewer.is_admin else []
     context = {"users": users, "roles": ROLES, "error": error}
     return render(request, "users.html", context, status=status)
 
 
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    policy.require_role(viewer, "user.manage")
-    return _users_page(request, session)
+    users.list_users(session, viewer)  # admins only
+    return _users_page(request, session, viewer)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -47,14 +51,14 @@ def add_user(
     organisations: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    policy.require_role(viewer, "user.manage")
     check_csrf(request, csrf_token)
     ids = [int(x) for x in organisations.replace(",", " ").split() if x.isdigit()]
+    data = {"email": email, "name": name, "password": password, "role": role, "organisations": ids}
     try:
         with session.begin_nested():
-            accounts.add_user(session, email, name, password, role=role, org_ids=ids)
+            users.add_user(session, viewer, parse(users.UserIn, data, f"user {email}"))
     except ValidationFailed as error:
-        return _users_page(request, session, error, status=error.status)
+        return _users_page(request, session, viewer, error, status=error.status)
     return RedirectResponse("/users", status_code=303)
 
 
@@ -67,18 +71,25 @@ def set_active(
     active: Annotated[bool, Form()],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    policy.require_role(viewer, "user.manage")
     check_csrf(request, csrf_token)
-    if user_id != viewer.user_id:
-        accounts.set_active(session, accounts.get_user(session, user_id), active)
+    try:
+        with session.begin_nested():
+            users.change_user(session, viewer, user_id, users.UserPatch(active=active))
+    except ValidationFailed as error:
+        return _users_page(request, session, viewer, error, status=error.status)
     return RedirectResponse("/users", status_code=303)
 
 
-def _access_page(request, session, org, error=None, status: int = 200) -> HTMLResponse:
+def _access_page(request, session, viewer, org, error=None, status=200) -> HTMLResponse:
     context = {
-        "org": org, "access": records.access_of(session, org), "levels": LEVELS,
-        "roles": ROLES, "markings": list(markings()), "error": error,
-    }  # fmt: skip
+        "org": org,
+        "access": service.access_settings(session, viewer, org.id),
+        "levels": LEVELS,
+        "roles": ROLES,
+        "markings": list(markings()),
+        "error": error,
+        "field_labels": {name: fields.get("organisation", name).labels for name in SENSITIVE},
+    }
     return render(request, "access.html", context, status=status)
 
 
@@ -86,36 +97,43 @@ def _access_page(request, session, org, error=None, status: int = 200) -> HTMLRe
 def access_page(
     request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
 ) -> HTMLResponse:
+    service.access_settings(session, viewer, org_id)  # 404 or 403 before anything is shown
     org = queries.get_organisation(session, org_id, viewer=viewer)
-    policy.require_edit(viewer, org)
-    return _access_page(request, session, org)
+    return _access_page(request, session, viewer, org)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, awaited here so the page itself can be a plain (threaded) function."""
+    return await request.form()
 
 
 @router.post("/organisations/{org_id}/access", response_class=HTMLResponse)
-async def save_access(
-    request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
+def save_access(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    org_id: Id,
+    form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
-    form = await request.form()
     check_csrf(request, str(form.get("csrf_token", "")))
+    service.access_settings(session, viewer, org_id)  # 404 or 403 before anything is read
     org = queries.get_organisation(session, org_id, viewer=viewer)
-    policy.require_edit(viewer, org)
-    grant_orgs = [int(x) for x in str(form.get("grant_orgs", "")).replace(",", " ").split()
-                  if x.isdigit()]  # fmt: skip
+    grant_orgs = [
+        int(x) for x in str(form.get("grant_orgs", "")).replace(",", " ").split() if x.isdigit()
+    ]
     change = {
         "visibility": form.get("visibility"),
         "field_visibility": {
-            name: form.get(f"field_{name}") for name in ("employees", "revenue_band")
-            if form.get(f"field_{name}")
+            name: form.get(f"field_{name}") for name in SENSITIVE if form.get(f"field_{name}")
         },
         "grants": [{"organisation_id": i} for i in grant_orgs]
         + [{"role": r} for r in form.getlist("grant_roles")],
         "markings": form.getlist("markings"),
-    }  # fmt: skip
+    }
     try:
         with session.begin_nested():
-            records.set_access(
-                session, org, parse(records.AccessIn, change, f"organisation {org_id}")
-            )
+            wanted = parse(AccessIn, change, f"organisation {org_id}")
+            service.change_access(session, viewer, org_id, wanted)
     except ValidationFailed as error:
-        return _access_page(request, session, org, error, status=error.status)
+        return _access_page(request, session, viewer, org, error, status=error.status)
     return RedirectResponse(f"/organisations/{org_id}", status_code=303)

@@ -14,8 +14,18 @@ PRIMARY = "#1d4e89"
 ACCENT = "#2a9d8f"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 TOP_COUNTRIES = 20
-PALETTE = ["#1d4e89", "#2a9d8f", "#e9a23b", "#6c5b9e", "#d1495b", "#3f88c5", "#7a9e3d",
-           "#8c5e3c", "#4a6274", "#b5527f"]  # fmt: skip
+PALETTE = [
+    "#1d4e89",
+    "#2a9d8f",
+    "#e9a23b",
+    "#6c5b9e",
+    "#d1495b",
+    "#3f88c5",
+    "#7a9e3d",
+    "#8c5e3c",
+    "#4a6274",
+    "#b5527f",
+]
 
 
 def _layout(**extra: Any) -> dict[str, Any]:

@@ -8,49 +8,56 @@ from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from filiera.api.auth import ViewerDep, check_csrf
-from filiera.api.deps import SessionDep
-from filiera.errors import FilieraError
-from filiera.match.engine import MatchFilters
-from filiera.match.service import match
+from filiera.directory.filters import from_form
+from filiera.errors import FilieraError, ValidationFailed
+from filiera.http.auth import check_csrf
+from filiera.http.deps import SessionDep, ViewerDep
+from filiera.match.requests import MatchRequest
+from filiera.match.service import run
 from filiera.needs import service
 from filiera.needs.schemas import InterestIn
-from filiera.registry.models import ORG_KINDS
+from filiera.registry.schemas import parse
 from filiera.web.pages import _lang, filter_options
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, PathParam(ge=1)]
 MATCH_TOP = 30
-MAX_TEXT = 20_000
 MATCH_PARAMS = ("q", "lang", "country", "region", "kind", "capability", "certification", "sme")
 
 
-def match_filters(request: Request) -> tuple[MatchFilters, dict[str, str]]:
-    params = request.query_params
-    raw = {k: params.get(k, "").strip() for k in MATCH_PARAMS}
-    kind = raw["kind"] if raw["kind"] in ORG_KINDS else ""
-    flt = MatchFilters(
-        countries=[c for c in raw["country"].replace(",", " ").upper().split() if len(c) == 2],
-        region=raw["region"][:5] or None, kinds=[kind] if kind else [],
-        sme_only=raw["sme"] == "1", certification=raw["certification"] or None,
-        capability=raw["capability"] or None,
-    )  # fmt: skip
-    return flt, raw
+def match_form(raw: dict[str, str], explain_lang: str) -> dict[str, object]:
+    """The match form's fields as a `MatchRequest` (blank fields mean "any")."""
+    given = from_form(raw)
+    data: dict[str, object] = {"text": given.get("q", ""), "top": MATCH_TOP}
+    data["explain_lang"] = explain_lang
+    data["country"] = given.get("country", "").replace(",", " ").upper().split()
+    data["kind"] = [given["kind"]] if "kind" in given else []
+    data["sme"] = given.get("sme") == "1"
+    for name in ("lang", "region", "capability", "certification"):
+        if name in given:
+            data[name] = given[name]
+    return data
 
 
 @router.get("/match", response_class=HTMLResponse)
 def match_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    """Free text in four languages, filters, and explained results."""
-    flt, raw = match_filters(request)
-    lang = raw["lang"] if raw["lang"] in ("en", "it", "fr", "de") else None
-    result = None
-    if len(raw["q"]) >= 2:
-        result = match(session, viewer, raw["q"][:MAX_TEXT], lang=lang, filters=flt,
-                       top=MATCH_TOP, explain_lang=_lang(request))  # fmt: skip
-    context = {"result": result, "filters": raw,
-               "options": filter_options(session, viewer, _lang(request))}  # fmt: skip
-    return render(request, "match.html", context)
+    """Free text in four languages, filters, and explained results; bad fields are shown."""
+    raw = {k: request.query_params.get(k, "").strip() for k in MATCH_PARAMS}
+    context = {
+        "result": None,
+        "filters": raw,
+        "error": None,
+        "options": filter_options(session, viewer, _lang(request)),
+    }
+    if raw["q"]:
+        try:
+            wanted = parse(MatchRequest, match_form(raw, _lang(request)), "match form")
+            context["result"] = run(session, viewer, wanted)
+        except ValidationFailed as error:
+            context["error"] = error
+    status = context["error"].status if context["error"] else 200
+    return render(request, "match.html", context, status=status)
 
 
 @router.get("/needs", response_class=HTMLResponse)
@@ -71,9 +78,13 @@ def _need_page(request, session, viewer, need_id: int, error: FilieraError | Non
     need = service.get_need(session, viewer, need_id)
     result = service.candidates(session, viewer, need_id, top=20, explain_lang=_lang(request))
     interests = service.interests_of(session, viewer, need_id)
-    context = {"need": service.need_out(need, len(need.interests)), "result": result,
-               "interests": interests, "error": error,
-               "my_orgs": sorted(viewer.org_ids)}  # fmt: skip
+    context = {
+        "need": service.need_out(need, len(need.interests)),
+        "result": result,
+        "interests": interests,
+        "error": error,
+        "my_orgs": sorted(viewer.org_ids),
+    }
     return render(request, "need.html", context, status=error.status if error else 200)
 
 
@@ -104,7 +115,6 @@ def thesis_page(
     request: Request, session: SessionDep, viewer: ViewerDep, thesis_id: Id
 ) -> HTMLResponse:
     thesis = service.get_thesis(session, viewer, thesis_id)
-    result = service.startups_for(session, viewer, thesis_id, top=20,
-                                  explain_lang=_lang(request))  # fmt: skip
+    result = service.startups_for(session, viewer, thesis_id, top=20, explain_lang=_lang(request))
     context = {"thesis": service.thesis_out(thesis), "result": result}
     return render(request, "thesis.html", context)

@@ -10,24 +10,18 @@ from typing import Annotated
 import plotly
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, Response
-from sqlalchemy import select
+from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
-from filiera.access import policy
-from filiera.access.disclosure import for_organisation
-from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
-from filiera.api.auth import ViewerDep
-from filiera.api.catalogue import project_detail
-from filiera.api.deps import SessionDep
-from filiera.api.organisations import page_of
-from filiera.api.review import review_out
-from filiera.errors import FilieraError, NotFound
+from filiera.directory import clusters, projects, queries, review, service
+from filiera.directory import figures as ecosystem
+from filiera.directory.filters import OrgFilter, from_form
+from filiera.http.deps import SessionDep, ViewerDep
 from filiera.needs.service import opportunities
-from filiera.registry import queries, taxonomy
-from filiera.registry.models import ORG_KINDS, Organisation
-from filiera.registry.views import detail, summary
+from filiera.registry import taxonomy
+from filiera.registry.models import ORG_KINDS
+from filiera.registry.schemas import parse
 from filiera.web import charts
 from filiera.web.i18n import choose_language, translator
 from filiera.web.render import capability_label, country_name, kind_label, region_name, render
@@ -77,7 +71,7 @@ def pagination(page: int, per_page: int, total: int) -> dict[str, int]:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
-    figures = queries.figures(session, viewer=viewer)
+    figures = ecosystem.ecosystem(session, viewer)
     return render(
         request,
         "home.html",
@@ -91,26 +85,15 @@ def home(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespon
     )
 
 
-def directory_filter(request: Request) -> tuple[queries.OrgFilter, dict[str, str]]:
-    """The directory filters from the query string (blank fields ignored)."""
+def directory_filter(request: Request) -> tuple[OrgFilter, dict[str, str]]:
+    """The directory filters from the query string, validated like the API's (blank: any)."""
     raw = {name: request.query_params.get(name, "").strip() for name in FILTERS}
-    flt = queries.OrgFilter(
-        q=raw["q"] or None,
-        country=raw["country"] or None,
-        region=raw["region"] or None,
-        kind=raw["kind"] or None,
-        capability=raw["capability"] or None,
-        certification=raw["certification"] or None,
-        cluster=_int(raw["cluster"]),
-    )
-    return flt, raw
+    return parse(OrgFilter, from_form(raw), "directory filters"), raw
 
 
 def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, object]:
     """Choices of the directory's select fields, labelled in `lang`."""
-    countries = session.scalars(
-        select(Organisation.country).where(visible_organisations(viewer)).distinct()
-    ).all()
+    countries = ecosystem.countries(session, viewer)
     tree = [
         (root, [(code, capability_label(code, lang)) for code in taxonomy.children(root)])
         for root in taxonomy.roots()
@@ -120,7 +103,7 @@ def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, obj
         "kinds": list(ORG_KINDS),
         "capabilities": tree,
         "certifications": list(taxonomy.certifications()),
-        "clusters": [org for org, _ in queries.clusters(session, viewer=viewer)],
+        "clusters": clusters.list_clusters(session, viewer),
     }
 
 
@@ -129,18 +112,15 @@ def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
     lang = _lang(request)
     flt, raw = directory_filter(request)
     page = _page(request)
-    rows, total = queries.list_organisations(
-        session, flt, viewer=viewer, page=page, per_page=DIRECTORY_PAGE
-    )
-    page_of(session, viewer, rows, total, page, DIRECTORY_PAGE)  # audits restricted rows
+    found = service.list_page(session, viewer, flt, page=page, per_page=DIRECTORY_PAGE)
     return render(
         request,
         "organisations.html",
         {
-            "rows": [summary(org) for org in rows],
+            "rows": found.data,
             "filters": raw,
             "options": filter_options(session, viewer, lang),
-            "paging": pagination(page, DIRECTORY_PAGE, total),
+            "paging": pagination(page, DIRECTORY_PAGE, found.count),
         },
     )
 
@@ -159,11 +139,8 @@ def description_of(descriptions: dict[str, str], lang: str) -> tuple[str | None,
 def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id) -> HTMLResponse:
     lang = _lang(request)
     org = queries.get_organisation(session, org_id, viewer=viewer)
-    disclosure = for_organisation(session, viewer, org)
-    shown = detail(org, disclosure)
-    disclosure.log(session, f"profile page of organisation {org_id}")
+    shown = service.profile_of(session, viewer, org)
     text, shown_in = description_of(org.descriptions or {}, lang)
-    clusters = [m.cluster_id for m in org.memberships]
     return render(
         request,
         "organisation.html",
@@ -172,8 +149,8 @@ def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
             "source": org.source,
             "description": text,
             "description_lang": shown_in,
-            "partners": queries.partners(session, org_id, 10, viewer=viewer),
-            "can_edit": policy.can_edit_organisation(viewer, org_id, clusters),
+            "partners": service.partners(session, viewer, org_id, 10),
+            "can_edit": service.can_edit(viewer, org),
             "opportunities": opportunities(session, viewer, org_id, 5),
         },
     )
@@ -183,7 +160,7 @@ def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
 def ecosystem_map(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
     t = translator(lang)
-    rows = queries.by_region(session, viewer=viewer)
+    rows = ecosystem.by_region(session, viewer)
     chart = charts.regions_treemap(
         rows, t("map.all"), lambda c: country_name(c, lang), region_name, t("map.unknown_region")
     )
@@ -192,22 +169,17 @@ def ecosystem_map(request: Request, session: SessionDep, viewer: ViewerDep) -> H
 
 @router.get("/clusters", response_class=HTMLResponse)
 def cluster_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    clusters = queries.clusters(session, viewer=viewer)
-    return render(request, "clusters.html", {"clusters": clusters})
+    found = clusters.list_clusters(session, viewer)
+    return render(request, "clusters.html", {"clusters": found})
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_profile(
     request: Request, session: SessionDep, viewer: ViewerDep, cluster_id: Id
 ) -> HTMLResponse:
-    cluster = queries.get_organisation(session, cluster_id, viewer=viewer)
-    if cluster.kind != "cluster":
-        raise NotFound(f"cluster {cluster_id} does not exist")
+    cluster = clusters.get_cluster(session, viewer, cluster_id)
     page = _page(request)
-    flt = queries.OrgFilter(cluster=cluster_id)
-    rows, total = queries.list_organisations(
-        session, flt, viewer=viewer, page=page, per_page=DIRECTORY_PAGE
-    )
+    members = clusters.members_page(session, viewer, cluster_id, page=page, per_page=DIRECTORY_PAGE)
     lang = _lang(request)
     text, shown_in = description_of(cluster.descriptions or {}, lang)
     return render(
@@ -217,8 +189,8 @@ def cluster_profile(
             "cluster": cluster,
             "description": text,
             "description_lang": shown_in,
-            "rows": [summary(org) for org in rows],
-            "paging": pagination(page, DIRECTORY_PAGE, total),
+            "rows": members.data,
+            "paging": pagination(page, DIRECTORY_PAGE, members.count),
         },
     )
 
@@ -227,23 +199,11 @@ def cluster_profile(
 def project_page(
     request: Request, session: SessionDep, viewer: ViewerDep, project_id: Id
 ) -> HTMLResponse:
-    project = queries.get_project(session, project_id)
-    return render(request, "project.html", {"project": project_detail(session, project, viewer)})
+    project = projects.project_detail(session, viewer, project_id)
+    return render(request, "project.html", {"project": project})
 
 
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    policy.require_role(viewer, "review.decide")
-    items = queries.open_reviews(session)
-    shown = [review_out(item) for item in items[:REVIEW_PAGE]]
-    return render(request, "review.html", {"items": shown, "total": len(items)})
-
-
-def error_page(request: Request, error: FilieraError) -> Response:
-    """An HTML page for an error met while browsing (401 on a page: the sign-in form)."""
-    from filiera.web.account_pages import unauthorized_redirect
-
-    redirect = unauthorized_redirect(request, error)
-    if redirect is not None:
-        return redirect
-    return render(request, "error.html", {"error": error}, status=error.status)
+    items = review.open_items(session, viewer)
+    return render(request, "review.html", {"items": items[:REVIEW_PAGE], "total": len(items)})

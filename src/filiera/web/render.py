@@ -12,9 +12,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from filiera import __version__
-from filiera.access.markings import label as marking_label
 from filiera.errors import FilieraError
+from filiera.match.concepts import lexicon
 from filiera.registry import taxonomy, values
+from filiera.registry.markings import label as marking_label
 from filiera.web import TEMPLATES_DIR
 from filiera.web.i18n import COOKIE, LANGUAGES, choose_language, strings, translator
 
@@ -84,8 +85,6 @@ def certification_label(code: str, lang: str) -> str:
 
 def concept_label(concept_id: str, lang: str) -> str:
     """`cap:munitions` or `g:air defence` in the page's language."""
-    from filiera.match.concepts import lexicon
-
     concept = lexicon().concepts.get(concept_id)
     if concept is None:
         return concept_id.split(":", 1)[-1]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from filiera.access.disclosure import Disclosure
 from filiera.access.policy import Owner
+from filiera.registry import fields
 from filiera.registry.models import Organisation
 
 
@@ -88,35 +90,63 @@ class OrganisationSummary(BaseModel):
     synthetic: bool = False
 
 
-class OrganisationDetail(OrganisationSummary):
-    """A full profile with its provenance."""
+# Output annotation of a declared single-valued field, by value type (default: text).
+OUT_TYPES: dict[str, Any] = {
+    "count": int | None,
+    "year": int | None,
+    "flag": bool,
+    "visibility": str,
+    "latitude": float | None,
+    "longitude": float | None,
+}
+OUT_PARTS: dict[str, tuple[Any, type]] = {
+    "names": (list[str], list),
+    "descriptions": (dict[str, str], dict),
+    "identifiers": (dict[str, str], dict),
+    "nace": (list[str], list),
+    "certifications": (list[CertificationOut], list),
+    "sites": (list[SiteOut], list),
+    "markings": (list[str], list),
+}
+OUT_DOCS = {"markings": "Export-control and classification markings"}
 
-    legal_name: str | None = None
-    aliases: list[str] = Field(default_factory=list)
-    website: str | None = None
-    descriptions: dict[str, str] = Field(default_factory=dict)
-    identifiers: dict[str, str] = Field(default_factory=dict)
-    employees: int | None = None
-    revenue_band: str | None = None
-    founded_year: int | None = None
-    nace: list[str] = Field(default_factory=list)
-    capability_details: list[CapabilityOut] = Field(default_factory=list)
-    certifications: list[CertificationOut] = Field(default_factory=list)
-    sites: list[SiteOut] = Field(default_factory=list)
-    memberships: list[MembershipOut] = Field(default_factory=list)
-    projects: list[ParticipationOut] = Field(default_factory=list)
-    people: list[PersonOut] = Field(default_factory=list)
-    visibility: str = "public"
-    markings: list[str] = Field(
-        default_factory=list, description="Export-control and classification markings"
-    )
-    withheld: list[str] = Field(
-        default_factory=list, description="Fields and parts not shown to this viewer"
-    )
-    source: str | None = None
-    source_credit: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
+
+def _out(f: fields.Field) -> tuple[Any, Any]:
+    """Annotation and pydantic Field of a declared field in the profile."""
+    if f.single:
+        return OUT_TYPES.get(f.type, str | None), Field(default=f.default)
+    annotation, empty = OUT_PARTS[f.type]
+    docs = {"description": OUT_DOCS[f.type]} if f.type in OUT_DOCS else {}
+    return annotation, Field(default_factory=empty, **docs)
+
+
+def _declared_out() -> dict[str, Any]:
+    """The declared output fields of an organisation that a directory row does not carry."""
+    return {
+        f.name: _out(f)
+        for f in fields.of("organisation")
+        if f.output and f.name not in OrganisationSummary.model_fields
+    }
+
+
+OrganisationDetail = create_model(
+    "OrganisationDetail",
+    __base__=OrganisationSummary,
+    __doc__="A full profile with its provenance.",
+    **_declared_out(),
+    capability_details=(list[CapabilityOut], Field(default_factory=list)),
+    memberships=(list[MembershipOut], Field(default_factory=list)),
+    projects=(list[ParticipationOut], Field(default_factory=list)),
+    people=(list[PersonOut], Field(default_factory=list)),
+    withheld=(
+        list[str],
+        Field(default_factory=list, description="Fields and parts not shown to this viewer"),
+    ),
+    source=(str | None, None),
+    source_credit=(str | None, None),
+    created_at=(str | None, None),
+    updated_at=(str | None, None),
+)
 
 
 class OrganisationPage(BaseModel):
@@ -130,10 +160,16 @@ class OrganisationPage(BaseModel):
 
 def summary(org: Organisation) -> OrganisationSummary:
     return OrganisationSummary(
-        id=org.id, name=org.name, kind=org.kind, country=org.country, region=org.region,
-        city=org.city, pic=org.identifier("pic"),
-        capabilities=sorted(c.code for c in org.capabilities), synthetic=org.synthetic,
-    )  # fmt: skip
+        id=org.id,
+        name=org.name,
+        kind=org.kind,
+        country=org.country,
+        region=org.region,
+        city=org.city,
+        pic=org.identifier("pic"),
+        capabilities=sorted(c.code for c in org.capabilities),
+        synthetic=org.synthetic,
+    )
 
 
 def _owner(org: Organisation, disclosure: Disclosure) -> Owner:
@@ -150,7 +186,7 @@ def _sites(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> lis
             withheld.add("sites")
             continue
         out = SiteOut.model_validate(site, from_attributes=True)
-        for name in ("address", "lat", "lon"):
+        for name in fields.sensitive("site"):
             if not disclosure.field("site", site.id, site, name, owner):
                 setattr(out, name, None)
                 withheld.add(f"sites.{name}")
@@ -167,7 +203,7 @@ def _people(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> li
             withheld.add("people")
             continue
         out = PersonOut(person_id=person.id, name=person.name, title=role.title, since=role.since)
-        for name in ("email", "phone"):
+        for name in fields.sensitive("person"):
             value = getattr(person, name)
             if value and not disclosure.field("person", person.id, person, name, owner):
                 withheld.add(f"people.{name}")
@@ -183,6 +219,23 @@ def _person_owner(person, disclosure: Disclosure) -> Owner:
     return disclosure.owner("person", person.id, orgs, clusters)
 
 
+def _declared(
+    org: Organisation, disclosure: Disclosure, owner: Owner, withheld: set[str]
+) -> dict[str, Any]:
+    """The declared single values of the profile; a sensitive one only where the viewer may."""
+    shown = {}
+    for f in fields.of("organisation"):
+        if not (f.single and f.output) or f.name in OrganisationSummary.model_fields:
+            continue
+        value = getattr(org, f.name)
+        if f.sensitive and not disclosure.field("organisation", org.id, org, f.name, owner):
+            if value is not None:
+                withheld.add(f.name)
+            continue
+        shown[f.name] = value
+    return shown
+
+
 def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
     """The profile of an organisation (loaded by `queries.get_organisation`) as the viewer of
     `disclosure` may see it: hidden sites, people and sensitive fields are left out and named
@@ -191,21 +244,12 @@ def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
     withheld: set[str] = set()
     owner = _owner(org, disclosure)
     disclosure.record("organisation", org.id, org.visibility, owner)
-    sensitive = {}
-    for name in ("employees", "revenue_band"):
-        if disclosure.field("organisation", org.id, org, name, owner):
-            sensitive[name] = getattr(org, name)
-        elif getattr(org, name) is not None:
-            withheld.add(name)
     return OrganisationDetail(
         **base,
-        **sensitive,
-        legal_name=org.legal_name,
+        **_declared(org, disclosure, owner, withheld),
         aliases=sorted(a.name for a in org.aliases),
-        website=org.website,
         descriptions=org.descriptions or {},
         identifiers={i.scheme: i.value for i in org.identifiers},
-        founded_year=org.founded_year,
         nace=[a.nace for a in sorted(org.activities, key=lambda a: (not a.primary, a.nace))],
         capability_details=[
             CapabilityOut(code=c.code, level=c.level, evidence=c.evidence)
@@ -220,7 +264,7 @@ def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
                 valid_until=c.valid_until,
             )
             for c in org.certifications
-        ],  # fmt: skip
+        ],
         sites=_sites(org, disclosure, withheld),
         memberships=_memberships(org, disclosure, withheld),
         projects=[
@@ -234,9 +278,8 @@ def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
                 eu_contribution=p.project.eu_contribution,
             )
             for p in sorted(org.participations, key=lambda p: p.project.external_id)
-        ],  # fmt: skip
+        ],
         people=_people(org, disclosure, withheld),
-        visibility=org.visibility,
         markings=list(org.markings or []),
         withheld=sorted(withheld),
         source=org.source.name if org.source else None,
@@ -258,8 +301,11 @@ def _memberships(
             continue
         shown.append(
             MembershipOut(
-                cluster_id=m.cluster_id, cluster=cluster.name, role=m.role,
-                since=m.since, until=m.until,
+                cluster_id=m.cluster_id,
+                cluster=cluster.name,
+                role=m.role,
+                since=m.since,
+                until=m.until,
             )
-        )  # fmt: skip
+        )
     return shown

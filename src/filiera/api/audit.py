@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from filiera.access import audit, policy
-from filiera.api.auth import ViewerDep
-from filiera.api.deps import SessionDep
-from filiera.api.models import ErrorBody
+from filiera.access import audit
+from filiera.api.responses import ErrorBody
+from filiera.http.deps import SessionDep, ViewerDep
 
 router = APIRouter(
     prefix="/api",
@@ -35,17 +33,7 @@ class AuditEventOut(BaseModel):
 
 @router.get("/audit", response_model=list[AuditEventOut])
 def audit_log(
-    session: SessionDep,
-    viewer: ViewerDep,
-    actor: Annotated[str | None, Query(max_length=254)] = None,
-    action: Annotated[str | None, Query(max_length=30, examples=["read"])] = None,
-    entity: Annotated[str | None, Query(max_length=30)] = None,
-    entity_id: Annotated[int | None, Query(ge=1)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: SessionDep, viewer: ViewerDep, query: Annotated[audit.AuditQuery, Query()]
 ) -> list[AuditEventOut]:
     """Who read restricted data, who changed what (before/after), sign-ins and failures."""
-    policy.require_role(viewer, "audit.read")
-    query = audit.AuditQuery(actor, action, entity, entity_id, since, until, limit)
-    return [AuditEventOut(**audit.as_dict(e)) for e in audit.search(session, query)]
+    return [AuditEventOut(**event) for event in audit.read_log(session, viewer, query)]

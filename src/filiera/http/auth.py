@@ -1,7 +1,7 @@
 """Who is calling: API token, web session cookie or nobody; CSRF and rate limits.
 
-`ViewerDep` gives every route the `Viewer` of the request and makes it the actor of the
-audit events the request's session writes.
+`get_viewer` (as `ViewerDep` in `http.deps`) gives every route the `Viewer` of the request and
+makes it the actor of the audit events the request's session writes.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from filiera.access.models import User
 from filiera.access.ratelimit import RateLimiter
 from filiera.access.secrets_ import same
 from filiera.access.viewer import Viewer, viewer_for
-from filiera.api.deps import SessionDep
 from filiera.errors import Forbidden
+from filiera.http.providers import get_session
 from filiera.settings import Settings
 
 SESSION_COOKIE = "filiera_session"
@@ -70,7 +70,8 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 
-def get_viewer(request: Request, session: SessionDep) -> Viewer:
+def get_viewer(request: Request, session: Annotated[Session, Depends(get_session)]) -> Viewer:
+    """The request's Viewer, bound to its session as the actor of audit events."""
     viewer = resolve_viewer(request, session)
     audit.bind(session, viewer)
     request.state.viewer = viewer
@@ -78,6 +79,3 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
     if is_api and request.method in UNSAFE and viewer.via == "session":
         check_csrf(request, request.headers.get(CSRF_HEADER))
     return viewer
-
-
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]

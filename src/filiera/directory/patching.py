@@ -1,11 +1,13 @@
-"""Registry operations shared by the API and the CLI."""
+"""Changing an organisation field by field: checks, replacement of list parts, provenance."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.registry import queries
+from filiera.directory import queries
+from filiera.errors import Conflict, ValidationFailed, field_error
+from filiera.registry import checks
 from filiera.registry.models import (
     Certification,
     Identifier,
@@ -17,18 +19,40 @@ from filiera.registry.models import (
 from filiera.registry.names import normalise_name
 from filiera.registry.schemas import OrganisationPatch
 
+REQUIRED = ("name", "kind", "country", "visibility")
 
-def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -> Organisation:
-    """Apply only the fields set in `patch`; re-check region against country."""
-    from filiera.registry import checks
 
+def check_patch(session: Session, org_id: int, patch: OrganisationPatch) -> None:
+    """Refuse nulls for required fields and identifiers held by another organisation."""
+    given = patch.model_dump(exclude_unset=True)
+    record = f"organisation {org_id}"
+    nulls = [
+        field_error(record, name, "cannot be null")
+        for name in REQUIRED
+        if name in given and given[name] is None
+    ]
+    if nulls:
+        raise ValidationFailed(f"{record}: {len(nulls)} invalid field(s)", errors=nulls)
+    for scheme, value in (given.get("identifiers") or {}).items():
+        holder = queries.find_by_identifier(session, scheme, value)
+        if holder is not None and holder.id != org_id:
+            raise Conflict(
+                f"{scheme.upper()} {value} already belongs to organisation {holder.id}",
+                errors=[field_error(record, f"identifiers.{scheme}", "held by another record")],
+            )
+
+
+def apply_patch(
+    session: Session, org: Organisation, patch: OrganisationPatch, source: Source
+) -> Organisation:
+    """Apply only the fields set in `patch` (checked by `check_patch`); new rows get `source`."""
     changes = patch.model_dump(exclude_unset=True)
     identifiers = changes.pop("identifiers", None)
     parts = {name: changes.pop(name) for name in PARTS if name in changes}
     for field, value in changes.items():
         setattr(org, field, value)
     for name, rows in parts.items():
-        _replace_part(org, name, rows or [])
+        _replace_part(org, name, rows or [], source)
     if "name" in changes:
         org.name_key = normalise_name(org.name)
     if identifiers is not None:
@@ -36,8 +60,6 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
     try:
         checks.region_matches_country(org.region, org.country)
     except ValueError as error:
-        from filiera.errors import ValidationFailed, field_error
-
         record = f"organisation {org.id}"
         errors = [field_error(record, "region", str(error))]
         raise ValidationFailed(str(error), errors=errors) from None
@@ -48,7 +70,7 @@ def apply_patch(session: Session, org: Organisation, patch: OrganisationPatch) -
 PARTS = {"capabilities": OrgCapability, "certifications": Certification, "sites": Site}
 
 
-def _replace_part(org: Organisation, name: str, rows: list[dict]) -> None:
+def _replace_part(org: Organisation, name: str, rows: list[dict], source: Source) -> None:
     """Replace a list part; rows that did not change keep their id and provenance."""
     model = PARTS[name]
     current = getattr(org, name)
@@ -62,12 +84,15 @@ def _replace_part(org: Organisation, name: str, rows: list[dict]) -> None:
     for row in [r for r in current if r not in kept]:
         current.remove(row)
     for data in wanted:
-        current.append(model(**{k: data[k] for k in columns or data}, source=manual_source()))
+        current.append(model(**{k: data[k] for k in columns or data}, source=source))
 
 
-def manual_source() -> Source:
-    """Provenance of records written through the API."""
-    return Source(name="Filiera API", kind="manual", imported_by="api")
+def manual_source(viewer: Viewer) -> Source:
+    """Provenance of what a person enters by hand, from the web, the API or the CLI."""
+    return Source(name=MANUAL_SOURCE, kind="manual", imported_by=viewer.label)
+
+
+MANUAL_SOURCE = "manual entry"
 
 
 def _replace_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:

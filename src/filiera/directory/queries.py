@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
+from filiera.directory.filters import OrgFilter
 from filiera.errors import NotFound
 from filiera.registry.models import (
     Alias,
     Certification,
+    Identifier,
     Membership,
     Organisation,
     OrgCapability,
@@ -29,20 +29,6 @@ SORTS = {
     "country": (Organisation.country, Organisation.name, Organisation.id),
     "newest": (Organisation.id.desc(),),
 }
-
-
-@dataclass
-class OrgFilter:
-    """Directory filters; every field is optional and they combine with AND."""
-
-    q: str | None = None
-    country: str | None = None
-    region: str | None = None
-    kind: str | None = None
-    capability: str | None = None
-    certification: str | None = None
-    cluster: int | None = None
-    synthetic: bool | None = None
 
 
 def filtered(flt: OrgFilter, viewer: Viewer) -> Select:
@@ -147,8 +133,6 @@ def find_by_identifier(
     session: Session, scheme: str, value: str, *, viewer: Viewer | None = None
 ) -> Organisation | None:
     """The organisation holding an identifier (among those `viewer` may see, if given)."""
-    from filiera.registry.models import Identifier
-
     stmt = (
         select(Organisation)
         .join(Identifier)
@@ -215,9 +199,13 @@ def figures(session: Session, *, viewer: Viewer) -> dict[str, object]:
 
 
 def list_projects(
-    session: Session, *, programme: str | None = None, q: str | None = None,
-    page: int = 1, per_page: int = 50,
-) -> tuple[list[Project], int]:  # fmt: skip
+    session: Session,
+    *,
+    programme: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Project], int]:
     """One page of projects (newest first) filtered by programme and text, with the total."""
     stmt = select(Project)
     if programme:
@@ -277,3 +265,9 @@ def by_region(session: Session, *, viewer: Viewer) -> list[tuple[str, str | None
     )
     rows = [(country, region, count) for country, region, count in session.execute(stmt)]
     return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))
+
+
+def countries(session: Session, *, viewer: Viewer) -> list[str]:
+    """Distinct countries of the organisations `viewer` may see (unknown left out)."""
+    stmt = select(Organisation.country).where(visible_organisations(viewer)).distinct()
+    return [country for country in session.scalars(stmt) if country]

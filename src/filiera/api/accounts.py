@@ -7,15 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from filiera.access import accounts, policy
-from filiera.access.models import ROLES, Affiliation, User
-from filiera.access.viewer import Viewer
-from filiera.api.auth import ViewerDep, client_address
-from filiera.api.deps import SessionDep
-from filiera.api.models import ErrorBody
-from filiera.errors import Unauthorized, ValidationFailed, field_error
+from filiera.access import accounts, users
+from filiera.access.users import UserIn, UserOut, UserPatch, signed_in_user
+from filiera.api.responses import ErrorBody
+from filiera.http.auth import client_address
+from filiera.http.deps import SessionDep, ViewerDep
 
 router = APIRouter(
     prefix="/api",
@@ -26,7 +23,6 @@ router = APIRouter(
         429: {"model": ErrorBody, "description": "Too many attempts; see Retry-After"},
     },
 )
-Role = Annotated[str, Field(pattern=f"^({'|'.join(ROLES)})$", examples=["member"])]
 
 
 class MeOut(BaseModel):
@@ -62,59 +58,22 @@ class NewTokenOut(TokenOut):
     token: str = Field(description="The secret: shown once, store it now")
 
 
-class UserIn(BaseModel):
-    email: str = Field(max_length=254, examples=["buyer@defence.example"])
-    name: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=1024)
-    role: Role = "viewer"
-    organisations: list[int] = Field(default_factory=list, max_length=50)
-
-
-class UserPatch(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
-    active: bool | None = None
-    organisations: list[int] | None = Field(default=None, max_length=50)
-
-
-class UserOut(BaseModel):
-    id: int
-    email: str
-    name: str
-    role: str
-    active: bool
-    organisations: list[int]
-    locked_until: datetime | None = None
-    last_sign_in_at: datetime | None = None
-
-
 def token_out(token, secret: str | None = None) -> TokenOut:
     data = {k: getattr(token, k) for k in TokenOut.model_fields}
     return NewTokenOut(**data, token=secret) if secret else TokenOut(**data)
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id, email=user.email, name=user.name, role=user.role, active=user.active,
-        organisations=sorted(a.organisation_id for a in user.affiliations),
-        locked_until=user.locked_until, last_sign_in_at=user.last_sign_in_at,
-    )  # fmt: skip
-
-
-def signed_in_user(session: Session, viewer: Viewer) -> User:
-    if viewer.user_id is None:
-        raise Unauthorized("sign in or send an API token first")
-    return accounts.get_user(session, viewer.user_id)
 
 
 @router.get("/me", response_model=MeOut)
 def me(viewer: ViewerDep) -> MeOut:
     """Who the API thinks you are (anonymous when no valid token or session is sent)."""
     return MeOut(
-        user_id=viewer.user_id, email=viewer.label if viewer.user_id else None,
-        role=viewer.role, organisations=sorted(viewer.org_ids),
-        clusters=sorted(viewer.cluster_ids), via=viewer.via,
-    )  # fmt: skip
+        user_id=viewer.user_id,
+        email=viewer.label if viewer.user_id else None,
+        role=viewer.role,
+        organisations=sorted(viewer.org_ids),
+        clusters=sorted(viewer.cluster_ids),
+        via=viewer.via,
+    )
 
 
 @router.post("/auth/token", response_model=NewTokenOut, status_code=201)
@@ -161,18 +120,13 @@ def revoke_token(
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 def list_users(session: SessionDep, viewer: ViewerDep) -> list[UserOut]:
     """Every account (admins only)."""
-    policy.require_role(viewer, "user.manage")
-    return [user_out(u) for u in accounts.list_users(session)]
+    return users.list_users(session, viewer)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"])
 def add_user(session: SessionDep, viewer: ViewerDep, body: Annotated[UserIn, Body()]) -> UserOut:
     """Create an account (admins only)."""
-    policy.require_role(viewer, "user.manage")
-    user = accounts.add_user(
-        session, body.email, body.name, body.password, role=body.role, org_ids=body.organisations
-    )
-    return user_out(user)
+    return users.add_user(session, viewer, body)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["users"])
@@ -183,21 +137,4 @@ def patch_user(
     body: Annotated[UserPatch, Body()],
 ) -> UserOut:
     """Change a user's name, role, organisations, or disable them (admins only)."""
-    policy.require_role(viewer, "user.manage")
-    user = accounts.get_user(session, user_id)
-    if body.active is False and user.id == viewer.user_id:
-        raise ValidationFailed(
-            "you cannot disable yourself",
-            errors=[field_error(f"user {user_id}", "active", "cannot disable your own account")],
-        )
-    if body.name is not None:
-        user.name = body.name
-    if body.role is not None:
-        user.role = body.role
-    if body.active is not None:
-        accounts.set_active(session, user, body.active)
-    if body.organisations is not None:
-        accounts.check_organisations(session, user.email, body.organisations)
-        user.affiliations = [Affiliation(organisation_id=i) for i in body.organisations]
-    session.flush()
-    return user_out(user)
+    return users.change_user(session, viewer, user_id, body)

@@ -36,10 +36,22 @@ class MatchOut(BaseModel):
 
 def match_out(result: MatchResult) -> MatchOut:
     hits = [
-        MatchHitOut(id=h.org_id, pic=h.pic, name=h.name, country=h.country, kind=h.kind,
-                    score=h.score, parts=h.parts,
-                    explanations=[Explanation(**e) for e in h.explanations])
+        MatchHitOut(
+            id=h.org_id,
+            pic=h.pic,
+            name=h.name,
+            country=h.country,
+            kind=h.kind,
+            score=h.score,
+            parts=h.parts,
+            explanations=[Explanation(**e) for e in h.explanations],
+        )
         for h in result.results
-    ]  # fmt: skip
-    return MatchOut(query=result.query, lang=result.lang, concepts=result.concepts,
-                    candidates=result.candidates, results=hits)  # fmt: skip
+    ]
+    return MatchOut(
+        query=result.query,
+        lang=result.lang,
+        concepts=result.concepts,
+        candidates=result.candidates,
+        results=hits,
+    )

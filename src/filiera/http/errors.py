@@ -1,12 +1,14 @@
 """Exception handlers: every failed request answers with the one error shape.
 
 API clients always get `{"error": {"code", "message", "details"}}` as JSON. A browser asking
-for an HTML page (not under /api) gets the same information rendered as a page.
+for an HTML page (not under /api) gets the same information rendered as a page by the
+`html_page` function the app factory passes to `install` (the web UI's error page).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +27,7 @@ from filiera.errors import (
 )
 
 log = logging.getLogger(__name__)
+HtmlPage = Callable[[Request, FilieraError], Response]
 
 HTTP_CODES = {
     400: "bad_request",
@@ -68,10 +71,9 @@ def respond(
     request: Request, error: FilieraError, headers: dict[str, str] | None = None
 ) -> Response:
     """Render `error` as JSON, or as an HTML page for browsers."""
-    if wants_html(request):
-        from filiera.web.pages import error_page
-
-        response = error_page(request, error)
+    html_page: HtmlPage | None = getattr(request.app.state, "html_error_page", None)
+    if html_page is not None and wants_html(request):
+        response = html_page(request, error)
         response.headers.update(headers or {})
         return response
     return JSONResponse(error.to_body(), status_code=error.status, headers=headers)
@@ -122,8 +124,9 @@ async def on_unexpected(request: Request, error: Exception) -> Response:
     return respond(request, FilieraError("internal server error"))
 
 
-def install(app: FastAPI) -> None:
-    """Register every handler on `app`."""
+def install(app: FastAPI, html_page: HtmlPage | None = None) -> None:
+    """Register every handler on `app`; browsers get errors as `html_page` renders them."""
+    app.state.html_error_page = html_page
     app.add_exception_handler(FilieraError, on_filiera_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

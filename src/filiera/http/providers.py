@@ -1,11 +1,10 @@
-"""Request-scoped dependencies: one database session per request, the settings."""
+"""What a request gets from the app: its database, one unit of work, the settings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from filiera.db import Database
@@ -25,7 +24,3 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -5,24 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from filiera import __version__
-from filiera.api import (
-    access_routes,
-    audit_routes,
-    catalogue,
-    docs,
-    errors,
-    match_routes,
-    memberships,
-    organisations,
-    review,
-)
-from filiera.api.auth import Limiters
-from filiera.api.limits import BodyLimit
+from filiera import __version__, api
 from filiera.db import Database
+from filiera.http import errors
+from filiera.http.auth import Limiters
+from filiera.http.limits import BodyLimit
 from filiera.settings import Settings, get_settings
-from filiera.web import STATIC_DIR, account_pages, admin_pages, match_pages
-from filiera.web import pages as web_pages
+from filiera.web import STATIC_DIR, site
+from filiera.web.errors import error_page
 
 DESCRIPTION = (
     "Open registry and matchmaking platform for Europe's defence and aerospace industrial "
@@ -32,10 +22,13 @@ DESCRIPTION = (
 
 
 def create_app(database: Database | None = None, settings: Settings | None = None) -> FastAPI:
-    """Build the app on `database` (default: the configured one), creating it if new."""
+    """Build the app on `database` (default: the one `settings` names), creating it if new.
+
+    `settings` defaults to the environment's; a production `Settings` with a weak secret
+    cannot be built, so the app never starts with one.
+    """
     settings = settings or get_settings()
-    settings.check_production()
-    database = database or Database(settings.database_url)
+    database = database or Database.from_settings(settings)
     database.ensure_ready()
     app = FastAPI(
         title="Filiera",
@@ -48,18 +41,8 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.limiters = Limiters(settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    errors.install(app)
-    app.include_router(access_routes.router)
-    app.include_router(audit_routes.router)
-    app.include_router(organisations.build_router(settings))
-    app.include_router(catalogue.build_router(settings))
-    app.include_router(review.router)
-    app.include_router(memberships.router)
-    app.include_router(match_routes.router)
-    app.include_router(docs.router)
-    app.include_router(account_pages.router)
-    app.include_router(admin_pages.router)
-    app.include_router(match_pages.router)
-    app.include_router(web_pages.router)
+    errors.install(app, html_page=error_page)
+    for router in (*api.ROUTERS, *site.ROUTERS):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

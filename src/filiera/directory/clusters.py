@@ -1,0 +1,118 @@
+"""Clusters and associations: the list, their member directories and membership changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.access import policy
+from filiera.access.viewer import Viewer
+from filiera.directory import queries
+from filiera.directory.filters import OrgFilter
+from filiera.directory.patching import manual_source
+from filiera.directory.profiles import OrganisationPage
+from filiera.directory.service import list_page
+from filiera.errors import Conflict, NotFound, field_error
+from filiera.registry.models import Membership, Organisation
+
+
+class ClusterOut(BaseModel):
+    id: int = Field(examples=[7])
+    name: str = Field(examples=["Lombardia Aerospace Cluster"])
+    country: str | None = Field(default=None, examples=["IT"])
+    region: str | None = Field(default=None, examples=["ITC4"])
+    city: str | None = Field(default=None, examples=["Milano"])
+    website: str | None = None
+    members: int = Field(examples=[180])
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_id: int = Field(ge=1, examples=[42])
+    role: str = Field(default="member", min_length=1, max_length=40, examples=["member"])
+    since: dt.date | None = None
+
+
+class MemberOut(MemberIn):
+    cluster_id: int
+
+
+def cluster_out(org: Organisation, members: int) -> ClusterOut:
+    return ClusterOut(
+        id=org.id,
+        name=org.name,
+        country=org.country,
+        region=org.region,
+        city=org.city,
+        website=org.website,
+        members=members,
+    )
+
+
+def list_clusters(session: Session, viewer: Viewer) -> list[ClusterOut]:
+    """Every cluster or association `viewer` may see, with its number of visible members."""
+    return [cluster_out(org, n) for org, n in queries.clusters(session, viewer=viewer)]
+
+
+def get_cluster(session: Session, viewer: Viewer, cluster_id: int) -> Organisation:
+    """A visible organisation of kind `cluster`, or NotFound."""
+    cluster = queries.get_organisation(session, cluster_id, viewer=viewer)
+    if cluster.kind != "cluster":
+        raise NotFound(f"cluster {cluster_id} does not exist")
+    return cluster
+
+
+def members_page(
+    session: Session, viewer: Viewer, cluster_id: int, *, page: int = 1, per_page: int = 50
+) -> OrganisationPage:
+    """The member directory of one cluster, paged; restricted members listed are audited."""
+    get_cluster(session, viewer, cluster_id)
+    flt = OrgFilter(cluster=cluster_id)
+    what = f"members of cluster {cluster_id}"
+    return list_page(session, viewer, flt, page=page, per_page=per_page, what=what)
+
+
+def _membership(session: Session, cluster_id: int, organisation_id: int) -> Membership | None:
+    stmt = select(Membership).where(
+        Membership.cluster_id == cluster_id, Membership.organisation_id == organisation_id
+    )
+    return session.scalars(stmt).first()
+
+
+def add_member(session: Session, viewer: Viewer, cluster_id: int, member: MemberIn) -> MemberOut:
+    """Add a visible organisation to the cluster (admins and the cluster's managers)."""
+    get_cluster(session, viewer, cluster_id)
+    policy.require_cluster_manager(viewer, cluster_id)
+    org_id = member.organisation_id
+    queries.get_organisation(session, org_id, viewer=viewer)
+    if org_id == cluster_id or _membership(session, cluster_id, org_id) is not None:
+        raise Conflict(
+            f"organisation {org_id} is already in cluster {cluster_id}",
+            errors=[field_error(f"cluster {cluster_id}", "organisation_id", "already a member")],
+        )
+    source = manual_source(viewer)
+    session.add(
+        Membership(
+            cluster_id=cluster_id,
+            organisation_id=org_id,
+            role=member.role,
+            since=member.since,
+            source=source,
+        )
+    )
+    session.flush()
+    return MemberOut(cluster_id=cluster_id, **member.model_dump())
+
+
+def remove_member(session: Session, viewer: Viewer, cluster_id: int, organisation_id: int) -> None:
+    """Remove an organisation from the cluster (admins and the cluster's managers)."""
+    get_cluster(session, viewer, cluster_id)
+    policy.require_cluster_manager(viewer, cluster_id)
+    row = _membership(session, cluster_id, organisation_id)
+    if row is None:
+        raise NotFound(f"organisation {organisation_id} is not in cluster {cluster_id}")
+    session.delete(row)

@@ -1,0 +1,33 @@
+"""The directory's filters and paging, validated once for the API, the web and the CLI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from filiera.registry.schemas import OrgKind
+
+PAGE_SIZE_MAX = 200  # the largest page any listing returns
+PAGE_SIZE = 50
+Sort = Literal["name", "country", "newest"]
+
+
+class OrgFilter(BaseModel):
+    """Directory filters; every field is optional and they combine with AND."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
+
+    q: Annotated[str | None, Field(description="Name or alias contains")] = None
+    country: Annotated[str | None, Field(pattern="^[A-Za-z]{2}$", examples=["IT"])] = None
+    region: Annotated[str | None, Field(description="NUTS code prefix", examples=["ITC4"])] = None
+    kind: OrgKind | None = None
+    capability: Annotated[str | None, Field(examples=["space"])] = None
+    certification: Annotated[str | None, Field(examples=["en9100"])] = None
+    cluster: Annotated[int | None, Field(ge=1, description="Cluster organisation id")] = None
+    synthetic: bool | None = None
+
+
+def from_form(raw: dict[str, str]) -> dict[str, str]:
+    """The non-blank values of a submitted form or query string (blank means "any")."""
+    return {name: value.strip() for name, value in raw.items() if value and value.strip()}

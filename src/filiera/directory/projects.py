@@ -1,0 +1,97 @@
+"""Funded projects (EDF, Horizon...) with the participants a viewer may see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from filiera.access.viewer import Viewer
+from filiera.directory import queries
+from filiera.directory.profiles import OrganisationSummary, summary
+from filiera.registry.models import Project
+
+ROLE_ORDER = {"coordinator": 0, "participant": 1}
+
+
+class ProjectSummary(BaseModel):
+    id: int = Field(examples=[12])
+    programme: str = Field(examples=["EDF"])
+    external_id: str = Field(examples=["101103254"])
+    acronym: str | None = Field(default=None, examples=["EPC"])
+    title: str = Field(examples=["European Patrol Corvette"])
+    call_identifier: str | None = Field(default=None, examples=["EDF-2021-NAVAL-D-EPC"])
+    status: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    eu_contribution: float | None = Field(default=None, examples=[60_000_000.0])
+
+
+class ParticipantOut(BaseModel):
+    organisation: OrganisationSummary
+    role: str = Field(examples=["coordinator"])
+
+
+class ProjectDetail(ProjectSummary):
+    objective: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    topic: str | None = None
+    type_of_action: str | None = None
+    overall_budget: float | None = None
+    participants: list[ParticipantOut] = Field(default_factory=list)
+    source: str | None = None
+    source_credit: str | None = None
+    markings: list[str] = Field(default_factory=list)
+
+
+class ProjectPage(BaseModel):
+    """A page of projects: `{data, count, page, per_page}`."""
+
+    data: list[ProjectSummary]
+    count: int
+    page: int
+    per_page: int
+
+
+def project_summary(project: Project) -> ProjectSummary:
+    return ProjectSummary.model_validate(project, from_attributes=True)
+
+
+def list_projects(
+    session: Session,
+    *,
+    programme: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> ProjectPage:
+    """Funded projects, newest first, filtered by programme and text."""
+    rows, total = queries.list_projects(
+        session, programme=programme, q=q, page=page, per_page=per_page
+    )
+    data = [project_summary(p) for p in rows]
+    return ProjectPage(data=data, count=total, page=page, per_page=per_page)
+
+
+def project_detail(session: Session, viewer: Viewer, project_id: int) -> ProjectDetail:
+    """A project with the participants `viewer` may see (others left out), coordinators first."""
+    project = queries.get_project(session, project_id)
+    ids = queries.visible_ids(session, viewer, {p.organisation_id for p in project.participations})
+    visible = [p for p in project.participations if p.organisation_id in ids]
+    parts = sorted(visible, key=lambda p: (ROLE_ORDER.get(p.role, 2), p.organisation.name))
+    participants = [
+        ParticipantOut(organisation=summary(p.organisation), role=p.role) for p in parts
+    ]
+    return ProjectDetail(
+        **project_summary(project).model_dump(),
+        objective=project.objective,
+        keywords=list(project.keywords or []),
+        topic=project.topic,
+        type_of_action=project.type_of_action,
+        overall_budget=project.overall_budget,
+        participants=participants,
+        source=project.source.name if project.source else None,
+        source_credit=project.source.credit if project.source else None,
+        markings=list(project.markings or []),
+    )

@@ -1,0 +1,13 @@
+"""The web UI's routers, in the order the app mounts them (specific paths first)."""
+
+from fastapi import APIRouter
+
+from filiera.web import account_pages, admin_pages, api_docs, match_pages, pages
+
+ROUTERS: tuple[APIRouter, ...] = (
+    api_docs.router,
+    account_pages.router,
+    admin_pages.router,
+    match_pages.router,
+    pages.router,
+)
