@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
-from filiera.api.responses import errors
+from filiera.api.responses import RECORD_ERRORS
 from filiera.http.deps import RecordId, SessionDep, Top, ViewerDep
 from filiera.match.results import MatchOut, match_out
 from filiera.needs import service
@@ -15,14 +15,7 @@ from filiera.needs.schemas import InterestIn, InterestOut, NeedIn, NeedOut, Need
 router = APIRouter(
     prefix="/api",
     tags=["needs"],
-    responses=errors(
-        {
-            401: "Sign in first",
-            403: "Not allowed for this role or organisation",
-            404: "No such record (or not visible to you)",
-            422: "Invalid input; every bad field is listed",
-        }
-    ),
+    responses=RECORD_ERRORS,
 )
 
 

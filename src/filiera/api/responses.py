@@ -26,3 +26,13 @@ class ErrorBody(BaseModel):
 def errors(described: dict[int, str]) -> dict[int | str, dict]:
     """OpenAPI `responses` for error statuses, e.g. `errors({404: "No such cluster"})`."""
     return {status: {"model": ErrorBody, "description": text} for status, text in described.items()}
+
+
+RECORD_ERRORS = errors(
+    {
+        401: "Sign in first",
+        403: "Not allowed for this role or organisation",
+        404: "No such record (or not visible to you)",
+        422: "Invalid input; every bad field is listed",
+    }
+)
