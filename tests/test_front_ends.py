@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from filiera.app import create_app
@@ -61,8 +62,6 @@ def cli_errors(db: Database, *args: str) -> dict[str, str]:
 
 def shows(page_html: str, errors: dict[str, str]) -> bool:
     """Does an HTML error answer name every field and message (HTML-escaped)?"""
-    from markupsafe import escape
-
     return all(f in page_html and str(escape(m)) in page_html for f, m in errors.items())
 
 

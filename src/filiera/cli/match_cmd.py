@@ -19,7 +19,7 @@ from filiera.cli.common import (
     open_db,
     print_json,
 )
-from filiera.match.requests import MatchRequest
+from filiera.match.requests import TOP_MAX, MatchRequest
 from filiera.match.results import match_out
 from filiera.match.service import MatchResult, run
 from filiera.needs import service
@@ -28,7 +28,7 @@ from filiera.registry.schemas import parse
 
 need_app = typer.Typer(help="Operational needs and challenges.", no_args_is_help=True)
 thesis_app = typer.Typer(help="Investment theses.", no_args_is_help=True)
-TopOption = Annotated[int, typer.Option(min=1, max=200, help="How many results.")]
+TopOption = Annotated[int, typer.Option(min=1, max=TOP_MAX, help="How many results.")]
 
 
 def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> None:

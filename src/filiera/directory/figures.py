@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
-from filiera.directory import queries
 from filiera.registry import taxonomy
+from filiera.registry.models import Organisation, Participation, Project
 
 
 class Stats(BaseModel):
@@ -29,18 +31,44 @@ class TaxonomyNode(BaseModel):
 
 
 def ecosystem(session: Session, viewer: Viewer) -> dict[str, object]:
-    """The home page's figures, of what `viewer` may see (`stats` in a plain dict)."""
-    return queries.figures(session, viewer=viewer)
+    """The home page's and `filiera stats`' figures, of what `viewer` may see."""
+    seen = visible_organisations(viewer)
+    by_country = session.execute(
+        select(Organisation.country, func.count()).where(seen).group_by(Organisation.country)
+    ).all()
+    by_kind = session.execute(
+        select(Organisation.kind, func.count()).where(seen).group_by(Organisation.kind)
+    ).all()
+    return {
+        "organisations": session.scalar(select(func.count(Organisation.id)).where(seen)) or 0,
+        "projects": session.scalar(select(func.count(Project.id))) or 0,
+        "participations": session.scalar(
+            select(func.count(Participation.id)).where(
+                Participation.organisation_id.in_(visible_org_ids(viewer))
+            )
+        )
+        or 0,
+        "eu_contribution": session.scalar(select(func.sum(Project.eu_contribution))) or 0.0,
+        "by_country": {c or "unknown": n for c, n in sorted(by_country, key=lambda r: -r[1])},
+        "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
+    }
 
 
 def by_region(session: Session, viewer: Viewer) -> list[tuple[str, str | None, int]]:
     """Counts of visible organisations per (country, NUTS region or None), largest first."""
-    return queries.by_region(session, viewer=viewer)
+    stmt = (
+        select(Organisation.country, Organisation.region, func.count())
+        .where(visible_organisations(viewer))
+        .group_by(Organisation.country, Organisation.region)
+    )
+    rows = [(country, region, count) for country, region, count in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))
 
 
 def countries(session: Session, viewer: Viewer) -> list[str]:
-    """The countries of the organisations `viewer` may see (for filter choices)."""
-    return queries.countries(session, viewer=viewer)
+    """Distinct countries of the organisations `viewer` may see (unknown left out)."""
+    stmt = select(Organisation.country).where(visible_organisations(viewer)).distinct()
+    return [country for country in session.scalars(stmt) if country]
 
 
 def stats(session: Session, viewer: Viewer) -> Stats:

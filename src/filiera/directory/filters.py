@@ -26,8 +26,3 @@ class OrgFilter(BaseModel):
     certification: Annotated[str | None, Field(examples=["en9100"])] = None
     cluster: Annotated[int | None, Field(ge=1, description="Cluster organisation id")] = None
     synthetic: bool | None = None
-
-
-def from_form(raw: dict[str, str]) -> dict[str, str]:
-    """The non-blank values of a submitted form or query string (blank means "any")."""
-    return {name: value.strip() for name, value in raw.items() if value and value.strip()}

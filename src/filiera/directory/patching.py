@@ -44,7 +44,7 @@ def check_patch(session: Session, org_id: int, patch: OrganisationPatch) -> None
 
 def apply_patch(
     session: Session, org: Organisation, patch: OrganisationPatch, source: Source
-) -> Organisation:
+) -> None:
     """Apply only the fields set in `patch` (checked by `check_patch`); new rows get `source`."""
     changes = patch.model_dump(exclude_unset=True)
     identifiers = changes.pop("identifiers", None)
@@ -64,7 +64,6 @@ def apply_patch(
         errors = [field_error(record, "region", str(error))]
         raise ValidationFailed(str(error), errors=errors) from None
     session.flush()
-    return queries.get_organisation(session, org.id, viewer=Viewer.system())
 
 
 PARTS = {"capabilities": OrgCapability, "certifications": Certification, "sites": Site}

@@ -252,18 +252,11 @@ def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
         identifiers={i.scheme: i.value for i in org.identifiers},
         nace=[a.nace for a in sorted(org.activities, key=lambda a: (not a.primary, a.nace))],
         capability_details=[
-            CapabilityOut(code=c.code, level=c.level, evidence=c.evidence)
+            CapabilityOut.model_validate(c, from_attributes=True)
             for c in sorted(org.capabilities, key=lambda c: c.code)
         ],
         certifications=[
-            CertificationOut(
-                code=c.code,
-                scope=c.scope,
-                issuer=c.issuer,
-                valid_from=c.valid_from,
-                valid_until=c.valid_until,
-            )
-            for c in org.certifications
+            CertificationOut.model_validate(c, from_attributes=True) for c in org.certifications
         ],
         sites=_sites(org, disclosure, withheld),
         memberships=_memberships(org, disclosure, withheld),

@@ -174,30 +174,6 @@ def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, in
     return [(org, count) for org, count in session.execute(stmt.order_by(Organisation.name))]
 
 
-def figures(session: Session, *, viewer: Viewer) -> dict[str, object]:
-    """Ecosystem figures for the home page and `filiera stats` (of what `viewer` may see)."""
-    seen = visible_organisations(viewer)
-    by_country = session.execute(
-        select(Organisation.country, func.count()).where(seen).group_by(Organisation.country)
-    ).all()
-    by_kind = session.execute(
-        select(Organisation.kind, func.count()).where(seen).group_by(Organisation.kind)
-    ).all()
-    return {
-        "organisations": session.scalar(select(func.count(Organisation.id)).where(seen)) or 0,
-        "projects": session.scalar(select(func.count(Project.id))) or 0,
-        "participations": session.scalar(
-            select(func.count(Participation.id)).where(
-                Participation.organisation_id.in_(visible_org_ids(viewer))
-            )
-        )
-        or 0,
-        "eu_contribution": session.scalar(select(func.sum(Project.eu_contribution))) or 0.0,
-        "by_country": {c or "unknown": n for c, n in sorted(by_country, key=lambda r: -r[1])},
-        "by_kind": dict(sorted(by_kind, key=lambda r: -r[1])),
-    }
-
-
 def list_projects(
     session: Session,
     *,
@@ -254,20 +230,3 @@ def open_reviews(session: Session) -> list[ReviewItem]:
     ]
     stmt = select(ReviewItem).where(ReviewItem.status == "open").options(*loads)
     return list(session.scalars(stmt.order_by(ReviewItem.score.desc(), ReviewItem.id)))
-
-
-def by_region(session: Session, *, viewer: Viewer) -> list[tuple[str, str | None, int]]:
-    """Counts of visible organisations per (country, NUTS region or None), largest first."""
-    stmt = (
-        select(Organisation.country, Organisation.region, func.count())
-        .where(visible_organisations(viewer))
-        .group_by(Organisation.country, Organisation.region)
-    )
-    rows = [(country, region, count) for country, region, count in session.execute(stmt)]
-    return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))
-
-
-def countries(session: Session, *, viewer: Viewer) -> list[str]:
-    """Distinct countries of the organisations `viewer` may see (unknown left out)."""
-    stmt = select(Organisation.country).where(visible_organisations(viewer)).distinct()
-    return [country for country in session.scalars(stmt) if country]

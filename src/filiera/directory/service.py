@@ -117,8 +117,7 @@ def edit(
     session: Session, viewer: Viewer, org_id: int, patch: OrganisationPatch
 ) -> OrganisationDetail:
     """Change only the given fields (admins, the organisation's users, its clusters' managers)."""
-    org = queries.get_organisation(session, org_id, viewer=viewer)
-    policy.require_edit(viewer, org)
+    org = editable(session, viewer, org_id)
     check_patch(session, org_id, patch)
     apply_patch(session, org, patch, manual_source(viewer))
     session.expire_all()
@@ -142,20 +141,23 @@ def partners(session: Session, viewer: Viewer, org_id: int, limit: int = 20) -> 
     ]
 
 
-def access_settings(session: Session, viewer: Viewer, org_id: int) -> records.AccessOut:
-    """Visibility, field levels, grants and markings (for those who may edit it)."""
+def editable(session: Session, viewer: Viewer, org_id: int) -> Organisation:
+    """A visible organisation `viewer` may edit (404 when hidden from them, else 403)."""
     org = queries.get_organisation(session, org_id, viewer=viewer)
     policy.require_edit(viewer, org)
-    return records.access_of(session, org)
+    return org
+
+
+def access_settings(session: Session, viewer: Viewer, org_id: int) -> records.AccessOut:
+    """Visibility, field levels, grants and markings (for those who may edit it)."""
+    return records.access_of(session, editable(session, viewer, org_id))
 
 
 def change_access(
     session: Session, viewer: Viewer, org_id: int, change: records.AccessIn
 ) -> records.AccessOut:
     """Change who may see the organisation and its sensitive fields; set its markings."""
-    org = queries.get_organisation(session, org_id, viewer=viewer)
-    policy.require_edit(viewer, org)
-    return records.set_access(session, org, change)
+    return records.set_access(session, editable(session, viewer, org_id), change)
 
 
 def can_edit(viewer: Viewer, org: Organisation) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from filiera.db import Database
 from filiera.settings import Settings
@@ -24,3 +25,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, awaited here so the page reading it can be a plain (threaded) def."""
+    return await request.form()

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from filiera.access import accounts, audit
 from filiera.access.secrets_ import new_secret, sign, unsign
-from filiera.directory.filters import from_form
 from filiera.errors import FilieraError, Forbidden, TooManyRequests, Unauthorized
 from filiera.http.auth import SESSION_COOKIE, check_csrf, client_address
 from filiera.http.deps import SessionDep, ViewerDep
 from filiera.registry.schemas import parse
+from filiera.web.forms import from_form
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
 
-from filiera.access import accounts, users
+from filiera.access import accounts, records, users
 from filiera.access.models import ROLES
 from filiera.access.records import AccessIn
-from filiera.directory import queries, service
+from filiera.directory import service
 from filiera.errors import ValidationFailed
 from filiera.http.auth import check_csrf
-from filiera.http.deps import SessionDep, ViewerDep
+from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
 from filiera.registry import fields
 from filiera.registry.markings import markings
 from filiera.registry.schemas import parse
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[int, PathParam(ge=1)]
 LEVELS = fields.VISIBILITY_LEVELS
 SENSITIVE = fields.sensitive("organisation")
 
@@ -67,7 +64,7 @@ def set_active(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    user_id: Id,
+    user_id: RecordId,
     active: Annotated[bool, Form()],
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -80,10 +77,10 @@ def set_active(
     return RedirectResponse("/users", status_code=303)
 
 
-def _access_page(request, session, viewer, org, error=None, status=200) -> HTMLResponse:
+def _access_page(request, session, org, error=None, status=200) -> HTMLResponse:
     context = {
         "org": org,
-        "access": service.access_settings(session, viewer, org.id),
+        "access": records.access_of(session, org),  # `org` passed service.editable
         "levels": LEVELS,
         "roles": ROLES,
         "markings": list(markings()),
@@ -95,16 +92,10 @@ def _access_page(request, session, viewer, org, error=None, status=200) -> HTMLR
 
 @router.get("/organisations/{org_id}/access", response_class=HTMLResponse)
 def access_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id
+    request: Request, session: SessionDep, viewer: ViewerDep, org_id: RecordId
 ) -> HTMLResponse:
-    service.access_settings(session, viewer, org_id)  # 404 or 403 before anything is shown
-    org = queries.get_organisation(session, org_id, viewer=viewer)
-    return _access_page(request, session, viewer, org)
-
-
-async def read_form(request: Request) -> FormData:
-    """The posted form, awaited here so the page itself can be a plain (threaded) function."""
-    return await request.form()
+    org = service.editable(session, viewer, org_id)
+    return _access_page(request, session, org)
 
 
 @router.post("/organisations/{org_id}/access", response_class=HTMLResponse)
@@ -112,12 +103,11 @@ def save_access(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    org_id: Id,
-    form: Annotated[FormData, Depends(read_form)],
+    org_id: RecordId,
+    form: FormDep,
 ) -> Response:
     check_csrf(request, str(form.get("csrf_token", "")))
-    service.access_settings(session, viewer, org_id)  # 404 or 403 before anything is read
-    org = queries.get_organisation(session, org_id, viewer=viewer)
+    org = service.editable(session, viewer, org_id)
     grant_orgs = [
         int(x) for x in str(form.get("grant_orgs", "")).replace(",", " ").split() if x.isdigit()
     ]
@@ -135,5 +125,5 @@ def save_access(
             wanted = parse(AccessIn, change, f"organisation {org_id}")
             service.change_access(session, viewer, org_id, wanted)
     except ValidationFailed as error:
-        return _access_page(request, session, viewer, org, error, status=error.status)
+        return _access_page(request, session, org, error, status=error.status)
     return RedirectResponse(f"/organisations/{org_id}", status_code=303)

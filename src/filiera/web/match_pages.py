@@ -5,23 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from filiera.directory.filters import from_form
 from filiera.errors import FilieraError, ValidationFailed
 from filiera.http.auth import check_csrf
-from filiera.http.deps import SessionDep, ViewerDep
+from filiera.http.deps import RecordId, SessionDep, ViewerDep
 from filiera.match.requests import MatchRequest
 from filiera.match.service import run
 from filiera.needs import service
 from filiera.needs.schemas import InterestIn
 from filiera.registry.schemas import parse
+from filiera.web.forms import from_form
 from filiera.web.pages import _lang, filter_options
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[int, PathParam(ge=1)]
 MATCH_TOP = 30
 MATCH_PARAMS = ("q", "lang", "country", "region", "kind", "capability", "certification", "sme")
 
@@ -69,7 +67,7 @@ def needs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse)
 def need_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, need_id: Id
+    request: Request, session: SessionDep, viewer: ViewerDep, need_id: RecordId
 ) -> HTMLResponse:
     return _need_page(request, session, viewer, need_id)
 
@@ -93,7 +91,7 @@ def express_interest(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    need_id: Id,
+    need_id: RecordId,
     organisation_id: Annotated[int, Form(ge=1)],
     note: Annotated[str, Form(max_length=4000)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
@@ -112,7 +110,7 @@ def express_interest(
 
 @router.get("/theses/{thesis_id}", response_class=HTMLResponse)
 def thesis_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, thesis_id: Id
+    request: Request, session: SessionDep, viewer: ViewerDep, thesis_id: RecordId
 ) -> HTMLResponse:
     thesis = service.get_thesis(session, viewer, thesis_id)
     result = service.startups_for(session, viewer, thesis_id, top=20, explain_lang=_lang(request))

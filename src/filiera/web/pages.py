@@ -5,24 +5,23 @@ from __future__ import annotations
 import math
 from functools import cache
 from pathlib import Path
-from typing import Annotated
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
 from filiera.directory import clusters, projects, queries, review, service
 from filiera.directory import figures as ecosystem
-from filiera.directory.filters import OrgFilter, from_form
-from filiera.http.deps import SessionDep, ViewerDep
+from filiera.directory.filters import OrgFilter
+from filiera.http.deps import RecordId, SessionDep, ViewerDep
 from filiera.needs.service import opportunities
 from filiera.registry import taxonomy
 from filiera.registry.models import ORG_KINDS
 from filiera.registry.schemas import parse
 from filiera.web import charts
+from filiera.web.forms import from_form
 from filiera.web.i18n import choose_language, translator
 from filiera.web.render import capability_label, country_name, kind_label, region_name, render
 
@@ -30,7 +29,6 @@ router = APIRouter(include_in_schema=False)
 DIRECTORY_PAGE = 25
 REVIEW_PAGE = 50
 FILTERS = ("q", "country", "region", "kind", "capability", "certification", "cluster")
-Id = Annotated[int, PathParam(ge=1)]
 
 
 @cache
@@ -136,7 +134,9 @@ def description_of(descriptions: dict[str, str], lang: str) -> tuple[str | None,
 
 
 @router.get("/organisations/{org_id}", response_class=HTMLResponse)
-def profile(request: Request, session: SessionDep, viewer: ViewerDep, org_id: Id) -> HTMLResponse:
+def profile(
+    request: Request, session: SessionDep, viewer: ViewerDep, org_id: RecordId
+) -> HTMLResponse:
     lang = _lang(request)
     org = queries.get_organisation(session, org_id, viewer=viewer)
     shown = service.profile_of(session, viewer, org)
@@ -175,7 +175,7 @@ def cluster_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_profile(
-    request: Request, session: SessionDep, viewer: ViewerDep, cluster_id: Id
+    request: Request, session: SessionDep, viewer: ViewerDep, cluster_id: RecordId
 ) -> HTMLResponse:
     cluster = clusters.get_cluster(session, viewer, cluster_id)
     page = _page(request)
@@ -197,7 +197,7 @@ def cluster_profile(
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, project_id: Id
+    request: Request, session: SessionDep, viewer: ViewerDep, project_id: RecordId
 ) -> HTMLResponse:
     project = projects.project_detail(session, viewer, project_id)
     return render(request, "project.html", {"project": project})
