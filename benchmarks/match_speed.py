@@ -128,8 +128,74 @@ def bench(name: str, orgs: int, repeats: int) -> None:
                 ratio_p50=round(ours["p50_ms"] / max(theirs["p50_ms"], 1e-3), 2),
                 ratio_p95=round(ours["p95_ms"] / max(theirs["p95_ms"], 1e-3), 2),
             )
+        viewer_cost(name, db, repeats)
         db.dispose()
         forget_indexes()
+
+
+def viewer_cost(name: str, db: Database, repeats: int) -> None:
+    """What confidentiality costs a signed-in query, as a ratio to the anonymous one.
+
+    A quarter of the organisations become members-only and one in twenty restricted
+    (granted to buyers); an anonymous query needs no SQL for visibility, a member's and a
+    buyer's read the non-public organisations they may see (match.service.viewer_mask).
+    """
+    from sqlalchemy import func, select, update
+
+    from filiera.access.models import AccessGrant
+    from filiera.registry.models import Membership, Organisation
+
+    with db.session() as session:
+        ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+        members, restricted = ids[::4], ids[1::20]
+        for chunk in range(0, len(members), 5000):
+            part = members[chunk : chunk + 5000]
+            session.execute(
+                update(Organisation).where(Organisation.id.in_(part)).values(visibility="members")
+            )
+        session.execute(
+            update(Organisation)
+            .where(Organisation.id.in_(restricted))
+            .values(visibility="restricted")
+        )
+        session.add_all(
+            AccessGrant(entity="organisation", entity_id=i, role="buyer") for i in restricted
+        )
+        cluster, member = session.execute(
+            select(Membership.cluster_id, func.min(Membership.organisation_id))
+            .group_by(Membership.cluster_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+    forget_indexes()
+    viewers = {
+        "anonymous": Viewer.anonymous(),
+        "member": Viewer(1, "bench-member", "member", frozenset({member}), frozenset({cluster})),
+        "buyer": Viewer(2, "bench-buyer", "buyer"),
+        "admin": Viewer(3, "bench-admin", "admin"),
+    }
+    for lang, text, filters in (QUERIES[0], QUERIES[4]):
+        timings = {}
+        for who, viewer in viewers.items():
+            samples = []
+            for _ in range(repeats + 1):
+                with db.session() as session:
+                    t0 = time.perf_counter()
+                    result = match(session, viewer, text, lang=lang, filters=filters, top=50)
+                    samples.append(time.perf_counter() - t0)
+            timings[who] = (percentiles(samples[1:]), result.candidates)
+        base = timings["anonymous"][0]
+        for who, (ours, candidates) in timings.items():
+            emit(
+                benchmark="match_speed",
+                backend=name,
+                step="viewer",
+                viewer=who,
+                query=text,
+                candidates=candidates,
+                **ours,
+                ratio_p50_vs_anonymous=round(ours["p50_ms"] / max(base["p50_ms"], 1e-3), 2),
+            )
 
 
 def main() -> None:

@@ -12,13 +12,20 @@ from sqlalchemy import delete, select, text, update
 from typer.testing import CliRunner
 
 from filiera.access import accounts, audit
+from filiera.access.disclosure import Disclosure, Employer, load_grants
 from filiera.access.models import AccessGrant, AuditEvent
-from filiera.access.policy import Owner, allows, visible_organisations
+from filiera.access.policy import (
+    Owner,
+    allows,
+    narrower,
+    visible_organisations,
+    visible_people,
+)
 from filiera.access.viewer import Viewer
 from filiera.cli.main import app
 from filiera.db import Database
 from filiera.errors import Forbidden, Unauthorized
-from filiera.registry.models import Membership, Organisation
+from filiera.registry.models import Membership, Organisation, Person, PersonRole
 from filiera.settings import Settings
 from support.auth import PASSWORD
 
@@ -74,6 +81,26 @@ def _expected(w: dict, viewer: Viewer) -> set[int]:
     return out
 
 
+def _store(session, w: dict) -> None:
+    """Write the organisations' levels, memberships and grants of world `w`."""
+    session.info[audit.BULK_KEY] = True
+    for i, level in enumerate(w["levels"]):
+        session.execute(
+            update(Organisation).where(Organisation.id == 1000 + i).values(visibility=level)
+        )
+    session.execute(delete(Membership))
+    session.execute(delete(AccessGrant))
+    for o, c in w["members"]:
+        session.add(Membership(organisation_id=1000 + o, cluster_id=1000 + c))
+    for o, g in w["grant_orgs"]:
+        session.add(
+            AccessGrant(entity="organisation", entity_id=1000 + o, organisation_id=1000 + g)
+        )
+    for o, r in w["grant_roles"]:
+        session.add(AccessGrant(entity="organisation", entity_id=1000 + o, role=r))
+    session.flush()
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -81,39 +108,86 @@ def _expected(w: dict, viewer: Viewer) -> set[int]:
 def test_sql_and_python_rules_agree(db: Database, w: dict) -> None:
     """For random worlds and viewers, the SQL filter returns exactly what `allows` allows."""
     with db.session() as session:
-        session.info[audit.BULK_KEY] = True
-        for i, level in enumerate(w["levels"]):
-            session.execute(
-                update(Organisation).where(Organisation.id == 1000 + i).values(visibility=level)
-            )
-        session.execute(delete(Membership))
-        session.execute(delete(AccessGrant))
-        for o, c in w["members"]:
-            session.add(Membership(organisation_id=1000 + o, cluster_id=1000 + c))
-        for o, g in w["grant_orgs"]:
-            session.add(
-                AccessGrant(entity="organisation", entity_id=1000 + o, organisation_id=1000 + g)
-            )
-        for o, r in w["grant_roles"]:
-            session.add(AccessGrant(entity="organisation", entity_id=1000 + o, role=r))
-        session.flush()
+        _store(session, w)
         viewer = _viewer(w)
         found = set(session.scalars(select(Organisation.id).where(visible_organisations(viewer))))
         session.rollback()
     assert found == _expected(w, viewer)
 
 
-def test_admin_and_anonymous_extremes() -> None:
-    secret = Owner(frozenset({1}))
-    assert allows(Viewer(1, "a", "admin"), "owner", secret)
-    assert not allows(Viewer.anonymous(), "members", secret)
-    assert allows(Viewer.anonymous(), "public", secret)
-    assert not allows(Viewer(2, "b", "buyer"), "restricted", secret)
-    assert allows(
-        Viewer(2, "b", "buyer"),
-        "restricted",
-        Owner(frozenset({1}), grant_roles=frozenset({"buyer"})),
-    )
+# A person: level, the organisations of their roles, orgs and roles granted on the person.
+person = st.tuples(
+    st.sampled_from(LEVELS),
+    st.sets(st.integers(0, N_ORGS - 1), max_size=3),
+    st.sets(st.integers(0, N_ORGS - 1), max_size=1),
+    st.sets(st.sampled_from(ROLES), max_size=1),
+)
+
+
+def _store_people(session, people: list) -> None:
+    for j, (level, role_orgs, grant_orgs, grant_roles) in enumerate(people):
+        roles = [PersonRole(organisation_id=1000 + o, title="t") for o in sorted(role_orgs)]
+        session.add(Person(id=2000 + j, name=f"Person {j}", visibility=level, roles=roles))
+        for g in grant_orgs:
+            session.add(AccessGrant(entity="person", entity_id=2000 + j, organisation_id=1000 + g))
+        for r in grant_roles:
+            session.add(AccessGrant(entity="person", entity_id=2000 + j, role=r))
+    session.flush()
+
+
+def _shown_people(w: dict, people: list, disclosure: Disclosure) -> set[int]:
+    """The Python twin as profiles apply it: every role's organisation, then the person."""
+    out = set()
+    for j, (level, role_orgs, _, _) in enumerate(people):
+        employers = [
+            Employer(
+                w["levels"][o],
+                disclosure.owner(
+                    "organisation",
+                    1000 + o,
+                    {1000 + o},
+                    {1000 + c for m, c in w["members"] if m == o},
+                ),
+            )
+            for o in sorted(role_orgs)
+        ]
+        owner = disclosure.person_owner(2000 + j, employers)
+        if disclosure.person(2000 + j, level, owner, has_roles=bool(role_orgs)):
+            out.add(2000 + j)
+    return out
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(w=world, people=st.lists(person, min_size=1, max_size=5))
+def test_sql_and_python_people_rules_agree(db: Database, w: dict, people: list) -> None:
+    """`visible_people` returns exactly the people the Python twin shows, and a person is
+    only ever seen through a role at an organisation the viewer may see."""
+    with db.session() as session:
+        _store(session, w)
+        _store_people(session, people)
+        viewer = _viewer(w)
+        found = set(session.scalars(select(Person.id).where(visible_people(viewer))))
+        orgs = set(session.scalars(select(Organisation.id).where(visible_organisations(viewer))))
+        wanted = {
+            "organisation": {1000 + i for i in range(N_ORGS)},
+            "person": {2000 + j for j in range(len(people))},
+        }
+        shown = _shown_people(w, people, Disclosure(viewer, load_grants(session, wanted)))
+        session.rollback()
+    assert found == shown
+    for j, (level, role_orgs, _, _) in enumerate(people):
+        if 2000 + j in found and role_orgs:
+            assert {1000 + o for o in role_orgs} & orgs  # known through a visible organisation
+        elif 2000 + j in found:
+            assert level == "public" or viewer.is_admin
+
+
+def test_narrower_orders_levels_from_open_to_closed() -> None:
+    for i, a in enumerate(LEVELS):
+        for j, b in enumerate(LEVELS):
+            assert narrower(a, b) == narrower(b, a) == LEVELS[max(i, j)]
 
 
 def test_audit_log_is_append_only(db: Database) -> None:
@@ -142,7 +216,7 @@ def test_a_rolled_back_change_leaves_no_event(db: Database) -> None:
         assert session.get(Organisation, 1005).city is None
 
 
-def test_sign_in_lock_out_and_tokens(db: Database) -> None:
+def test_sign_in_back_off_and_tokens(db: Database) -> None:
     cfg = Settings(max_failed_sign_ins=3)
     with db.session() as session:
         user = accounts.add_user(session, "Lock@Test.example", "L", PASSWORD, role="viewer")
@@ -152,8 +226,9 @@ def test_sign_in_lock_out_and_tokens(db: Database) -> None:
         with pytest.raises(Unauthorized) as failure:
             accounts.authenticate(db, cfg, "lock@test.example", "wrong password!", "1.2.3.4")
         assert failure.value.message == accounts.GENERIC_FAILURE
-    with pytest.raises(Unauthorized):  # locked now, even with the right password
+    with pytest.raises(Unauthorized):  # this address waits now, even with the right password
         accounts.authenticate(db, cfg, "lock@test.example", PASSWORD, "1.2.3.4")
+    assert accounts.authenticate(db, cfg, "lock@test.example", PASSWORD, "5.6.7.8")
     with pytest.raises(Unauthorized) as unknown:
         accounts.authenticate(db, cfg, "nobody@test.example", PASSWORD, "1.2.3.4")
     assert unknown.value.message == accounts.GENERIC_FAILURE
@@ -165,8 +240,8 @@ def test_sign_in_lock_out_and_tokens(db: Database) -> None:
         reasons = {e.detail for e in events}
     assert {
         "wrong password",
-        "wrong password; account locked",
-        "account locked",
+        "wrong password; address waits 15 min",
+        "address backed off",
         "unknown account",
     } <= reasons
 

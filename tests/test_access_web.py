@@ -1,4 +1,4 @@
-"""Sign-in, sessions, CSRF, lock-out, rate limits and the account page, through TestClient."""
+"""Sign-in, sessions, CSRF, back-off, rate limits and the account page, through TestClient."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from httpx import Response
 from sqlalchemy import func, select
 
 from filiera.access import accounts, audit, secrets_
-from filiera.access.models import ApiToken, User, WebSession
+from filiera.access.models import ApiToken, SignInBackoff, User, WebSession
 from filiera.app import create_app
 from filiera.db import Database
 from filiera.errors import ConfigurationError
@@ -279,13 +279,15 @@ def test_every_failed_sign_in_looks_the_same(site: Site) -> None:
     with site.db.session() as session:
         disabled = accounts.add_user(session, "gone@access.example", "Gone", PASSWORD)
         accounts.set_active(session, disabled, False)
-        locked = accounts.add_user(session, "locked@access.example", "Locked", PASSWORD)
-        locked.locked_until = utcnow() + timedelta(minutes=10)
+        waiting = accounts.add_user(session, "locked@access.example", "Locked", PASSWORD)
+        until = utcnow() + timedelta(minutes=10)  # TestClient's address is "testclient"
+        pair = SignInBackoff(user_id=waiting.id, address="testclient", blocked_until=until)
+        session.add(pair)
     attempts = {
         "unknown": ("nobody@access.example", PASSWORD),
         "wrong password": (MEMBER, PASSWORD + "!"),
         "disabled": ("gone@access.example", PASSWORD),
-        "locked": ("locked@access.example", PASSWORD),
+        "backed off": ("locked@access.example", PASSWORD),
     }
     with site.client() as client:
         seen = {case: sign_in_error(post_sign_in(client, *args)) for case, args in attempts.items()}
@@ -296,30 +298,31 @@ def test_every_failed_sign_in_looks_the_same(site: Site) -> None:
         "nobody@access.example": "unknown account",
         MEMBER: "wrong password",
         "gone@access.example": "account disabled",
-        "locked@access.example": "account locked",
+        "locked@access.example": "address backed off",
     }
 
 
-def test_repeated_wrong_passwords_lock_the_account(site: Site) -> None:
+def test_repeated_wrong_passwords_back_off_the_address(site: Site) -> None:
     settings = Settings(max_failed_sign_ins=3, lockout_minutes=15)
     with site.client(settings) as client:
         for _ in range(2):
             sign_in_error(post_sign_in(client, MEMBER, "wrong password!!"))
         with site.db.session() as session:
-            user = session.get(User, site.member_id)
-            assert user.failed_sign_ins == 2 and user.locked_until is None
+            pair = session.scalar(select(SignInBackoff))
+            assert (pair.address, pair.failures, pair.blocked_until) == ("testclient", 2, None)
         sign_in_error(post_sign_in(client, MEMBER, "wrong password!!"))
         status, message = sign_in_error(post_sign_in(client, MEMBER, PASSWORD))
         assert (status, message) == (401, GENERIC_MESSAGE)
         assert me(client)["user_id"] is None
     with site.db.session() as session:
-        locked_until = session.get(User, site.member_id).locked_until
-    assert locked_until is not None
-    assert utcnow() + timedelta(minutes=14) < locked_until <= utcnow() + timedelta(minutes=15)
+        blocked_until = session.scalar(select(SignInBackoff.blocked_until))
+        assert session.get(User, site.member_id).locked_until is None  # the account is not
+    assert blocked_until is not None
+    assert utcnow() + timedelta(minutes=14) < blocked_until <= utcnow() + timedelta(minutes=15)
     details = [e["detail"] for e in events(site.db, "sign_in_failed", site.member_id)]
     assert details == [
-        "account locked",
-        "wrong password; account locked",
+        "address backed off",
+        "wrong password; address waits 15 min",
         "wrong password",
         "wrong password",
     ]

@@ -371,6 +371,70 @@ def test_org_access_shows_and_changes_who_may_see(registry: Registry) -> None:
     assert "visibility" in {d["field"] for d in bad["error"]["details"]}
 
 
+def test_cluster_list_members_invite_answer_remove(registry: Registry) -> None:
+    """Admins enrol; a manager only invites; the organisation's user answers (issue 9)."""
+    cluster, leonardo, safran = (
+        registry.org("cluster"),
+        registry.org("leonardo"),
+        registry.org("safran"),
+    )
+    url = registry.url
+    with registry.db.session() as session:
+        accounts.add_user(
+            session, "m@cli.example", "M", PASSWORD, role="cluster_manager", org_ids=[int(cluster)]
+        )
+        accounts.add_user(
+            session, "leo@cli.example", "L", PASSWORD, role="member", org_ids=[int(leonardo)]
+        )
+    listed = out_json(cli("cluster", "list", "--json", db=url))
+    assert [(c["id"], c["members"]) for c in listed] == [(int(cluster), 2)]
+    assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 2
+    invited = out_json(
+        cli("cluster", "add", cluster, leonardo, "--as", "m@cli.example", "--json", db=url)
+    )
+    assert invited["status"] == "invited"
+    assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 2
+    sent = out_json(
+        cli("cluster", "invitations", cluster, "--as", "m@cli.example", "--json", db=url)
+    )
+    assert [i["organisation_id"] for i in sent] == [int(leonardo)]
+    inbox = out_json(cli("cluster", "inbox", leonardo, "--as", "leo@cli.example", "--json", db=url))
+    assert [i["status"] for i in inbox] == ["pending"]
+    refused = cli("cluster", "answer", leonardo, str(inbox[0]["id"]), "maybe", db=url, code=1)
+    assert "decision" in refused.output
+    outsider = cli(
+        "cluster",
+        "answer",
+        leonardo,
+        str(inbox[0]["id"]),
+        "accept",
+        "--as",
+        "m@cli.example",
+        db=url,
+        code=1,
+    )
+    assert "accept" not in outsider.stdout
+    accepted = out_json(
+        cli(
+            "cluster",
+            "answer",
+            leonardo,
+            str(inbox[0]["id"]),
+            "accept",
+            "--as",
+            "leo@cli.example",
+            "--json",
+            db=url,
+        )
+    )
+    assert accepted[0]["status"] == "accepted"
+    assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 3
+    text = flat(cli("cluster", "add", cluster, safran, db=url).output)
+    assert text == f"organisation {safran} is now a member of cluster {cluster}"
+    cli("cluster", "remove", cluster, safran, "--as", "m@cli.example", db=url)
+    assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 3
+
+
 def test_org_show_and_list_as_a_user(registry: Registry) -> None:
     polimi = registry.org("polimi")
     options = ["--visibility", "restricted", "--grant-role", "buyer"]

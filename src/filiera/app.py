@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from filiera import __version__, api
 from filiera.db import Database
-from filiera.http import errors
+from filiera.http import errors, headers
 from filiera.http.auth import Limiters
 from filiera.http.limits import BodyLimit
 from filiera.settings import Settings, get_settings
@@ -45,4 +45,5 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     for router in (*api.ROUTERS, *site.ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    headers.install(app)
     return app

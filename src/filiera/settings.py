@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from filiera.errors import ConfigurationError
 
@@ -49,9 +50,16 @@ class Settings(BaseSettings):
         default=None, description="Send cookies over HTTPS only (default: in production)."
     )
     max_failed_sign_ins: int = Field(
-        default=5, description="Failed sign-ins in a row that lock an account."
+        default=5,
+        ge=1,
+        description="Wrong passwords in a row from one address on one account before it waits.",
     )
-    lockout_minutes: int = Field(default=15, description="How long a locked account stays locked.")
+    lockout_minutes: int = Field(
+        default=15, ge=1, description="First back-off wait; doubles with each further failure."
+    )
+    lockout_max_minutes: int = Field(
+        default=24 * 60, ge=1, description="Longest back-off wait (the doubling stops here)."
+    )
     sign_in_per_minute: int = Field(
         default=10, description="Sign-in attempts allowed per minute per address and per account."
     )
@@ -62,12 +70,26 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, description="Largest request body accepted (413 beyond)."
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.",
+    )
 
     @property
     def secure_cookies(self) -> bool:
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.environment == "production"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def split_proxies(cls, value: object) -> object:
+        """Read `10.0.0.1, 10.1.0.0/16` as a list; refuse an entry that is not an IP or CIDR."""
+        if isinstance(value, str):
+            value = [item for item in value.replace(",", " ").split() if item]
+        for item in value if isinstance(value, list) else ():
+            ip_network(str(item), strict=False)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def require_real_secret_in_production(self) -> Settings:

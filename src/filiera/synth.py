@@ -8,7 +8,6 @@ descriptions. Record i depends only on (seed, i): the first k of n records are t
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import random
@@ -24,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from filiera.access import audit
-from filiera.registry import taxonomy
+from filiera.registry import spreadsheet, taxonomy
 from filiera.registry.models import (
     Certification,
     Identifier,
@@ -273,13 +272,16 @@ def csv_row(rec: dict[str, Any]) -> list[Any]:
 
 def write_csv(path: Path, n: int, seed: int = 0, progress: Progress | None = None) -> int:
     """Write `n` synthetic organisations as an `--kind organisations` CSV file."""
-    with open(path, "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow([CSV_TITLES.get(h, h) for h in CSV_HEADERS])
+
+    def rows() -> Iterator[list[Any]]:
         for rec in generate(n, seed):
-            writer.writerow(csv_row(rec))
+            yield csv_row(rec)
             if progress:
                 progress(1)
+
+    titles = [CSV_TITLES.get(h, h) for h in CSV_HEADERS]
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        spreadsheet.write_csv(rows(), CSV_HEADERS, stream, headers=titles)
     return n
 
 

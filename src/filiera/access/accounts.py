@@ -1,4 +1,4 @@
-"""User accounts: create, list, disable, sign in (with lock-out), API tokens, web sessions."""
+"""User accounts: create, list, disable, passwords, sign in (with back-off), tokens, sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from filiera.access import audit
+from filiera.access import audit, backoff
 from filiera.access.models import ROLES, Affiliation, ApiToken, User, WebSession
 from filiera.access.secrets_ import (
     MIN_PASSWORD,
@@ -27,6 +27,10 @@ from filiera.settings import Settings
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GENERIC_FAILURE = "email or password is incorrect, or the account cannot sign in now"
 TOKEN_PREFIX = "fil_"
+WRONG_CURRENT = "is not your current password"
+TOO_SHORT = f"needs {MIN_PASSWORD}+ characters"
+SAME_AS_CURRENT = "must differ from the current password"
+NOT_REPEATED = "does not match the new password"
 
 
 def normalise_email(email: str) -> str:
@@ -43,15 +47,25 @@ def _check_new_user(
     if not name.strip():
         errors.append(field_error(record, "name", "is required"))
     if len(password) < MIN_PASSWORD:
-        errors.append(field_error(record, "password", f"needs {MIN_PASSWORD}+ characters"))
+        errors.append(field_error(record, "password", TOO_SHORT))
     if role not in ROLES:
         errors.append(field_error(record, "role", f"must be one of {', '.join(ROLES)}"))
+    return errors + _unknown_organisations(session, record, org_ids)
+
+
+def _unknown_organisations(session: Session, record: str, org_ids: list[int]) -> list[dict]:
     known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(org_ids))))
-    for missing in sorted(set(org_ids) - known):
-        errors.append(
-            field_error(record, "organisations", f"organisation {missing} does not exist")
-        )
-    return errors
+    return [
+        field_error(record, "organisations", f"organisation {missing} does not exist")
+        for missing in sorted(set(org_ids) - known)
+    ]
+
+
+def check_organisations(session: Session, email: str, org_ids: list[int]) -> None:
+    """Refuse affiliations with organisations that do not exist."""
+    errors = _unknown_organisations(session, f"user {email}", org_ids)
+    if errors:
+        raise ValidationFailed(f"user {email}: {len(errors)} invalid field(s)", errors=errors)
 
 
 def add_user(
@@ -101,32 +115,99 @@ def set_active(session: Session, user: User, active: bool) -> None:
     """Disable (or re-enable) an account; disabling ends its sessions and tokens."""
     user.active = active
     if not active:
-        now = utcnow()
-        for web in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
-            web.ended_at = web.ended_at or now
-        for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-            token.revoked_at = token.revoked_at or now
+        end_credentials(session, user)
     else:
-        user.failed_sign_ins, user.locked_until = 0, None
+        backoff.clear_account(session, user.id)
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(
-            "password too short",
-            errors=[
-                field_error(f"user {user.email}", "password", f"needs {MIN_PASSWORD}+ characters")
-            ],
+# --- passwords ----------------------------------------------------------------------------
+
+
+@dataclass
+class CredentialsEnded:
+    """What a password change ended: the user's web sessions (but the caller's) and tokens."""
+
+    sessions: int
+    tokens: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"password changed; {self.sessions} web session(s) signed out, "
+            f"{self.tokens} API token(s) revoked"
         )
+
+
+def end_credentials(
+    session: Session, user: User, *, keep_session_id: int | None = None
+) -> CredentialsEnded:
+    """End every live web session of `user` (but `keep_session_id`) and revoke every token."""
+    now = utcnow()
+    webs = session.scalars(
+        select(WebSession).where(
+            WebSession.user_id == user.id,
+            WebSession.ended_at.is_(None),
+            WebSession.id != (keep_session_id or 0),
+        )
+    ).all()
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for web in webs:
+        web.ended_at = now
+    for token in tokens:
+        token.revoked_at = now
+    return CredentialsEnded(len(webs), len(tokens))
+
+
+def _password_errors(record: str, field: str, password: str) -> list[dict[str, str]]:
+    return [] if len(password) >= MIN_PASSWORD else [field_error(record, field, TOO_SHORT)]
+
+
+def set_password(
+    session: Session, user: User, password: str, *, keep_session_id: int | None = None
+) -> CredentialsEnded:
+    """Give `user` a new password: ends their other sessions, revokes their tokens.
+
+    Also forgets the account's sign-in back-offs (CLI, admin reset and self-service alike).
+    """
+    errors = _password_errors(f"user {user.email}", "password", password)
+    if errors:
+        raise ValidationFailed("password too short", errors=errors)
     user.password_hash = hash_password(password)
-    user.failed_sign_ins, user.locked_until = 0, None
+    backoff.clear_account(session, user.id)
+    return end_credentials(session, user, keep_session_id=keep_session_id)
+
+
+def change_own_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    repeated: str | None = None,
+    keep_session_id: int | None = None,
+) -> CredentialsEnded:
+    """Self-service change: the current password first; every bad field is reported at once.
+
+    `repeated` (the form's second copy) is checked when given; `keep_session_id` is the
+    web session making the change, which stays signed in.
+    """
+    record = f"user {user.email}"
+    errors = []
+    if not verify_password(user.password_hash, current):
+        errors.append(field_error(record, "current_password", WRONG_CURRENT))
+    errors += _password_errors(record, "new_password", new)
+    if not errors and new == current:
+        errors.append(field_error(record, "new_password", SAME_AS_CURRENT))
+    if repeated is not None and repeated != new:
+        errors.append(field_error(record, "new_password_again", NOT_REPEATED))
+    if errors:
+        raise ValidationFailed(f"{record}: {len(errors)} invalid field(s)", errors=errors)
+    return set_password(session, user, new, keep_session_id=keep_session_id)
 
 
 # --- sign-in ------------------------------------------------------------------------------
-
-
-def _can_sign_in(user: User | None, now: datetime) -> bool:
-    return user is not None and user.active and not (user.locked_until and user.locked_until > now)
 
 
 def authenticate(
@@ -134,27 +215,27 @@ def authenticate(
 ) -> int:
     """The id of the user these credentials sign in, or Unauthorized (always the same message).
 
-    Failures are committed (counter, lock-out, audit event) before the error is raised.
+    Unknown account, wrong password, backed-off address and disabled account answer alike
+    and cost one argon2 verification each. Failures (back-off counter, audit event) are
+    committed before the error is raised.
     """
     email = normalise_email(email)
     with database.session() as session:
         session.info[audit.BULK_KEY] = True  # counters and timestamps are not change events
         user = session.scalar(select(User).where(User.email == email))
         now = utcnow()
-        allowed = _can_sign_in(user, now)
+        waiting = backoff.blocked_until(session, user.id, address, now) if user else None
         matches = verify_password(user.password_hash if user else None, password)
-        if allowed and matches:
-            user.failed_sign_ins, user.locked_until, user.last_sign_in_at = 0, None, now
+        if user is not None and user.active and waiting is None and matches:
+            backoff.reset(session, user.id, address)
+            user.last_sign_in_at = now
             who = Viewer(user.id, user.email, user.role, address=address)
             audit.record(session, "sign_in", entity="user", entity_id=user.id, viewer=who)
             return user.id
-        reason = _failure_reason(user, allowed)
-        if user is not None and allowed:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= settings.max_failed_sign_ins:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_sign_ins = 0
-                reason = "wrong password; account locked"
+        reason = _failure_reason(user, waiting)
+        if reason == "wrong password":
+            wait = backoff.record_failure(session, settings, user.id, address, now)
+            reason += f"; address waits {wait} min" if wait else ""
         who = Viewer(None, email[:254] or "(empty)", None, address=address)
         audit.record(
             session,
@@ -167,12 +248,12 @@ def authenticate(
     raise Unauthorized(GENERIC_FAILURE)
 
 
-def _failure_reason(user: User | None, allowed: bool) -> str:
+def _failure_reason(user: User | None, waiting: datetime | None) -> str:
     if user is None:
         return "unknown account"
     if not user.active:
         return "account disabled"
-    return "account locked" if not allowed else "wrong password"
+    return "address backed off" if waiting is not None else "wrong password"
 
 
 # --- API tokens ---------------------------------------------------------------------------

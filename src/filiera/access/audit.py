@@ -1,29 +1,56 @@
 """The audit log: sign-ins, reads of non-public data and every change, with before/after.
 
-Changes are captured in one place, a SQLAlchemy flush hook, so no write path can forget
-them: each inserted, updated or deleted row of an audited table becomes an event in the
-same transaction (a rolled-back change leaves no event). Bulk imports switch row capture
-off with `bulk()` and write one summary event instead. The log is append-only: the ORM
-refuses to update or delete events and database triggers refuse it too.
+Changes are captured in one place, hooks on every Session and mapped class, so no write
+path can forget them, and each row changed gets exactly one event, in the same transaction
+(events are written after a successful flush; a rolled-back change leaves none):
+
+- mapper events `after_insert`, `after_update` and `before_delete` see every row the flush
+  writes, however it was decided: `Session.add`/`delete`, an ORM cascade, or an orphan
+  removed from a relationship collection (a PATCH emptying a list, a replaced identifier);
+- before a row is deleted its stored values are read (the `before` of the event), and so
+  are the rows the database will delete with it through ON DELETE CASCADE (memberships of
+  a deleted cluster, relations, needs...), which the ORM never sees;
+- `session.execute(delete(...))` and `update(...)` (merges) bypass the flush: the
+  `do_orm_execute` hook reads the rows they touch and logs them.
+
+Bulk imports switch row capture off with `bulk()` and write one summary event instead.
+Raw SQL text is not captured. The log is append-only: the ORM refuses to update or delete
+events and database triggers refuse it too.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Column,
+    Connection,
+    RowMapping,
+    Select,
+    Table,
+    and_,
+    event,
+    insert,
+    inspect,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
 from filiera.access import policy
 from filiera.access.models import AuditEvent
 from filiera.access.viewer import Viewer
+from filiera.db import Base
 from filiera.errors import Forbidden
 from filiera.registry.models import utcnow
 
 VIEWER_KEY = "filiera.viewer"
 BULK_KEY = "filiera.bulk"
+PENDING_KEY = "filiera.audit.pending"  # change events of the flush under way
+GONE_KEY = "filiera.audit.gone"  # (table, primary key) of rows logged as deleted in it
 SECRET_COLUMNS = {"password_hash", "token_hash", "id_hash", "csrf_token"}
 NOISE_COLUMNS = {"created_at", "updated_at", "last_seen_at", "last_used_at"}
 
@@ -76,14 +103,17 @@ def record(
     )
 
 
-def record_read(session: Session, entity: str, ids: list[int], detail: str) -> None:
-    """Log that the actor was shown non-public records or fields."""
+def record_read(
+    session: Session, entity: str, ids: list[int], detail: str, viewer: Viewer | None = None
+) -> None:
+    """Log that the actor (`viewer`, else the session's) was shown non-public data."""
     if not ids:
         return
-    if len(ids) == 1:
-        record(session, "read", entity=entity, entity_id=ids[0], detail=detail)
+    if len(set(ids)) == 1:
+        record(session, "read", entity=entity, entity_id=ids[0], detail=detail, viewer=viewer)
     else:
-        record(session, "read", entity=entity, detail=detail, after={"ids": sorted(set(ids))})
+        after = {"ids": sorted(set(ids))}
+        record(session, "read", entity=entity, detail=detail, after=after, viewer=viewer)
 
 
 def _plain(value: Any) -> Any:
@@ -117,59 +147,278 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
-def _event_rows(session: Session) -> list[dict[str, Any]]:
+def _capturing(session: Session | None) -> bool:
+    return session is not None and not session.info.get(BULK_KEY)
+
+
+def _event(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One row of `audit_event` for a change made in `session`."""
     who = actor_of(session)
-    base = {"actor_id": who.user_id, "actor": who.label, "address": who.address, "at": utcnow()}
-    rows = []
-    for action, objects in (
-        ("create", session.new),
-        ("update", session.dirty),
-        ("delete", session.deleted),
-    ):
-        for obj in objects:
-            entity = audited_kind(obj)
-            if entity is None:
-                continue
-            if action == "create":
-                before, after = None, snapshot(obj)
-            elif action == "delete":
-                before, after = snapshot(obj), None
-            else:
-                before, after = _changes(obj)
-                if not after:
-                    continue
-            rows.append(
-                base
-                | {
-                    "action": action,
-                    "entity": entity,
-                    "entity_id": getattr(obj, "id", None),
-                    "before": before,
-                    "after": after,
-                }
+    return {
+        "actor_id": who.user_id,
+        "actor": who.label,
+        "address": who.address,
+        "at": utcnow(),
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    }
+
+
+def _pending(session: Session) -> list[dict[str, Any]]:
+    """Events of the flush under way, written by `_capture` once the flush succeeded."""
+    return session.info.setdefault(PENDING_KEY, [])
+
+
+# --- rows the database deletes: the row itself and its ON DELETE CASCADE dependents --------
+
+
+Cascade = tuple[Table, list[tuple[Column, Column]]]  # (child table, [(its column, parent's)])
+
+
+def _mapper_of(table_name: str) -> Mapper | None:
+    return _schema(*_schema_size())[0].get(table_name)
+
+
+def _kind_of_table(table_name: str) -> str | None:
+    mapper = _mapper_of(table_name)
+    return getattr(mapper.class_, "__audit__", None) if mapper is not None else None
+
+
+def _cascades(table: Table) -> list[Cascade]:
+    """Tables whose rows the database deletes with a row of `table` (ON DELETE CASCADE) and
+    that hold audited rows, directly or further down."""
+    return _schema(*_schema_size())[1].get(table.name, [])
+
+
+def _schema_size() -> tuple[int, int]:
+    return len(Base.metadata.tables), len(Base.registry.mappers)
+
+
+@functools.cache
+def _schema(_tables: int, _mappers: int) -> tuple[dict[str, Mapper], dict[str, list[Cascade]]]:
+    """Mappers by table name, and the audited ON DELETE CASCADE paths from each table
+    (recomputed when a module maps more tables)."""
+    mappers = {m.local_table.name: m for m in Base.registry.mappers}
+    dependents: dict[str, list[Cascade]] = {}
+    for child in Base.metadata.tables.values():
+        for fk in child.foreign_key_constraints:
+            if (fk.ondelete or "").upper() == "CASCADE":
+                pairs = [(e.parent, e.column) for e in fk.elements]
+                dependents.setdefault(fk.referred_table.name, []).append((child, pairs))
+
+    def reaches_audited(name: str, seen: frozenset[str]) -> bool:
+        mapper = mappers.get(name)
+        if mapper is not None and getattr(mapper.class_, "__audit__", None):
+            return True
+        return any(
+            reaches_audited(child.name, seen | {name})
+            for child, _ in dependents.get(name, [])
+            if child.name not in seen
+        )
+
+    cascades = {
+        name: [c for c in found if reaches_audited(c[0].name, frozenset({name}))]
+        for name, found in dependents.items()
+    }
+    return mappers, cascades
+
+
+def _row_values(mapper: Mapper, row: RowMapping) -> dict[str, Any]:
+    """The `snapshot` of a row read with Core: attribute names, secrets left out."""
+    return {
+        prop.key: _plain(row[prop.columns[0]])
+        for prop in mapper.column_attrs
+        if prop.key not in SECRET_COLUMNS
+    }
+
+
+def _deleted_rows(
+    connection: Connection,
+    session: Session,
+    table: Table,
+    rows: list[RowMapping],
+    gone: set[tuple[str, tuple[Any, ...]]],
+) -> list[dict[str, Any]]:
+    """`delete` events for `rows` of `table`, about to be deleted, and for every row the
+    database deletes with them (ON DELETE CASCADE, followed down). `gone` holds the rows
+    already logged, so each row has one event whichever way it goes."""
+    key_columns = list(table.primary_key.columns)
+    fresh = []
+    for row in rows:
+        key = (table.name, tuple(row[c] for c in key_columns))
+        if key not in gone:
+            gone.add(key)
+            fresh.append(row)
+    if not fresh:
+        return []
+    events = []
+    entity = _kind_of_table(table.name)
+    if entity is not None:
+        mapper = _mapper_of(table.name)
+        id_column = table.c.get("id")
+        for row in fresh:
+            entity_id = row[id_column] if id_column is not None else None
+            events.append(
+                _event(session, "delete", entity, entity_id, _row_values(mapper, row), None)
             )
-    return rows
+    for child, pairs in _cascades(table):
+        match = or_(*(and_(*(c == row[p] for c, p in pairs)) for row in fresh))
+        found = connection.execute(select(child).where(match)).mappings().all()
+        events += _deleted_rows(connection, session, child, list(found), gone)
+    return events
 
 
-def _guard_append_only(session: Session, _context: Any, _instances: Any) -> None:
+# --- the hooks ---------------------------------------------------------------------------
+
+
+def _start_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Refuse changes to the log; start collecting the events of this flush."""
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent):
             raise Forbidden("the audit log is append-only")
+    session.info[PENDING_KEY] = []
+    session.info[GONE_KEY] = set()
+
+
+def _after_insert(_mapper: Mapper, _connection: Connection, target: Any) -> None:
+    session = object_session(target)
+    entity = audited_kind(target)
+    if entity is not None and _capturing(session):
+        row = _event(session, "create", entity, getattr(target, "id", None), None, snapshot(target))
+        _pending(session).append(row)
+
+
+def _after_update(_mapper: Mapper, _connection: Connection, target: Any) -> None:
+    session = object_session(target)
+    entity = audited_kind(target)
+    if entity is None or not _capturing(session):
+        return
+    before, after = _changes(target)
+    if after:
+        entity_id = getattr(target, "id", None)
+        _pending(session).append(_event(session, "update", entity, entity_id, before, after))
+
+
+def _before_delete(mapper: Mapper, connection: Connection, target: Any) -> None:
+    """Every row the flush deletes, however it was decided: `Session.delete`, an ORM
+    cascade, an orphan removed from a collection, or the database's ON DELETE CASCADE."""
+    session = object_session(target)
+    table = mapper.local_table
+    if not _capturing(session) or not (audited_kind(target) or _cascades(table)):
+        return
+    key_columns = list(table.primary_key.columns)
+    identity = inspect(target).identity or ()
+    where = and_(*(c == v for c, v in zip(key_columns, identity, strict=True)))
+    stored = connection.execute(select(table).where(where)).mappings().first()
+    if stored is not None:
+        gone = session.info.setdefault(GONE_KEY, set())
+        _pending(session).extend(_deleted_rows(connection, session, table, [stored], gone))
 
 
 def _capture(session: Session, _context: Any) -> None:
-    if session.info.get(BULK_KEY):
-        return
-    rows = _event_rows(session)
-    if rows:
+    """After a successful flush, write its events in the same transaction."""
+    rows = session.info.pop(PENDING_KEY, None)
+    session.info.pop(GONE_KEY, None)
+    if rows and not session.info.get(BULK_KEY):
         session.connection().execute(insert(AuditEvent), rows)
 
 
+def _bulk_statement(state: ORMExecuteState) -> Any:
+    """`session.execute(delete(...))` and `update(...)`: no flush, so log them here.
+
+    Rows are read before a delete (with their ON DELETE CASCADE dependents), and before
+    and after an update; statements on the log itself are refused.
+    """
+    if not (state.is_update or state.is_delete):
+        return None
+    table = getattr(state.statement, "table", None)
+    if table is None or table.name not in Base.metadata.tables:
+        return None
+    table = Base.metadata.tables[table.name]
+    if table is AuditEvent.__table__:
+        raise Forbidden("the audit log is append-only")
+    session = state.session
+    entity = _kind_of_table(table.name)
+    if not _capturing(session) or not (entity or (state.is_delete and _cascades(table))):
+        return None
+    connection = session.connection()
+    rows = connection.execute(_matching(state, table)).mappings().all()
+    if state.is_delete:
+        events = _deleted_rows(connection, session, table, list(rows), set())
+        if events:
+            connection.execute(insert(AuditEvent), events)
+        return None
+    result = state.invoke_statement()
+    _log_bulk_update(connection, session, table, entity, list(rows))
+    return result
+
+
+def _matching(state: ORMExecuteState, table: Table) -> Select:
+    """The rows an UPDATE or DELETE statement is about to change."""
+    stmt = select(table)
+    key_columns = list(table.primary_key.columns)
+    if state.is_executemany:  # bulk UPDATE by primary key: one parameter set per row
+        params = state.parameters if isinstance(state.parameters, list) else []
+        keys = [tuple(p.get(c.key) for c in key_columns) for p in params]
+        return stmt.where(
+            or_(*(and_(*(c == v for c, v in zip(key_columns, k, strict=True))) for k in keys))
+        )
+    where = state.statement.whereclause
+    return stmt if where is None else stmt.where(where)
+
+
+def _log_bulk_update(
+    connection: Connection,
+    session: Session,
+    table: Table,
+    entity: str,
+    rows: list[RowMapping],
+) -> None:
+    if not rows:
+        return
+    mapper = _mapper_of(table.name)
+    key_columns = list(table.primary_key.columns)
+    old = {tuple(r[c] for c in key_columns): _row_values(mapper, r) for r in rows}
+    match = or_(*(and_(*(c == v for c, v in zip(key_columns, k, strict=True))) for k in old))
+    events = []
+    for row in connection.execute(select(table).where(match)).mappings():
+        before_row = old[tuple(row[c] for c in key_columns)]
+        after_row = _row_values(mapper, row)
+        changed = [k for k in after_row if k not in NOISE_COLUMNS and after_row[k] != before_row[k]]
+        if changed:
+            before = {k: before_row[k] for k in changed}
+            after = {k: after_row[k] for k in changed}
+            events.append(_event(session, "update", entity, after_row.get("id"), before, after))
+    if events:
+        connection.execute(insert(AuditEvent), events)
+
+
+HOOKS = (
+    (Session, "before_flush", _start_flush),
+    (Session, "after_flush", _capture),
+    (Session, "do_orm_execute", _bulk_statement),
+    (Base, "after_insert", _after_insert),
+    (Base, "after_update", _after_update),
+    (Base, "before_delete", _before_delete),
+)
+
+
 def install() -> None:
-    """Register the flush hooks on every Session (idempotent)."""
-    if not event.contains(Session, "before_flush", _guard_append_only):
-        event.listen(Session, "before_flush", _guard_append_only)
-        event.listen(Session, "after_flush", _capture)
+    """Register the flush, statement and mapper hooks (idempotent)."""
+    for target, name, hook in HOOKS:
+        if not event.contains(target, name, hook):
+            options = {"propagate": True} if target is Base else {}
+            event.listen(target, name, hook, **options)
 
 
 class AuditQuery(BaseModel):

@@ -28,6 +28,13 @@ from filiera.registry.models import Membership, Organisation, Person, PersonRole
 
 LEVELS = fields.VISIBILITY_LEVELS
 
+
+def narrower(a: str, b: str) -> str:
+    """The narrower of two levels (public > members > restricted > owner): the level of a
+    record known through another, such as a person through their organisation."""
+    return max(a, b, key=LEVELS.index)
+
+
 # Sensitive fields and their default level when a record does not set its own (declared in
 # registry/fields.yaml); every field of a capacity record defaults to `restricted`.
 FIELD_DEFAULTS: dict[str, dict[str, str]] = {
@@ -137,11 +144,16 @@ def visible_organisations(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def visible_people(viewer: Viewer) -> ColumnElement[bool]:
-    """A person is owned by every organisation they hold a role in."""
+    """A person is owned by every organisation they hold a role in, and is seen through a
+    role only when the viewer may see both the person (at its level, owned by the role's
+    organisation) and that organisation: a person is never wider than whom they are known
+    through. Someone without a role is seen only when public."""
     if viewer.is_admin:
         return true()
+    seen_orgs = visible_org_ids(viewer).correlate(None)  # uncorrelated: built once
     via_role = exists().where(
         PersonRole.person_id == Person.id,
+        PersonRole.organisation_id.in_(seen_orgs),
         visibility_clause(
             viewer, Person.visibility, PersonRole.organisation_id, "person", Person.id
         ),
@@ -153,8 +165,17 @@ def visible_people(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def visible_records(viewer: Viewer, model, entity: str) -> ColumnElement[bool]:
-    """WHERE clause for a record with `visibility` and an `owner_id` organisation."""
-    return visibility_clause(viewer, model.visibility, model.owner_id, entity, model.id)
+    """WHERE clause for a record with `visibility` and an `owner_id` organisation.
+
+    A record is never wider than its owner: one owned by an organisation the viewer may not
+    see is hidden too (its owner's name and id would otherwise leak with it).
+    """
+    if viewer.is_admin:
+        return true()
+    return and_(
+        visibility_clause(viewer, model.visibility, model.owner_id, entity, model.id),
+        model.owner_id.in_(visible_org_ids(viewer)),
+    )
 
 
 def require_owner(viewer: Viewer, action: str, owner_id: int) -> None:

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.access import policy
 from filiera.access.models import ROLES, AccessGrant
+from filiera.access.viewer import Viewer
 from filiera.errors import ValidationFailed, field_error
 from filiera.registry import checks
 from filiera.registry.models import Organisation
@@ -82,7 +84,7 @@ def access_of(session: Session, org: Organisation) -> AccessOut:
     )
 
 
-def set_access(session: Session, org: Organisation, change: AccessIn) -> AccessOut:
+def set_access(session: Session, viewer: Viewer, org: Organisation, change: AccessIn) -> AccessOut:
     """Apply `change` (the caller has checked the right to edit `org`)."""
     if change.visibility is not None:
         org.visibility = change.visibility
@@ -91,14 +93,19 @@ def set_access(session: Session, org: Organisation, change: AccessIn) -> AccessO
     if change.markings is not None:
         org.markings = list(change.markings)
     if change.grants is not None:
-        _replace_grants(session, org.id, change.grants)
+        _replace_grants(session, viewer, org.id, change.grants)
     session.flush()
     return access_of(session, org)
 
 
-def _replace_grants(session: Session, org_id: int, grants: list[GrantIn]) -> None:
+def _replace_grants(session: Session, viewer: Viewer, org_id: int, grants: list[GrantIn]) -> None:
+    """Replace the grants; an organisation the writer may not see counts as missing, so the
+    answer is the same whether it is hidden or does not exist."""
     wanted = {g.organisation_id for g in grants if g.organisation_id is not None}
-    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(wanted))))
+    stmt = select(Organisation.id).where(
+        Organisation.id.in_(wanted), policy.visible_organisations(viewer)
+    )
+    known = set(session.scalars(stmt))
     missing = sorted(wanted - known)
     if missing:
         raise ValidationFailed(

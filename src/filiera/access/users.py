@@ -29,6 +29,27 @@ class UserPatch(BaseModel):
     role: Role | None = None
     active: bool | None = None
     organisations: list[int] | None = Field(default=None, max_length=50)
+    password: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="A new password: ends every web session of the user, revokes every token",
+    )
+
+
+class PasswordChangeOut(BaseModel):
+    """What a password change ended, so the caller knows who has to sign in again."""
+
+    message: str = Field(
+        examples=["password changed; 1 web session(s) signed out, 2 API token(s) revoked"]
+    )
+    sessions_ended: int = Field(description="Web sessions signed out (never the caller's own)")
+    tokens_revoked: int = Field(description="API tokens revoked (all of them, the caller's too)")
+
+
+def password_change_out(ended: accounts.CredentialsEnded) -> PasswordChangeOut:
+    return PasswordChangeOut(
+        message=ended.message, sessions_ended=ended.sessions, tokens_revoked=ended.tokens
+    )
 
 
 class UserOut(BaseModel):
@@ -38,11 +59,16 @@ class UserOut(BaseModel):
     role: str
     active: bool
     organisations: list[int]
-    locked_until: datetime | None = None
+    locked_until: datetime | None = Field(
+        default=None, description="Legacy account lock-out (no longer set; see sign-in back-off)"
+    )
     last_sign_in_at: datetime | None = None
+    password_change: PasswordChangeOut | None = Field(
+        default=None, description="Set when this request changed the password"
+    )
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: User, ended: accounts.CredentialsEnded | None = None) -> UserOut:
     return UserOut(
         id=user.id,
         email=user.email,
@@ -52,6 +78,7 @@ def user_out(user: User) -> UserOut:
         organisations=sorted(a.organisation_id for a in user.affiliations),
         locked_until=user.locked_until,
         last_sign_in_at=user.last_sign_in_at,
+        password_change=password_change_out(ended) if ended else None,
     )
 
 
@@ -78,7 +105,11 @@ def add_user(session: Session, viewer: Viewer, data: UserIn) -> UserOut:
 
 
 def change_user(session: Session, viewer: Viewer, user_id: int, patch: UserPatch) -> UserOut:
-    """Change a user's name, role, organisations, or disable them (admins, not themselves)."""
+    """Change a user's name, role, organisations or password, or disable them (admins).
+
+    Nobody disables themselves. A new password is an admin reset: every web session of the
+    user ends and every API token is revoked (the admin's own, if they reset themselves).
+    """
     policy.require_role(viewer, "user.manage")
     user = accounts.get_user(session, user_id)
     if patch.active is False and user.id == viewer.user_id:
@@ -95,5 +126,6 @@ def change_user(session: Session, viewer: Viewer, user_id: int, patch: UserPatch
     if patch.organisations is not None:
         accounts.check_organisations(session, user.email, patch.organisations)
         user.affiliations = [Affiliation(organisation_id=i) for i in patch.organisations]
+    ended = None if patch.password is None else accounts.set_password(session, user, patch.password)
     session.flush()
-    return user_out(user)
+    return user_out(user, ended)

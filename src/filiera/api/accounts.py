@@ -6,11 +6,18 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from filiera.access import accounts, users
-from filiera.access.users import UserIn, UserOut, UserPatch, signed_in_user
-from filiera.api.responses import ErrorBody
+from filiera.access.users import (
+    PasswordChangeOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+    password_change_out,
+    signed_in_user,
+)
+from filiera.api.responses import ErrorBody, errors
 from filiera.http.auth import client_address
 from filiera.http.deps import SessionDep, ViewerDep
 
@@ -42,6 +49,23 @@ class TokenIn(BaseModel):
 class CredentialsTokenIn(TokenIn):
     email: str = Field(max_length=254, examples=["analyst@example.eu"])
     password: str = Field(max_length=1024)
+
+
+class PasswordIn(BaseModel):
+    """Your current password and the new one (12+ characters)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "my current passphrase",
+                    "new_password": "a longer, newer passphrase 2027",
+                }
+            ]
+        }
+    )
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
 
 
 class TokenOut(BaseModel):
@@ -78,7 +102,7 @@ def me(viewer: ViewerDep) -> MeOut:
 
 @router.post("/auth/token", response_model=NewTokenOut, status_code=201)
 def token_with_credentials(request: Request, body: Annotated[CredentialsTokenIn, Body()]):
-    """Trade email and password for a personal API token (rate-limited, with lock-out)."""
+    """Trade email and password for a personal API token (rate-limited, with back-off)."""
     settings = request.app.state.settings
     address = client_address(request) or "unknown"
     limiter = request.app.state.limiters.sign_in
@@ -90,6 +114,32 @@ def token_with_credentials(request: Request, body: Annotated[CredentialsTokenIn,
         user = accounts.get_user(session, user_id)
         new = accounts.create_token(session, settings, user, body.name, body.days)
         return token_out(new.token, new.secret)
+
+
+@router.post(
+    "/me/password",
+    response_model=PasswordChangeOut,
+    responses=errors({422: "Wrong current_password or too short new_password"}),
+)
+def change_password(
+    request: Request, session: SessionDep, viewer: ViewerDep, body: Annotated[PasswordIn, Body()]
+) -> PasswordChangeOut:
+    """Change your password (rate-limited like sign-in).
+
+    Your other web sessions are signed out and every API token of yours is revoked, the one
+    sending this request too; a session cookie sending it stays signed in.
+    """
+    user = signed_in_user(session, viewer)
+    request.app.state.limiters.sign_in.hit(f"account:{user.email}")
+    web = getattr(request.state, "web_session", None)
+    ended = accounts.change_own_password(
+        session,
+        user,
+        body.current_password,
+        body.new_password,
+        keep_session_id=web.id if web is not None else None,
+    )
+    return password_change_out(ended)
 
 
 @router.get("/me/tokens", response_model=list[TokenOut])
@@ -136,5 +186,8 @@ def patch_user(
     user_id: Annotated[int, Path(ge=1)],
     body: Annotated[UserPatch, Body()],
 ) -> UserOut:
-    """Change a user's name, role, organisations, or disable them (admins only)."""
+    """Change a user's name, role, organisations or password, or disable them (admins only).
+
+    A new password ends every web session of the user and revokes every API token of theirs
+    (`password_change` in the answer says how many)."""
     return users.change_user(session, viewer, user_id, body)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response
 
 from filiera.api.responses import errors
-from filiera.directory import clusters
+from filiera.directory import clusters, invitations
 from filiera.directory.clusters import ClusterOut, MemberIn, MemberOut
 from filiera.directory.filters import PAGE_SIZE
+from filiera.directory.invitations import DecisionIn, InvitationOut
 from filiera.directory.profiles import OrganisationPage
 from filiera.http.deps import Page, PerPage, RecordId, SessionDep, ViewerDep
 
@@ -21,7 +22,7 @@ router = APIRouter(
             401: "Sign in first",
             403: "Only admins and this cluster's managers",
             404: "No such cluster or organisation",
-            409: "Already a member",
+            409: "Already a member or invited; invitation already answered",
             422: "Invalid parameters",
         }
     ),
@@ -46,12 +47,69 @@ def cluster_members(
     return clusters.members_page(session, viewer, cluster_id, page=page, per_page=per_page)
 
 
-@router.post("/clusters/{cluster_id}/members", response_model=MemberOut, status_code=201)
+@router.post(
+    "/clusters/{cluster_id}/members",
+    response_model=MemberOut,
+    status_code=201,
+    responses={202: {"model": MemberOut, "description": "Invited: awaits the organisation"}},
+)
 def add_member(
-    session: SessionDep, viewer: ViewerDep, cluster_id: RecordId, body: Annotated[MemberIn, Body()]
+    session: SessionDep,
+    viewer: ViewerDep,
+    cluster_id: RecordId,
+    body: Annotated[MemberIn, Body()],
+    response: Response,
 ) -> MemberOut:
-    """Add an organisation to the cluster (admins and the cluster's managers)."""
-    return clusters.add_member(session, viewer, cluster_id, body)
+    """Admins enrol an organisation (201); a cluster manager invites it (202, `invited`).
+
+    An invited organisation joins only when one of its own users (or an admin) accepts at
+    `POST /api/organisations/{id}/invitations/{invitation_id}`.
+    """
+    out = clusters.add_member(session, viewer, cluster_id, body)
+    if out.status == "invited":
+        response.status_code = 202
+    return out
+
+
+@router.get("/clusters/{cluster_id}/invitations", response_model=list[InvitationOut])
+def cluster_invitations(
+    session: SessionDep, viewer: ViewerDep, cluster_id: RecordId
+) -> list[InvitationOut]:
+    """Invitations the cluster has sent, newest first (its managers and admins)."""
+    clusters.get_cluster(session, viewer, cluster_id)
+    return invitations.for_cluster(session, viewer, cluster_id)
+
+
+@router.delete(
+    "/clusters/{cluster_id}/invitations/{invitation_id}", status_code=204, response_class=Response
+)
+def withdraw_invitation(
+    session: SessionDep, viewer: ViewerDep, cluster_id: RecordId, invitation_id: RecordId
+) -> Response:
+    """Take back a pending invitation (the cluster's managers and admins)."""
+    clusters.get_cluster(session, viewer, cluster_id)
+    invitations.withdraw(session, viewer, cluster_id, invitation_id)
+    return Response(status_code=204)
+
+
+@router.get("/organisations/{org_id}/invitations", response_model=list[InvitationOut])
+def organisation_invitations(
+    session: SessionDep, viewer: ViewerDep, org_id: RecordId
+) -> list[InvitationOut]:
+    """Invitations to join clusters, newest first (the organisation's own users and admins)."""
+    return invitations.for_organisation(session, viewer, org_id)
+
+
+@router.post("/organisations/{org_id}/invitations/{invitation_id}", response_model=InvitationOut)
+def answer_invitation(
+    session: SessionDep,
+    viewer: ViewerDep,
+    org_id: RecordId,
+    invitation_id: RecordId,
+    body: Annotated[DecisionIn, Body()],
+) -> InvitationOut:
+    """Accept (the organisation joins the cluster) or decline an invitation."""
+    return invitations.decide(session, viewer, org_id, invitation_id, body.decision)
 
 
 @router.delete(

@@ -44,7 +44,7 @@ def publish_need(
 def get_need(session: SessionDep, viewer: ViewerDep, need_id: RecordId) -> NeedOut:
     """One need you may see, with its count of interests."""
     need = service.get_need(session, viewer, need_id)
-    return service.need_out(need, len(need.interests))
+    return service.need_out(need, service.interest_count(session, viewer, need))
 
 
 @router.patch("/needs/{need_id}", response_model=NeedOut)

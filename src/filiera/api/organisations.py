@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -9,10 +10,12 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from filiera.access.records import AccessIn, AccessOut
 from filiera.api.responses import errors
 from filiera.directory import service
+from filiera.directory.export import directory_csv
 from filiera.directory.filters import PAGE_SIZE, OrgFilter, Sort
 from filiera.directory.profiles import OrganisationDetail, OrganisationPage
 from filiera.directory.service import PartnerOut
 from filiera.http.deps import Page, PerPage, RecordId, SessionDep, ViewerDep
+from filiera.http.downloads import csv_openapi, csv_response
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch
 
 OUTCOME_HEADER = "X-Filiera-Outcome"
@@ -41,6 +44,24 @@ def list_organisations(
 ) -> OrganisationPage:
     """The directory: filters combine with AND; `count` is the total of matches."""
     return service.list_page(session, viewer, flt, page=page, per_page=per_page, sort=sort)
+
+
+@router.get(
+    "/organisations.csv",
+    response_class=Response,
+    responses=csv_openapi("Every matching organisation you may see, one per row"),
+)
+def export_organisations(
+    session: SessionDep,
+    viewer: ViewerDep,
+    flt: Annotated[OrgFilter, Query()],
+    sort: Sort = "name",
+) -> Response:
+    """The directory as CSV: the filters and sort of `GET /api/organisations`, every match
+    (no paging), withheld fields empty, `markings` and `withheld` columns."""
+    out = io.StringIO()
+    export = directory_csv(session, viewer, flt, out, sort=sort)
+    return csv_response(out.getvalue(), export, "organisations.csv")
 
 
 @router.get("/organisations/by-pic/{pic}", response_model=OrganisationDetail)

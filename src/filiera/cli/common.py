@@ -13,7 +13,7 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
-from filiera.access import accounts
+from filiera.access import accounts, audit
 from filiera.access.viewer import Viewer, viewer_for
 from filiera.db import Database
 from filiera.errors import FilieraError
@@ -50,7 +50,9 @@ def cli_viewer(session, email: str | None):
     """The local operator (sees all), or the Viewer of the user named by `--as`."""
     if not email:
         return Viewer.system()
-    return viewer_for(session, accounts.get_user(session, email), via="cli")
+    viewer = viewer_for(session, accounts.get_user(session, email), via="cli")
+    audit.bind(session, viewer)  # what it reads and writes is logged under that user
+    return viewer
 
 
 def to_jsonable(value: Any) -> Any:

@@ -33,7 +33,7 @@ def export(
     database = open_db(db)
     with database.session() as session:
         viewer = cli_viewer(session, as_user)
-        total = count_entities(session)
+        total = count_entities(session) if viewer.is_admin else None  # no hidden counts
         with progress_bar("export", total) as advance:
             out = sys.stdout if file == "-" else Path(file)
             counts = export_jsonl(session, out, viewer=viewer, progress=advance)

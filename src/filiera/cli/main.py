@@ -6,6 +6,7 @@ import typer
 
 from filiera.cli import (
     audit_cmd,
+    cluster_cmd,
     db_cmd,
     export_cmd,
     import_cmd,
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(org_cmd.app, name="org")
+app.add_typer(cluster_cmd.app, name="cluster")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(user_cmd.app, name="user")
 serve_cmd.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,8 @@ from filiera.cli.common import (
     open_db,
     print_json,
 )
+from filiera.cli.csv_out import CsvOption, check_output, print_csv
+from filiera.match.export import match_csv
 from filiera.match.requests import TOP_MAX, MatchRequest
 from filiera.match.results import match_out
 from filiera.match.service import MatchResult, run
@@ -73,8 +76,10 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         as_user: AsOption = None,
         as_json: JsonOption = False,
+        as_csv: CsvOption = False,
     ) -> None:
         """Rank organisations for free text, with the reasons of each score."""
+        check_output("match", as_json, as_csv)
         given = {
             "text": text,
             "lang": lang,
@@ -89,8 +94,14 @@ def register(app: typer.Typer) -> None:
             "top": top,
         }
         wanted = parse(MatchRequest, {k: v for k, v in given.items() if v is not None}, "match")
+        out = io.StringIO()
         with open_db(db).session() as session:
-            result = run(session, cli_viewer(session, as_user), wanted)
+            viewer = cli_viewer(session, as_user)
+            result = run(session, viewer, wanted)
+            export = match_csv(session, viewer, result, out) if as_csv else None
+        if export is not None:
+            print_csv(out.getvalue(), export)
+            return
         print_result(result, as_json=as_json)
 
     @app.command("opportunities")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,9 @@ from filiera.cli.common import (
     open_db,
     print_json,
 )
+from filiera.cli.csv_out import CsvOption, check_output, print_csv
 from filiera.directory import service
+from filiera.directory.export import directory_csv
 from filiera.directory.filters import OrgFilter
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch, parse
 from filiera.registry.values import IDENTIFIER_SCHEMES
@@ -44,8 +47,10 @@ def list_(
     db: DbOption = None,
     as_user: AsOption = None,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """List organisations with filters."""
+    """List organisations with filters; `--csv` prints every match (no paging) as CSV."""
+    check_output("org list", as_json, as_csv)
     given = {
         "q": q,
         "country": country,
@@ -56,6 +61,12 @@ def list_(
         "cluster": cluster,
     }
     flt = parse(OrgFilter, {k: v for k, v in given.items() if v is not None}, "filters")
+    if as_csv:
+        out = io.StringIO()
+        with open_db(db).session() as session:
+            export = directory_csv(session, cli_viewer(session, as_user), flt, out)
+        print_csv(out.getvalue(), export)
+        return
     with open_db(db).session() as session:
         viewer = cli_viewer(session, as_user)
         result = service.list_page(session, viewer, flt, page=page, per_page=per_page)

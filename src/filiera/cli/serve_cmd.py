@@ -26,7 +26,8 @@ def run_server(settings: Settings, database: Database, host: str | None, port: i
     app = create_app(database, settings)
     warm_up_matchmaking(database)
     console.print(f"Filiera at http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Filiera reads X-Forwarded-For itself, from FILIERA_TRUSTED_PROXIES only (http/auth.py).
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def warm_up_matchmaking(database) -> None:

@@ -120,7 +120,7 @@ def disable(email: str, db: DbOption = None) -> None:
 @app.command()
 @handle_errors
 def enable(email: str, db: DbOption = None) -> None:
-    """Re-enable an account (and lift a lock-out)."""
+    """Re-enable an account (and clear its sign-in back-offs)."""
     _set_active(email, True, db)
 
 
@@ -131,11 +131,18 @@ def password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
     db: DbOption = None,
 ) -> None:
-    """Set a new password (and lift a lock-out)."""
+    """Set a new password; the user's web sessions and API tokens end now.
+
+    Also clears the account's sign-in back-offs.
+    """
     new = read_password(email, password_stdin)
     with open_db(db).session() as session:
-        accounts.set_password(session, accounts.get_user(session, email), new)
+        ended = accounts.set_password(session, accounts.get_user(session, email), new)
     typer.echo(f"password changed for {email}")
+    console.print(
+        f"{ended.sessions} web session(s) signed out, {ended.tokens} API token(s) revoked",
+        highlight=False,
+    )
 
 
 @app.command()

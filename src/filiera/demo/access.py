@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from filiera.access import accounts
 from filiera.access.models import AccessGrant
+from filiera.access.policy import narrower
 from filiera.registry.models import Membership, Organisation, Person, PersonRole
 
 DEMO_PASSWORD = "filiera-demo-2026"
@@ -63,7 +64,6 @@ def load_demo_access(session: Session, keys: dict[str, int]) -> dict[str, Any]:
         )
     shown: dict[str, list[int]] = {"members": [], "restricted": [], "owner": []}
     for index, org in enumerate(members):
-        _add_contact(session, org)
         if index == 0:
             org.field_visibility = {"revenue_band": "owner"}
             org.markings = ["dual_use"]
@@ -78,17 +78,20 @@ def load_demo_access(session: Session, keys: dict[str, int]) -> dict[str, Any]:
         elif index == 5:
             org.visibility = "owner"
             shown["owner"].append(org.id)
+        _add_contact(session, org)  # after the organisation's level: the contact's follows it
     session.flush()
     return {"users": len(demo_users(keys, member_org)), "password": DEMO_PASSWORD, **shown}
 
 
 def _add_contact(session: Session, org: Organisation) -> None:
-    """A fictional contact person (example.invalid address) for a synthetic organisation."""
+    """A fictional contact person (example.invalid address) for a synthetic organisation,
+    no more visible than the organisation."""
     slug = "".join(ch for ch in org.name.lower() if ch.isalnum())[:20] or f"org{org.id}"
     person = Person(
         name=f"Contact at {org.name}",
         email=f"contact@{slug}.example.invalid",
         phone="+352 20 00 00 00",
+        visibility=narrower("public", org.visibility or "public"),
         source_id=org.source_id,
     )
     person.roles.append(PersonRole(organisation_id=org.id, title="Business development"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filiera.access import audit
+from filiera.access.policy import narrower
 from filiera.demo.access import load_demo_access
 from filiera.demo.needs import load_demo_needs
 from filiera.imports.edf import import_edf
@@ -104,9 +105,13 @@ def _load_organisations(
 
 
 def _load_people(session, rows, keys, sources) -> int:
+    """People with their roles; each no more visible than any organisation of their roles."""
     for row in rows:
         person = Person(name=row["name"], source=_source(sources, session, row.get("source")))
+        person.visibility = row.get("visibility", "public")
         for role in row.get("roles", []):
+            org = session.get(Organisation, keys[role["org"]])
+            person.visibility = narrower(person.visibility, org.visibility or "public")
             since = role.get("since") or role.get("as_of")
             person.roles.append(
                 PersonRole(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -10,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from filiera.access import policy
 from filiera.access.viewer import Viewer
-from filiera.directory import queries
+from filiera.directory import invitations, queries
 from filiera.directory.filters import OrgFilter
-from filiera.directory.patching import manual_source
 from filiera.directory.profiles import OrganisationPage
-from filiera.directory.service import list_page
+from filiera.directory.service import audit_listing, list_page
 from filiera.errors import Conflict, NotFound, field_error
 from filiera.registry.models import Membership, Organisation
 
@@ -38,7 +38,11 @@ class MemberIn(BaseModel):
 
 
 class MemberOut(MemberIn):
+    """A membership change: `member` when it took effect, `invited` while it awaits consent."""
+
     cluster_id: int
+    status: Literal["member", "invited"] = Field(examples=["invited"])
+    invitation_id: int | None = Field(default=None, examples=[3])
 
 
 def cluster_out(org: Organisation, members: int) -> ClusterOut:
@@ -55,7 +59,9 @@ def cluster_out(org: Organisation, members: int) -> ClusterOut:
 
 def list_clusters(session: Session, viewer: Viewer) -> list[ClusterOut]:
     """Every cluster or association `viewer` may see, with its number of visible members."""
-    return [cluster_out(org, n) for org, n in queries.clusters(session, viewer=viewer)]
+    found = queries.clusters(session, viewer=viewer)
+    audit_listing(session, viewer, [org for org, _ in found], "list of clusters")
+    return [cluster_out(org, n) for org, n in found]
 
 
 def get_cluster(session: Session, viewer: Viewer, cluster_id: int) -> Organisation:
@@ -84,7 +90,11 @@ def _membership(session: Session, cluster_id: int, organisation_id: int) -> Memb
 
 
 def add_member(session: Session, viewer: Viewer, cluster_id: int, member: MemberIn) -> MemberOut:
-    """Add a visible organisation to the cluster (admins and the cluster's managers)."""
+    """Admins (and users acting for the organisation) enrol; cluster managers invite.
+
+    Membership lets the cluster's managers edit the member, so it needs the organisation's
+    consent: see `directory.invitations`.
+    """
     get_cluster(session, viewer, cluster_id)
     policy.require_cluster_manager(viewer, cluster_id)
     org_id = member.organisation_id
@@ -94,18 +104,13 @@ def add_member(session: Session, viewer: Viewer, cluster_id: int, member: Member
             f"organisation {org_id} is already in cluster {cluster_id}",
             errors=[field_error(f"cluster {cluster_id}", "organisation_id", "already a member")],
         )
-    source = manual_source(viewer)
-    session.add(
-        Membership(
-            cluster_id=cluster_id,
-            organisation_id=org_id,
-            role=member.role,
-            since=member.since,
-            source=source,
+    if not invitations.acts_for(viewer, org_id):
+        inv = invitations.invite(session, viewer, cluster_id, org_id, member.role, member.since)
+        return MemberOut(
+            cluster_id=cluster_id, status="invited", invitation_id=inv.id, **member.model_dump()
         )
-    )
-    session.flush()
-    return MemberOut(cluster_id=cluster_id, **member.model_dump())
+    invitations.join(session, viewer, cluster_id, org_id, member.role, member.since)
+    return MemberOut(cluster_id=cluster_id, status="member", **member.model_dump())
 
 
 def remove_member(session: Session, viewer: Viewer, cluster_id: int, organisation_id: int) -> None:

@@ -22,7 +22,7 @@ from filiera.registry.schemas import OrganisationPatch
 REQUIRED = ("name", "kind", "country", "visibility")
 
 
-def check_patch(session: Session, org_id: int, patch: OrganisationPatch) -> None:
+def check_patch(session: Session, viewer: Viewer, org_id: int, patch: OrganisationPatch) -> None:
     """Refuse nulls for required fields and identifiers held by another organisation."""
     given = patch.model_dump(exclude_unset=True)
     record = f"organisation {org_id}"
@@ -36,10 +36,22 @@ def check_patch(session: Session, org_id: int, patch: OrganisationPatch) -> None
     for scheme, value in (given.get("identifiers") or {}).items():
         holder = queries.find_by_identifier(session, scheme, value)
         if holder is not None and holder.id != org_id:
-            raise Conflict(
-                f"{scheme.upper()} {value} already belongs to organisation {holder.id}",
-                errors=[field_error(record, f"identifiers.{scheme}", "held by another record")],
-            )
+            seen = queries.visible_ids(session, viewer, {holder.id})
+            raise identifier_taken(record, scheme, value, holder.id if seen else None)
+
+
+def identifier_taken(record: str, scheme: str, value: str, holder: int | None) -> Conflict:
+    """The conflict of an identifier held elsewhere; neutral when the writer may not see the
+    holder (`holder` None): no id, no name, the same words whoever holds it."""
+    if holder is None:
+        return Conflict(
+            f"{scheme.upper()} {value} cannot be used for this record; ask an administrator",
+            errors=[field_error(record, f"identifiers.{scheme}", "cannot be used")],
+        )
+    return Conflict(
+        f"{scheme.upper()} {value} already belongs to organisation {holder}",
+        errors=[field_error(record, f"identifiers.{scheme}", "held by another record")],
+    )
 
 
 def apply_patch(
@@ -95,7 +107,13 @@ MANUAL_SOURCE = "manual entry"
 
 
 def _replace_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
+    """Set one identifier per scheme: unchanged values stay, a new value updates the row in
+    place (one audited update with the old value), a new scheme adds a row."""
     for scheme, value in identifiers.items():
-        for old in [i for i in org.identifiers if i.scheme == scheme]:
-            org.identifiers.remove(old)
-        org.identifiers.append(Identifier(scheme=scheme, value=value))
+        held = [i for i in org.identifiers if i.scheme == scheme]
+        for extra in held[1:]:
+            org.identifiers.remove(extra)
+        if held:
+            held[0].value = value
+        else:
+            org.identifiers.append(Identifier(scheme=scheme, value=value))

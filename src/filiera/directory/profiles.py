@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from filiera.access.disclosure import Disclosure
+from filiera.access.disclosure import Disclosure, Employer
 from filiera.access.policy import Owner
 from filiera.registry import fields
 from filiera.registry.models import Organisation
@@ -140,7 +140,13 @@ OrganisationDetail = create_model(
     people=(list[PersonOut], Field(default_factory=list)),
     withheld=(
         list[str],
-        Field(default_factory=list, description="Fields and parts not shown to this viewer"),
+        Field(
+            default_factory=list,
+            description=(
+                "Sensitive fields this viewer may not see, named by their level whether or"
+                " not a value is stored (hidden records are simply absent)"
+            ),
+        ),
     ),
     source=(str | None, None),
     source_credit=(str | None, None),
@@ -183,8 +189,7 @@ def _sites(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> lis
     for site in sorted(org.sites, key=lambda s: s.id):
         owner = disclosure.owner("site", site.id, {org.id}, clusters)
         if not disclosure.record("site", site.id, site.visibility, owner):
-            withheld.add("sites")
-            continue
+            continue  # a hidden record is not there at all, not even as "withheld"
         out = SiteOut.model_validate(site, from_attributes=True)
         for name in fields.sensitive("site"):
             if not disclosure.field("site", site.id, site, name, owner):
@@ -195,28 +200,31 @@ def _sites(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> lis
 
 
 def _people(org: Organisation, disclosure: Disclosure, withheld: set[str]) -> list[PersonOut]:
+    """The people holding a role here; each only with its role here (never their roles
+    elsewhere) and only if the viewer may see them through an organisation it may see."""
     shown = []
     for role in sorted(org.roles, key=lambda r: (r.person.name, r.id)):
         person = role.person
         owner = _person_owner(person, disclosure)
-        if not disclosure.record("person", person.id, person.visibility, owner):
-            withheld.add("people")
-            continue
+        if not disclosure.person(person.id, person.visibility, owner, has_roles=True):
+            continue  # a hidden person is not there at all, not even as "withheld"
         out = PersonOut(person_id=person.id, name=person.name, title=role.title, since=role.since)
         for name in fields.sensitive("person"):
-            value = getattr(person, name)
-            if value and not disclosure.field("person", person.id, person, name, owner):
-                withheld.add(f"people.{name}")
-            elif value:
-                setattr(out, name, value)
+            if not disclosure.field("person", person.id, person, name, owner):
+                withheld.add(f"people.{name}")  # by level, whether or not a value is stored
+            else:
+                setattr(out, name, getattr(person, name))
         shown.append(out)
     return shown
 
 
 def _person_owner(person, disclosure: Disclosure) -> Owner:
-    orgs = {r.organisation_id for r in person.roles}
-    clusters = {m.cluster_id for r in person.roles for m in r.organisation.memberships}
-    return disclosure.owner("person", person.id, orgs, clusters)
+    """The person as owned by the organisations of their roles that the viewer may see."""
+    employers = [
+        Employer(r.organisation.visibility, _owner(r.organisation, disclosure))
+        for r in person.roles
+    ]
+    return disclosure.person_owner(person.id, employers)
 
 
 def _declared(
@@ -229,8 +237,7 @@ def _declared(
             continue
         value = getattr(org, f.name)
         if f.sensitive and not disclosure.field("organisation", org.id, org, f.name, owner):
-            if value is not None:
-                withheld.add(f.name)
+            withheld.add(f.name)  # by its level, whether or not a value is stored
             continue
         shown[f.name] = value
     return shown
@@ -290,7 +297,6 @@ def _memberships(
         cluster = m.cluster
         owner = disclosure.owner("organisation", cluster.id, {cluster.id})
         if not disclosure.record("organisation", cluster.id, cluster.visibility, owner):
-            withheld.add("memberships")
             continue
         shown.append(
             MembershipOut(

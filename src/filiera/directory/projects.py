@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from filiera.access.viewer import Viewer
 from filiera.directory import queries
 from filiera.directory.profiles import OrganisationSummary, summary
+from filiera.directory.service import audit_listing
 from filiera.registry.models import Project
 
 ROLE_ORDER = {"coordinator": 0, "participant": 1}
@@ -83,6 +84,8 @@ def project_detail(session: Session, viewer: Viewer, project_id: int) -> Project
     participants = [
         ParticipantOut(organisation=summary(p.organisation), role=p.role) for p in parts
     ]
+    what = f"participants of project {project_id}"
+    audit_listing(session, viewer, [p.organisation for p in parts], what)
     return ProjectDetail(
         **project_summary(project).model_dump(),
         objective=project.objective,

@@ -63,7 +63,11 @@ def filtered(flt: OrgFilter, viewer: Viewer) -> Select:
         )
         stmt = stmt.where(Organisation.id.in_(certified))
     if flt.cluster is not None:
-        members = select(Membership.organisation_id).where(Membership.cluster_id == flt.cluster)
+        # A cluster the viewer may not see has no members for them, like a missing one.
+        members = select(Membership.organisation_id).where(
+            Membership.cluster_id == flt.cluster,
+            Membership.cluster_id.in_(visible_org_ids(viewer)),
+        )
         stmt = stmt.where(Organisation.id.in_(members))
     if flt.synthetic is not None:
         stmt = stmt.where(Organisation.synthetic == flt.synthetic)

@@ -16,7 +16,7 @@ from filiera.access.disclosure import LOGGED_LEVELS, for_organisation
 from filiera.access.viewer import Viewer
 from filiera.directory import queries
 from filiera.directory.filters import OrgFilter
-from filiera.directory.patching import apply_patch, check_patch, manual_source
+from filiera.directory.patching import apply_patch, check_patch, identifier_taken, manual_source
 from filiera.directory.profiles import (
     OrganisationDetail,
     OrganisationPage,
@@ -25,10 +25,10 @@ from filiera.directory.profiles import (
     summary,
 )
 from filiera.errors import NotFound
-from filiera.registry.models import Organisation
+from filiera.registry.models import Organisation, ReviewItem
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch
-from filiera.registry.writer import Outcome, upsert
+from filiera.registry.writer import Outcome, incoming, upsert
 
 PIC_LENGTH = 9
 
@@ -43,7 +43,7 @@ class PartnerOut(BaseModel):
 def audit_listing(session: Session, viewer: Viewer, rows: list[Organisation], what: str) -> None:
     """Listing restricted records is audited like reading them (rows are all visible)."""
     shown = [org.id for org in rows if org.visibility in LOGGED_LEVELS]
-    audit.record_read(session, "organisation", shown, what)
+    audit.record_read(session, "organisation", shown, what, viewer)
 
 
 def list_page(
@@ -101,10 +101,20 @@ def create(session: Session, viewer: Viewer, record: OrganisationIn) -> Outcome:
 
     Admins and cluster managers only; merging into an existing record also needs the right
     to edit that record (checked before anything is kept: the unit of work rolls back).
+    Records the writer may not see take no part in the answer: an identifier they hold gets
+    the neutral conflict, and a hidden near-duplicate is queued for an admin's review
+    without a word in the response.
     """
     policy.require_role(viewer, "organisation.create")
-    resolver = Resolver.from_session(session)
+    everyone = Resolver.from_session(session)
+    resolver = everyone
+    if not viewer.is_admin:
+        visible = set(session.scalars(policy.visible_org_ids(viewer)))
+        resolver = everyone.only(visible)
+        _refuse_hidden_identifiers(record, everyone, visible)
     outcome = upsert(session, record, source=manual_source(viewer), resolver=resolver)
+    if resolver is not everyone:
+        _queue_hidden_duplicate(session, everyone, record, outcome)
     session.flush()
     session.expire_all()
     if outcome.action in ("merged", "unchanged"):
@@ -113,12 +123,38 @@ def create(session: Session, viewer: Viewer, record: OrganisationIn) -> Outcome:
     return outcome
 
 
+def _refuse_hidden_identifiers(record: OrganisationIn, everyone: Resolver, visible: set[int]):
+    for scheme, value in record.identifiers.items():
+        holder = everyone.by_identifier.get((scheme, value))
+        if holder is not None and holder not in visible:
+            raise identifier_taken(record.name, scheme, value, None)
+
+
+def _queue_hidden_duplicate(
+    session: Session, everyone: Resolver, record: OrganisationIn, outcome: Outcome
+) -> None:
+    """A new record that may duplicate one the writer cannot see goes to the review queue."""
+    if outcome.action not in ("created", "review"):
+        return
+    decision = everyone.decide(incoming(record))
+    hidden = decision.org_id not in (None, outcome.org_id, outcome.decision.org_id)
+    if decision.action in ("same", "review") and hidden:
+        session.add(
+            ReviewItem(
+                organisation_id=outcome.org_id,
+                candidate_id=decision.org_id,
+                score=decision.score,
+                reasons=decision.reasons,
+            )
+        )
+
+
 def edit(
     session: Session, viewer: Viewer, org_id: int, patch: OrganisationPatch
 ) -> OrganisationDetail:
     """Change only the given fields (admins, the organisation's users, its clusters' managers)."""
     org = editable(session, viewer, org_id)
-    check_patch(session, org_id, patch)
+    check_patch(session, viewer, org_id, patch)
     apply_patch(session, org, patch, manual_source(viewer))
     session.expire_all()
     return profile(session, viewer, org_id)
@@ -128,6 +164,12 @@ def delete(session: Session, viewer: Viewer, org_id: int) -> None:
     """Delete an organisation with everything attached to it (admins only)."""
     org = queries.get_organisation(session, org_id, viewer=viewer)
     policy.require_role(viewer, "organisation.delete")
+    # grants name their record by (entity, id), not by a foreign key: they go with it (and
+    # are logged), or a record later given the same id would inherit them
+    granted = [("organisation", org.id)] + [("site", site.id) for site in org.sites]
+    for entity, entity_id in granted:
+        for grant in records.grants_of(session, entity, entity_id):
+            session.delete(grant)
     session.delete(org)
     session.flush()
 
@@ -135,10 +177,9 @@ def delete(session: Session, viewer: Viewer, org_id: int) -> None:
 def partners(session: Session, viewer: Viewer, org_id: int, limit: int = 20) -> list[PartnerOut]:
     """Visible organisations sharing the most funded projects with a visible one."""
     queries.get_organisation(session, org_id, viewer=viewer)
-    return [
-        PartnerOut(organisation=summary(org), shared_projects=shared)
-        for org, shared in queries.partners(session, org_id, limit, viewer=viewer)
-    ]
+    found = queries.partners(session, org_id, limit, viewer=viewer)
+    audit_listing(session, viewer, [org for org, _ in found], f"partners of organisation {org_id}")
+    return [PartnerOut(organisation=summary(org), shared_projects=shared) for org, shared in found]
 
 
 def editable(session: Session, viewer: Viewer, org_id: int) -> Organisation:
@@ -157,7 +198,7 @@ def change_access(
     session: Session, viewer: Viewer, org_id: int, change: records.AccessIn
 ) -> records.AccessOut:
     """Change who may see the organisation and its sensitive fields; set its markings."""
-    return records.set_access(session, editable(session, viewer, org_id), change)
+    return records.set_access(session, viewer, editable(session, viewer, org_id), change)
 
 
 def can_edit(viewer: Viewer, org: Organisation) -> bool:

@@ -6,6 +6,8 @@ makes it the actor of the audit events the request's session writes.
 
 from __future__ import annotations
 
+from functools import cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -34,7 +36,40 @@ class Limiters:
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's address: the peer, or what trusted proxies say in X-Forwarded-For.
+
+    Only when the peer is a trusted proxy (`settings.trusted_proxies`) is the header read,
+    from the right: the first address that is not itself a trusted proxy is the client.
+    Anything else the header holds was written by the client and is ignored.
+    """
+    peer = request.client.host if request.client else None
+    proxies = proxy_networks(tuple(request.app.state.settings.trusted_proxies))
+    if peer is None or not _trusted(peer, proxies):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    client = peer
+    for hop in reversed([item.strip() for item in forwarded if item.strip()]):
+        try:
+            client = str(ip_address(hop))
+        except ValueError:
+            break  # not an address: keep the last hop a trusted proxy vouched for
+        if not _trusted(client, proxies):
+            break
+    return client
+
+
+@cache
+def proxy_networks(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """The trusted proxies as networks (a bare address is a /32 or /128)."""
+    return tuple(ip_network(entry, strict=False) for entry in entries)
+
+
+def _trusted(address: str, proxies: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
 
 
 def _bearer(request: Request) -> str | None:

@@ -254,7 +254,8 @@ def organisation_lines(
 def person_lines(
     session: Session, refs: dict[int, str], disclosure: Disclosure
 ) -> Iterator[dict[str, Any]]:
-    """Visible people; contact fields only where the viewer may see them."""
+    """Visible people (seen through an organisation the viewer may see: `refs`) with only
+    their roles at visible organisations; contact fields only where the viewer may see them."""
     query = (
         select(Person)
         .where(visible_people(disclosure.viewer))
@@ -265,10 +266,12 @@ def person_lines(
     disclosure.grants = load_grants(session, {"person": {p.id for p in people}})
     clusters = _clusters_of(session, {r.organisation_id for p in people for r in p.roles})
     for p in people:
-        orgs = {r.organisation_id for r in p.roles}
+        orgs = {r.organisation_id for r in p.roles if r.organisation_id in refs}
         owner = disclosure.owner(
             "person", p.id, orgs, set().union(*(clusters.get(o, set()) for o in orgs))
         )
+        if not disclosure.person(p.id, p.visibility, owner, has_roles=bool(p.roles)):
+            continue  # the twins agree; should they not, the narrower wins
         roles = [
             _part(
                 {

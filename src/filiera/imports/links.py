@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from filiera.access.policy import narrower
 from filiera.registry import values
 from filiera.registry.models import Membership, Organisation, Person, PersonRole, Site, Source
 from filiera.registry.names import normalise_name
@@ -144,10 +145,24 @@ class PeopleBook:
             changed = fill_blanks(person, email=email, phone=phone)
         for role in roles:
             changed = _add_role(person, role, source) or changed
+        changed = self._narrow(person, org_ids) or changed
         if changed:
             self.session.flush()
             self._index(person)
         return "created" if created else "merged" if changed else "unchanged"
+
+    def _narrow(self, person: Person, org_ids: list[int]) -> bool:
+        """A person is never wider than the organisations they are known through: their
+        level becomes the narrowest of their own and these organisations' levels."""
+        level = person.visibility or "public"
+        for org_id in org_ids:
+            org = self.session.get(Organisation, org_id)
+            if org is not None:
+                level = narrower(level, org.visibility or "public")
+        if level == person.visibility:
+            return False
+        person.visibility = level
+        return True
 
 
 def _add_role(person: Person, role: dict[str, Any], source: Source) -> bool:

@@ -122,8 +122,9 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
     return mask
 
 
-def _scaled(values: np.ndarray) -> np.ndarray:
-    top = float(values.max()) if values.size else 0.0
+def _scaled(values: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """`values` divided by their best among the positions in `among` (the eligible ones)."""
+    top = float(values[among].max()) if among.any() else 0.0
     return values / top if top > 0 else values
 
 
@@ -139,12 +140,16 @@ def project_experience(index: MatchIndex, project_scores: np.ndarray) -> np.ndar
 
 
 def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Final scores (0 outside `mask`) and the scaled parts, for explanations."""
-    profile = _scaled(index.profile.scores(terms.weights))
+    """Final scores (0 outside `mask`) and the scaled parts, for explanations.
+
+    Parts are scaled by their best value inside `mask` (filters and the viewer's
+    visibility), so an organisation the viewer may not see never changes a score they get.
+    """
+    profile = _scaled(index.profile.scores(terms.weights), mask)
     project_scores = index.project_text.scores(terms.weights)
-    projects = _scaled(project_experience(index, project_scores))
+    projects = _scaled(project_experience(index, project_scores), mask)
     matching = (profile > 0) | (projects > 0)
-    record = np.where(matching, _scaled(index.experience), 0.0)
+    record = np.where(matching, _scaled(index.experience, mask), 0.0)
     final = W_PROFILE * profile + W_PROJECTS * projects + W_RECORD * record
     final = np.where(mask, final / (W_PROFILE + W_PROJECTS + W_RECORD), 0.0)
     parts = {

@@ -68,6 +68,7 @@ class MatchIndex:
     region: np.ndarray
     kind: np.ndarray
     synthetic: np.ndarray
+    public: np.ndarray  # visibility == "public": the part of the index anyone may see
     capabilities: list[dict[str, str]]  # position -> {code: level}
     capability_masks: dict[str, np.ndarray]  # code -> holders of it or of a descendant
     certifications: dict[str, np.ndarray]  # code -> mask
@@ -117,6 +118,7 @@ def _org_rows(session: Session):
         Organisation.kind,
         Organisation.synthetic,
         Organisation.descriptions,
+        Organisation.visibility,
     ).order_by(Organisation.id)
     return session.execute(stmt).all()
 
@@ -129,18 +131,22 @@ def _grouped(session: Session, stmt) -> dict[int, list[tuple]]:
 
 
 def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Counter[str]]:
-    """Names, aliases, descriptions, country, capabilities, certifications and clusters."""
+    """Names, aliases, descriptions, country, capabilities, certifications and clusters.
+
+    Only public clusters' names enter the text: a profile is shared by every viewer, and a
+    hidden cluster's name must not make its members findable (filters use live visibility).
+    """
     aliases = _grouped(session, select(Alias.organisation_id, Alias.name))
     certs = _grouped(session, select(Certification.organisation_id, Certification.code))
     cluster = aliased(Organisation)
     clusters = _grouped(
         session,
-        select(Membership.organisation_id, cluster.name).join(
-            cluster, cluster.id == Membership.cluster_id
-        ),
+        select(Membership.organisation_id, cluster.name)
+        .join(cluster, cluster.id == Membership.cluster_id)
+        .where(cluster.visibility == "public"),
     )
     bags = []
-    for org_id, name, country, _r, _k, _s, descriptions in rows:
+    for org_id, name, country, _r, _k, _s, descriptions, _v in rows:
         bag: Counter[str] = Counter()
         if country:
             bag[f"c:country:{country}"] += 1
@@ -250,6 +256,7 @@ def build_index(session: Session) -> MatchIndex:
         region=np.array([r[3] or "" for r in rows], dtype="<U5"),
         kind=np.array([r[4] for r in rows], dtype="<U12"),
         synthetic=np.array([bool(r[5]) for r in rows], dtype=bool),
+        public=np.array([r[7] == "public" for r in rows], dtype=bool),
         capabilities=[dict(caps.get(int(o), [])) for o in org_ids],
         capability_masks=_capability_masks(caps, position, n),
         certifications=_masks(

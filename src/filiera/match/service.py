@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -94,13 +95,45 @@ class MatchResult:
 
 
 def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
-    """id -> visibility of those of `ids` the viewer may see."""
+    """id -> visibility of those of `ids` the viewer may see (the live check)."""
     if not ids:
         return {}
     stmt = select(Organisation.id, Organisation.visibility).where(
         Organisation.id.in_(ids), visible_organisations(viewer)
     )
     return {org_id: level for org_id, level in session.execute(stmt)}
+
+
+def viewer_mask(session: Session, index: MatchIndex, viewer: Viewer) -> np.ndarray:
+    """Positions of the organisations `viewer` may see: the public ones plus, read live,
+    the non-public ones their organisations, clusters and grants open to them."""
+    if viewer.is_admin:
+        return np.ones(index.size, dtype=bool)
+    mask = index.public.copy()
+    if viewer.signed_in:
+        stmt = select(Organisation.id).where(
+            Organisation.visibility != "public", visible_organisations(viewer)
+        )
+        for org_id in session.scalars(stmt):
+            where = index.position(org_id)
+            if where is not None:
+                mask[where] = True
+    return mask
+
+
+def eligible(session: Session, index: MatchIndex, viewer: Viewer, flt: MatchFilters) -> np.ndarray:
+    """Organisations that pass the filters and that `viewer` may see.
+
+    A cluster filter naming a cluster the viewer may not see selects nobody, exactly as a
+    cluster that does not exist: the result must not depend on hidden records.
+    """
+    visible = viewer_mask(session, index, viewer)
+    mask = filter_mask(index, flt) & visible
+    if flt.cluster is not None:
+        where = index.position(flt.cluster)
+        if where is None or not visible[where]:
+            mask[:] = False
+    return mask
 
 
 def match(
@@ -113,23 +146,19 @@ def match(
     top: int = 50,
     explain_lang: str | None = None,
 ) -> MatchResult:
-    """Rank the organisations `viewer` may see for `text` (en/it/fr/de), best first."""
+    """Rank the organisations `viewer` may see for `text` (en/it/fr/de), best first.
+
+    Counting, scaling and ranking happen among the organisations the viewer may see only,
+    so a hidden organisation changes nothing in the answer (docs/access-control.md).
+    """
     index = current_index(session)
     flt = filters or MatchFilters()
     terms = query_terms(text, lang)
-    mask = filter_mask(index, flt)
-    final, parts = score(index, terms, mask)
+    final, parts = score(index, terms, eligible(session, index, viewer, flt))
     positive = int((final > 0).sum())
-    chosen: list[int] = []
-    want = top * 2
-    while True:
-        positions = top_positions(final, want)
-        ids = [int(index.org_ids[p]) for p in positions]
-        seen = _visible(session, viewer, ids)
-        chosen = [p for p in positions if int(index.org_ids[p]) in seen][:top]
-        if len(chosen) >= top or len(positions) < want:
-            break
-        want *= 4
+    positions = top_positions(final, top)
+    seen = _visible(session, viewer, [int(index.org_ids[p]) for p in positions])
+    chosen = [p for p in positions if int(index.org_ids[p]) in seen]  # changed meanwhile
     restricted = [
         int(index.org_ids[p])
         for p in chosen
@@ -141,19 +170,24 @@ def match(
 
 
 def score_for_orgs(
-    session: Session, text: str, lang: str | None, filters: MatchFilters, org_id: int
+    session: Session,
+    viewer: Viewer,
+    text: str,
+    lang: str | None,
+    filters: MatchFilters,
+    org_id: int,
 ) -> dict | None:
     """How well one organisation fits `text`: score, rank among eligible ones, reasons.
 
-    None when the organisation does not pass the filters. Ranks count every eligible
-    organisation (the caller already checked the organisation itself may be seen).
+    None when the organisation does not pass the filters. The rank ("N of M") counts only
+    organisations `viewer` may see (the caller checked the organisation itself is visible).
     """
     index = current_index(session)
     where = index.position(org_id)
     if where is None:
         return None
     terms = query_terms(text, lang)
-    mask = filter_mask(index, filters)
+    mask = eligible(session, index, viewer, filters)
     if not mask[where]:
         return None
     final, parts = score(index, terms, mask)

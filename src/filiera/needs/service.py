@@ -90,7 +90,14 @@ def list_needs(
     session: Session, viewer: Viewer, *, status: str | None = "open", owner_id: int | None = None
 ) -> list[tuple[Need, int]]:
     """Needs the viewer may see, newest first, with their number of interests."""
-    interests = select(func.count(Interest.id)).where(Interest.need_id == Need.id).scalar_subquery()
+    interests = (
+        select(func.count(Interest.id))
+        .where(
+            Interest.need_id == Need.id,
+            Interest.organisation_id.in_(policy.visible_org_ids(viewer)),
+        )
+        .scalar_subquery()
+    )
     stmt = select(Need, interests).where(policy.visible_records(viewer, Need, "need"))
     if status:
         stmt = stmt.where(Need.status == status)
@@ -203,7 +210,27 @@ def interests_of(session: Session, viewer: Viewer, need_id: int) -> list[Interes
         .order_by(Interest.id)
     )
     owner = viewer.is_admin or need.owner_id in viewer.org_ids
-    return [interest_out(i) for i in rows if owner or i.organisation_id in viewer.org_ids]
+    shown = [i for i in rows if owner or i.organisation_id in viewer.org_ids]
+    return [
+        interest_out(i) for i in shown if i.organisation_id in _visible_orgs(session, viewer, shown)
+    ]
+
+
+def interest_count(session: Session, viewer: Viewer, need: Need) -> int:
+    """How many organisations the viewer may see expressed interest in `need`."""
+    stmt = select(func.count(Interest.id)).where(
+        Interest.need_id == need.id, Interest.organisation_id.in_(policy.visible_org_ids(viewer))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def _visible_orgs(session: Session, viewer: Viewer, interests: list[Interest]) -> set[int]:
+    """Interested organisations the viewer may see (others are left out, even for owners)."""
+    ids = {i.organisation_id for i in interests}
+    stmt = select(Organisation.id).where(
+        Organisation.id.in_(ids), policy.visible_organisations(viewer)
+    )
+    return set(session.scalars(stmt))
 
 
 def interest_out(interest: Interest) -> InterestOut:
@@ -292,7 +319,7 @@ def opportunities(
     for kind, records, build in (("needs", needs, need_query), ("theses", theses, thesis_query)):
         for record in records:
             text, filters = build(record)
-            fit = score_for_orgs(session, text, record.lang, filters, org_id)
+            fit = score_for_orgs(session, viewer, text, record.lang, filters, org_id)
             if fit is not None and fit["score"] > 0:
                 out[kind].append(
                     {"id": record.id, "title": record.title, "owner": record.owner.name, **fit}

@@ -285,6 +285,34 @@ class Membership(ProvenanceMixin, Base):
     cluster: Mapped[Organisation] = relationship(foreign_keys=[cluster_id])
 
 
+INVITATION_STATES = ("pending", "accepted", "declined", "withdrawn")
+
+
+class ClusterInvitation(Base):
+    """A cluster asks an organisation to join; only its own users (or an admin) accept.
+
+    Until accepted, an invitation gives the cluster nothing: no membership, no view of the
+    organisation's members-only data, no right to edit it.
+    """
+
+    __audit__ = "cluster_invitation"
+    __tablename__ = "cluster_invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(40), default="member")
+    since: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    invited_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Project(ProvenanceMixin, Base):
     """A funded project (EDF, ASAP, EDIRPA, Horizon...)."""
 

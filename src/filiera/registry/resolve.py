@@ -143,6 +143,14 @@ class Resolver:
             )
         return resolver
 
+    def only(self, keep: set[int]) -> Resolver:
+        """A resolver over the candidates in `keep` only (e.g. those a writer may see)."""
+        subset = type(self)()
+        for org_id, candidate in self.candidates.items():
+            if org_id in keep:
+                subset.add(candidate)
+        return subset
+
     def add(self, candidate: Candidate) -> None:
         """Index (or re-index) one stored organisation."""
         self.candidates[candidate.org_id] = candidate

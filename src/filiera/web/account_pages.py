@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the account page (API tokens) and the audit log page."""
+"""Sign-in, sign-out, the account page (password, API tokens) and the audit log page."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from filiera.access import accounts, audit
-from filiera.access.secrets_ import new_secret, sign, unsign
-from filiera.errors import FilieraError, Forbidden, TooManyRequests, Unauthorized
+from filiera.access.secrets_ import MIN_PASSWORD, new_secret, sign, unsign
+from filiera.errors import (
+    FilieraError,
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
 from filiera.http.auth import SESSION_COOKIE, check_csrf, client_address
 from filiera.http.deps import SessionDep, ViewerDep
 from filiera.registry.schemas import parse
@@ -21,6 +27,12 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "filiera_login_csrf"
 AUDIT_PAGE = 100
 AUDIT_FILTERS = ("actor", "action", "entity", "entity_id", "since")
+PASSWORD_MESSAGES = {  # service message -> UI string shown next to the field
+    accounts.WRONG_CURRENT: "access.password_wrong",
+    accounts.TOO_SHORT: "access.password_too_short",
+    accounts.SAME_AS_CURRENT: "access.password_same",
+    accounts.NOT_REPEATED: "access.password_mismatch",
+}
 
 
 def safe_next(target: str | None) -> str:
@@ -120,12 +132,53 @@ def _require_signed_in(request: Request, viewer) -> None:
         raise Unauthorized("sign in to see this page")
 
 
+def _account_page(request: Request, session, user, status: int = 200, **context) -> HTMLResponse:
+    """The account page; `context` may add new_token, password_errors, password_changed."""
+    values = {"user": user, "tokens": accounts.list_tokens(session, user), "new_token": None}
+    values |= {"password_errors": {}, "password_changed": None, "min_password": MIN_PASSWORD}
+    return render(request, "account.html", values | context, status=status)
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     _require_signed_in(request, viewer)
+    return _account_page(request, session, accounts.get_user(session, viewer.user_id))
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password_again: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    """Self-service password change; keeps this session, ends the others, revokes tokens."""
+    _require_signed_in(request, viewer)
+    check_csrf(request, csrf_token)
     user = accounts.get_user(session, viewer.user_id)
-    tokens = accounts.list_tokens(session, user)
-    return render(request, "account.html", {"user": user, "tokens": tokens, "new_token": None})
+    request.app.state.limiters.sign_in.hit(f"account:{user.email}")
+    web = getattr(request.state, "web_session", None)
+    try:
+        ended = accounts.change_own_password(
+            session,
+            user,
+            current_password,
+            new_password,
+            repeated=new_password_again,
+            keep_session_id=web.id if web is not None else None,
+        )
+    except ValidationFailed as error:
+        wrong = {d["field"]: _password_message(d["message"]) for d in error.errors}
+        return _account_page(request, session, user, error.status, password_errors=wrong)
+    return _account_page(request, session, user, password_changed=ended)
+
+
+def _password_message(message: str) -> str:
+    """The UI string key for a service message (the message itself if it has none)."""
+    return PASSWORD_MESSAGES.get(message, message)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -141,9 +194,7 @@ def create_token(
     check_csrf(request, csrf_token)
     user = accounts.get_user(session, viewer.user_id)
     new = accounts.create_token(session, request.app.state.settings, user, name, days)
-    tokens = accounts.list_tokens(session, user)
-    context = {"user": user, "tokens": tokens, "new_token": new.secret}
-    response = render(request, "account.html", context, status=201)
+    response = _account_page(request, session, user, 201, new_token=new.secret)
     response.headers["Cache-Control"] = "no-store"
     return response
 

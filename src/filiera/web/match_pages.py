@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from filiera.errors import FilieraError, ValidationFailed
 from filiera.http.auth import check_csrf
 from filiera.http.deps import RecordId, SessionDep, ViewerDep
+from filiera.http.downloads import csv_response
+from filiera.match.export import match_csv
 from filiera.match.requests import MatchRequest
 from filiera.match.service import run
 from filiera.needs import service
@@ -38,10 +42,20 @@ def match_form(raw: dict[str, str], explain_lang: str) -> dict[str, object]:
     return data
 
 
+def match_params(request: Request) -> dict[str, str]:
+    """The match form's fields from the query string (blank when not given)."""
+    return {k: request.query_params.get(k, "").strip() for k in MATCH_PARAMS}
+
+
+def csv_link(raw: dict[str, str]) -> str:
+    """The URL of the same search as CSV (`/match.csv` with the form's non-blank fields)."""
+    return "/match.csv?" + urlencode({k: v for k, v in raw.items() if v})
+
+
 @router.get("/match", response_class=HTMLResponse)
 def match_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Free text in four languages, filters, and explained results; bad fields are shown."""
-    raw = {k: request.query_params.get(k, "").strip() for k in MATCH_PARAMS}
+    raw = match_params(request)
     context = {
         "result": None,
         "filters": raw,
@@ -52,10 +66,21 @@ def match_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
         try:
             wanted = parse(MatchRequest, match_form(raw, _lang(request)), "match form")
             context["result"] = run(session, viewer, wanted)
+            context["csv_url"] = csv_link(raw)
         except ValidationFailed as error:
             context["error"] = error
     status = context["error"].status if context["error"] else 200
     return render(request, "match.html", context, status=status)
+
+
+@router.get("/match.csv")
+def match_csv_download(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The results page's "CSV" link: the same search run again, as CSV (bad fields: 422)."""
+    raw = match_params(request)
+    wanted = parse(MatchRequest, match_form(raw, _lang(request)), "match form")
+    out = io.StringIO()
+    export = match_csv(session, viewer, run(session, viewer, wanted), out)
+    return csv_response(out.getvalue(), export, "match.csv")
 
 
 @router.get("/needs", response_class=HTMLResponse)
@@ -77,7 +102,7 @@ def _need_page(request, session, viewer, need_id: int, error: FilieraError | Non
     result = service.candidates(session, viewer, need_id, top=20, explain_lang=_lang(request))
     interests = service.interests_of(session, viewer, need_id)
     context = {
-        "need": service.need_out(need, len(need.interests)),
+        "need": service.need_out(need, service.interest_count(session, viewer, need)),
         "result": result,
         "interests": interests,
         "error": error,

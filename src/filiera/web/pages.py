@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import math
 from functools import cache
 from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.directory import clusters, projects, queries, review, service
+from filiera.directory import clusters, invitations, projects, queries, review, service
 from filiera.directory import figures as ecosystem
+from filiera.directory.export import directory_csv
 from filiera.directory.filters import OrgFilter
 from filiera.http.deps import RecordId, SessionDep, ViewerDep
+from filiera.http.downloads import csv_response
 from filiera.needs.service import opportunities
 from filiera.registry import taxonomy
 from filiera.registry.models import ORG_KINDS
@@ -123,6 +126,15 @@ def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
     )
 
 
+@router.get("/organisations.csv")
+def directory_csv_download(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The directory page's "CSV" link: every organisation matching its filters, as CSV."""
+    flt, _ = directory_filter(request)
+    out = io.StringIO()
+    export = directory_csv(session, viewer, flt, out)
+    return csv_response(out.getvalue(), export, "organisations.csv")
+
+
 def description_of(descriptions: dict[str, str], lang: str) -> tuple[str | None, str | None]:
     """The description in `lang`, else English, else any; with the language used if not `lang`."""
     if descriptions.get(lang):
@@ -151,6 +163,7 @@ def profile(
             "description_lang": shown_in,
             "partners": service.partners(session, viewer, org_id, 10),
             "can_edit": service.can_edit(viewer, org),
+            "can_answer_invitations": invitations.acts_for(viewer, org_id),
             "opportunities": opportunities(session, viewer, org_id, 5),
         },
     )

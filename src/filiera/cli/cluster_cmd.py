@@ -1,0 +1,149 @@
+"""`filiera cluster ...`: clusters, their members, and membership by invitation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from filiera.cli.common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    cli_viewer,
+    console,
+    handle_errors,
+    open_db,
+    print_json,
+)
+from filiera.directory import clusters, invitations
+from filiera.directory.clusters import MemberIn
+from filiera.registry.schemas import parse
+
+app = typer.Typer(
+    help="Clusters, their members and invitations to join them.", no_args_is_help=True
+)
+ClusterId = Annotated[int, typer.Argument(help="Cluster organisation id.")]
+OrgId = Annotated[int, typer.Argument(help="Organisation id.")]
+
+
+@app.command("list")
+@handle_errors
+def list_(db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False) -> None:
+    """Clusters and associations with their number of visible members."""
+    with open_db(db).session() as session:
+        found = clusters.list_clusters(session, cli_viewer(session, as_user))
+    if as_json:
+        print_json(found)
+        return
+    for c in found:
+        console.print(f"{c.id:>6}  {c.name}  ({c.members} members)", highlight=False)
+
+
+@app.command()
+@handle_errors
+def members(
+    cluster: ClusterId,
+    page: int = 1,
+    per_page: int = 50,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The member directory of one cluster."""
+    with open_db(db).session() as session:
+        viewer = cli_viewer(session, as_user)
+        found = clusters.members_page(session, viewer, cluster, page=page, per_page=per_page)
+    if as_json:
+        print_json(found)
+        return
+    for org in found.data:
+        console.print(f"{org.id:>6}  {org.name}  {org.country or ''}", highlight=False)
+    console.print(f"{found.count} members", highlight=False)
+
+
+@app.command()
+@handle_errors
+def add(
+    cluster: ClusterId,
+    organisation: OrgId,
+    role: Annotated[str, typer.Option(help="Role in the cluster.")] = "member",
+    since: Annotated[str | None, typer.Option(help="Member since (YYYY-MM-DD).")] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Enrol an organisation (admins) or invite it (cluster managers, with --as)."""
+    data = {"organisation_id": organisation, "role": role, "since": since}
+    wanted = parse(MemberIn, {k: v for k, v in data.items() if v is not None}, "member")
+    with open_db(db).session() as session:
+        out = clusters.add_member(session, cli_viewer(session, as_user), cluster, wanted)
+    if as_json:
+        print_json(out)
+        return
+    what = "invited (awaits its answer)" if out.status == "invited" else "is now a member"
+    console.print(f"organisation {organisation} {what} of cluster {cluster}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def remove(
+    cluster: ClusterId, organisation: OrgId, db: DbOption = None, as_user: AsOption = None
+) -> None:
+    """Remove an organisation from a cluster (admins and the cluster's managers)."""
+    with open_db(db).session() as session:
+        clusters.remove_member(session, cli_viewer(session, as_user), cluster, organisation)
+    console.print(f"organisation {organisation} left cluster {cluster}", highlight=False)
+
+
+@app.command("invitations")
+@handle_errors
+def sent(
+    cluster: ClusterId, db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False
+) -> None:
+    """Invitations a cluster has sent (its managers and admins)."""
+    with open_db(db).session() as session:
+        viewer = cli_viewer(session, as_user)
+        clusters.get_cluster(session, viewer, cluster)
+        found = invitations.for_cluster(session, viewer, cluster)
+    _print(found, as_json)
+
+
+@app.command()
+@handle_errors
+def inbox(
+    organisation: OrgId, db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False
+) -> None:
+    """An organisation's invitations to join clusters (its own users and admins)."""
+    with open_db(db).session() as session:
+        found = invitations.for_organisation(session, cli_viewer(session, as_user), organisation)
+    _print(found, as_json)
+
+
+@app.command()
+@handle_errors
+def answer(
+    organisation: OrgId,
+    invitation: Annotated[int, typer.Argument(help="Invitation id.")],
+    decision: Annotated[str, typer.Argument(help="accept or decline.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept or decline an invitation on behalf of the organisation."""
+    wanted = parse(invitations.DecisionIn, {"decision": decision}, f"invitation {invitation}")
+    with open_db(db).session() as session:
+        viewer = cli_viewer(session, as_user)
+        out = invitations.decide(session, viewer, organisation, invitation, wanted.decision)
+    _print([out], as_json)
+
+
+def _print(found: list[invitations.InvitationOut], as_json: bool) -> None:
+    if as_json:
+        print_json(found)
+        return
+    for i in found:
+        line = f"{i.id:>5}  {i.cluster_name} → {i.organisation_name}  {i.status}  by {i.invited_by}"
+        console.print(line, highlight=False)
+    if not found:
+        console.print("no invitations", highlight=False)

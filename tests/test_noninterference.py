@@ -1,0 +1,646 @@
+"""Non-interference: what a viewer may not see must not change anything they get.
+
+For each of six viewers (anonymous, viewer, member, investor, buyer, cluster manager) and on
+both backends, two databases are built the same way: the *world*, with hidden
+organisations, a hidden cluster, people, needs, theses, interests and invitations, and
+its *shadow*, from which every record that viewer may not see has been deleted (and every
+field value they may not see emptied). Every read route of the API and the web, with ids
+of visible, hidden and missing records, filters naming hidden clusters and match queries,
+and the CLI exports (`filiera export|org list|org show --as`) must answer the same on
+both: status, counts, members, order, explanations, error messages. Only what corpus
+statistics change is left out of the comparison: match scores and weights (BM25's IDF).
+
+A new GET route fails `test_every_read_route_is_compared` until it is added here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from filiera.access import accounts, audit, disclosure, policy
+from filiera.access.models import AccessGrant
+from filiera.access.viewer import Viewer, viewer_for
+from filiera.app import create_app
+from filiera.cli.main import app as cli_app
+from filiera.db import Database
+from filiera.needs import service as needs
+from filiera.needs.models import Interest, Need, Thesis
+from filiera.needs.schemas import NeedIn, ThesisIn
+from filiera.registry import fields
+from filiera.registry.models import (
+    ClusterInvitation,
+    Membership,
+    Organisation,
+    Participation,
+    Person,
+    PersonRole,
+    Site,
+)
+from filiera.settings import Settings
+from support import BACKENDS
+from support.auth import PASSWORD
+from support.dataset import ORGANISATIONS, build
+from support.pg_server import fresh_database
+
+WORD = "quasar"  # in hidden and visible profiles alike: a query that reaches hidden ones
+
+EXTRA = {
+    "ministry": {"name": "Ministero della Difesa", "kind": "buyer", "country": "IT"},
+    "fund": {"name": "Orbit Ventures", "kind": "investor", "country": "LU"},
+    "members_org": {
+        "name": "Members Only Optics",
+        "kind": "sme",
+        "country": "IT",
+        "region": "ITC4",
+        "visibility": "members",
+        "descriptions": {"en": f"{WORD} optics for drones and satellites."},
+        "capabilities": [{"code": "space.satellites"}],
+        "identifiers": {"pic": "999000100"},
+    },
+    "restricted_org": {
+        "name": "Restricted Radar Works",
+        "kind": "sme",
+        "country": "FR",
+        "visibility": "restricted",
+        "descriptions": {"en": f"{WORD} radar and electronics for naval sensors."},
+        "capabilities": [{"code": "electronics.radar"}],
+        "identifiers": {"pic": "999000111"},
+    },
+    "owner_org": {
+        "name": "Stealth Drone Start-up",
+        "kind": "startup",
+        "country": "DE",
+        "visibility": "owner",
+        "descriptions": {"en": f"{WORD} counter-drone sensors and satellites, stealthy."},
+        "capabilities": [{"code": "space.satellites"}, {"code": "electronics.radar"}],
+        "identifiers": {"pic": "999000222"},
+    },
+    "shadow_cluster": {
+        "name": "Shadow Defence Alliance",
+        "kind": "cluster",
+        "country": "IT",
+        "visibility": "owner",
+        "descriptions": {"en": "A cluster nobody outside may see."},
+    },
+}
+VIEWERS = {  # viewer -> (role, organisation key or None)
+    "anonymous": (None, None),
+    "viewer": ("viewer", None),
+    "member": ("member", "members_org"),
+    "investor": ("investor", "fund"),
+    "buyer": ("buyer", "ministry"),
+    "manager": ("cluster_manager", "cluster"),
+}
+VOLATILE = {
+    "created_at",
+    "updated_at",
+    "imported_at",
+    "at",
+    "decided_at",
+    "last_used_at",
+    "expires_at",
+    "last_sign_in_at",
+}
+RANKED = {"score", "parts", "weight"}  # depend on corpus statistics (BM25 IDF)
+
+
+@dataclass
+class World:
+    """Ids of what was built (the same in the world and in every shadow)."""
+
+    orgs: dict[str, int]
+    projects: dict[str, int]
+    needs: dict[str, int] = field(default_factory=dict)
+    theses: dict[str, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    invitations: list[int] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
+
+
+def populate(db: Database) -> World:
+    """The world: every kind of hidden record next to visible ones, written the same way
+    each time (ids are equal across builds)."""
+    data = build(db, extra=EXTRA)
+    world = World(dict(data.orgs), dict(data.projects))
+    o = world.orgs
+    admin = Viewer.system()
+    with db.session() as session:
+        audit.bind(session, admin)
+        for member in ("members_org", "restricted_org"):
+            session.add(Membership(cluster_id=o["cluster"], organisation_id=o[member]))
+        for member in ("polimi", "luxspace", "owner_org"):
+            session.add(Membership(cluster_id=o["shadow_cluster"], organisation_id=o[member]))
+        session.add(AccessGrant(entity="organisation", entity_id=o["restricted_org"], role="buyer"))
+        for key, role in (("owner_org", "participant"), ("restricted_org", "coordinator")):
+            session.add(
+                Participation(project_id=world.projects["epc"], organisation_id=o[key], role=role)
+            )
+        session.add(
+            Site(
+                organisation_id=o["leonardo"],
+                name="Stabilimento di Pomigliano",
+                country="IT",
+                city="Pomigliano d'Arco",
+                address="Viale dell'Aeronautica",
+                visibility="members",
+            )
+        )
+        session.flush()
+        world.people = _people(session, o)
+        world.needs, world.theses = _needs_and_theses(session, admin, o)
+        session.add(Interest(need_id=world.needs["public"], organisation_id=o["owner_org"]))
+        session.add(Interest(need_id=world.needs["public"], organisation_id=o["polimi"]))
+        for org in ("leonardo", "owner_org"):
+            session.add(
+                ClusterInvitation(
+                    cluster_id=o["cluster"],
+                    organisation_id=o[org],
+                    invited_by="manager@ni.example",
+                )
+            )
+        session.add(
+            ClusterInvitation(
+                cluster_id=o["shadow_cluster"],
+                organisation_id=o["members_org"],
+                invited_by="admin@ni.example",
+            )
+        )
+        for email, (role, org) in VIEWERS.items():
+            if role is not None:
+                accounts.add_user(
+                    session,
+                    email_of(email),
+                    email,
+                    PASSWORD,
+                    role=role,
+                    org_ids=[o[org]] if org else [],
+                )
+        session.flush()
+        world.invitations = list(session.scalars(select(ClusterInvitation.id)))
+        for name, (role, _org) in VIEWERS.items():
+            if role is not None:  # created here so token ids agree between the databases
+                user = accounts.get_user(session, email_of(name))
+                secret = accounts.create_token(session, SETTINGS, user, "ni").secret
+                world.tokens[name] = secret
+    return world
+
+
+def _people(session, o: dict[str, int]) -> dict[str, int]:
+    specs = {
+        "public_at_leonardo": ("Anna Rossi", "public", ["leonardo"]),
+        "public_at_hidden": ("Hans Geheim", "public", ["owner_org"]),
+        "both": ("Marie Double", "public", ["leonardo", "owner_org"]),
+        "members_level": ("Luca Membri", "members", ["members_org"]),
+        "at_restricted": ("Claire Radar", "public", ["restricted_org"]),
+    }
+    ids = {}
+    for key, (name, level, orgs) in specs.items():
+        email = f"{name.split()[0].lower()}@people.example"
+        person = Person(name=name, email=email, phone="+39 000", visibility=level)
+        session.add(person)
+        session.flush()
+        for org in orgs:
+            session.add(PersonRole(person_id=person.id, organisation_id=o[org], title="CTO"))
+        ids[key] = person.id
+    session.flush()
+    return ids
+
+
+def _needs_and_theses(session, admin: Viewer, o: dict[str, int]):
+    text = f"We need {WORD} counter-drone radar sensors and satellites for air bases."
+    specs = {
+        "public": ("ministry", "public"),
+        "restricted": ("ministry", "restricted"),
+        "by_hidden": ("owner_org", "public"),
+        "members": ("cluster", "members"),
+    }
+    need_ids = {}
+    for key, (owner, level) in specs.items():
+        need = needs.publish_need(
+            session,
+            admin,
+            NeedIn(
+                title=f"Need {key}",
+                text=text,
+                lang="en",
+                owner_id=o[owner],
+                deadline=date(2027, 6, 30),
+            ),
+        )
+        need.visibility = level
+        need_ids[key] = need.id
+    thesis_ids = {}
+    for key, (owner, level) in {"public": ("fund", "public"), "owner": ("fund", "owner")}.items():
+        thesis = needs.publish_thesis(
+            session,
+            admin,
+            ThesisIn(
+                title=f"Thesis {key}",
+                text=f"Start-ups in {WORD} sensors and satellites.",
+                owner_id=o[owner],
+            ),
+        )
+        thesis.visibility = level
+        thesis_ids[key] = thesis.id
+    session.flush()
+    return need_ids, thesis_ids
+
+
+def viewer_of(session, name: str) -> Viewer:
+    if VIEWERS[name][0] is None:
+        return Viewer.anonymous()
+    return viewer_for(session, accounts.get_user(session, email_of(name)))
+
+
+def email_of(name: str) -> str:
+    return f"{name}@ni.example"
+
+
+def shadow(db: Database, name: str) -> None:
+    """Delete from `db` everything viewer `name` may not see; empty the fields they may not."""
+    with db.session() as session:
+        audit.bind(session, Viewer.system())
+        viewer = viewer_of(session, name)
+        for model, entity in ((Need, "need"), (Thesis, "thesis")):
+            seen = select(model.id).where(policy.visible_records(viewer, model, entity))
+            for record in session.scalars(select(model).where(model.id.not_in(seen))):
+                session.delete(record)
+        hidden_people = select(Person).where(~policy.visible_people(viewer))
+        for person in session.scalars(hidden_people):
+            session.delete(person)
+        hidden = select(Organisation).where(~policy.visible_organisations(viewer))
+        for org in session.scalars(hidden):
+            session.delete(org)
+        session.flush()
+        _empty_hidden_fields(session, viewer)
+
+
+def _empty_hidden_fields(session, viewer: Viewer) -> None:
+    """Field values the viewer may not see become empty; their levels stay."""
+    grants = disclosure.load_grants(
+        session, {"organisation": set(session.scalars(select(Organisation.id)))}
+    )
+    for org in session.scalars(select(Organisation)):
+        clusters = {m.cluster_id for m in org.memberships}
+        orgs, roles = grants.for_record("organisation", org.id)
+        owner = policy.Owner(frozenset({org.id}), frozenset(clusters), orgs, roles)
+        _empty(viewer, "organisation", org, owner)
+        for site in list(org.sites):
+            if not policy.allows(viewer, site.visibility, owner):
+                session.delete(site)
+            else:
+                _empty(viewer, "site", site, owner)
+    for person in session.scalars(select(Person)):
+        org_ids = frozenset(r.organisation_id for r in person.roles)
+        clusters = frozenset(m.cluster_id for r in person.roles for m in r.organisation.memberships)
+        _empty(viewer, "person", person, policy.Owner(org_ids, clusters))
+    session.flush()
+
+
+def _empty(viewer: Viewer, entity: str, record: Any, owner: policy.Owner) -> None:
+    for name in fields.sensitive(entity):
+        level = policy.field_level(entity, record, name)
+        if getattr(record, name) is not None and not policy.allows(viewer, level, owner):
+            setattr(record, name, None)
+
+
+# --- the two databases ----------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    """The world and one viewer's shadow, each with a client acting as that viewer."""
+
+    world: World
+    name: str
+    dbs: tuple[Database, Database]
+    clients: tuple[TestClient, TestClient]
+    urls: tuple[str, str]
+
+
+SETTINGS = Settings(api_requests_per_minute=1_000_000, sign_in_per_minute=1_000_000)
+
+
+BACKEND_PARAMS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def make_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A factory of empty databases on this module's backend (SQLite, then PostgreSQL)."""
+    backend = request.param
+    stack = []
+
+    def new(label: str) -> str:
+        if backend == "sqlite":
+            BACKENDS["sqlite"] = "ran"
+            return f"sqlite:///{tmp_path_factory.mktemp(label)}/ni.db"
+        context = fresh_database(request.getfixturevalue("pg_url"), prefix=f"ni_{label}")
+        stack.append(context)
+        return context.__enter__()
+
+    yield new
+    for context in reversed(stack):
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def pairs(make_url) -> Iterator[dict[str, Pair]]:
+    """One (world, shadow) pair per viewer, built once per backend."""
+    built: dict[str, Pair] = {}
+    opened: list[Any] = []
+    world_url = make_url("world")
+    world_db = Database(world_url)
+    world = populate(world_db)
+    for name in VIEWERS:
+        url = make_url(name)
+        shadow_db = Database(url)
+        shadow_world = populate(shadow_db)
+        assert shadow_world == world, "the builds must give equal ids"
+        shadow(shadow_db, name)
+        clients = []
+        for db, built_world in ((world_db, world), (shadow_db, shadow_world)):
+            client = TestClient(create_app(db, SETTINGS), headers=_auth(built_world, name))
+            client.__enter__()
+            opened.append(client)
+            clients.append(client)
+        built[name] = Pair(world, name, (world_db, shadow_db), tuple(clients), (world_url, url))
+    yield built
+    for client in opened:
+        client.__exit__(None, None, None)
+    for pair in built.values():
+        pair.dbs[1].dispose()
+    world_db.dispose()
+
+
+def _auth(world: World, name: str) -> dict[str, str]:
+    secret = world.tokens.get(name)
+    return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+
+# --- what is asked --------------------------------------------------------------------------
+
+
+def _ids(world: World) -> dict[str, list[Any]]:
+    """Candidate values of each path parameter: visible, hidden and missing records."""
+    orgs = sorted(world.orgs.values()) + [9999]
+    pics = ["999880463", "999000100", "999000111", "999000222", "999999999"]
+    return {
+        "org_id": orgs,
+        "cluster_id": orgs,
+        "project_id": sorted(world.projects.values()) + [9999],
+        "need_id": sorted(world.needs.values()) + [9999],
+        "thesis_id": sorted(world.theses.values()) + [9999],
+        "pic": pics,
+        "item_id": [1, 9999],
+        "user_id": [1, 9999],
+    }
+
+
+def _directory_queries(world: World) -> list[dict[str, Any]]:
+    o = world.orgs
+    return [
+        {},
+        {"cluster": o["cluster"]},
+        {"cluster": o["shadow_cluster"]},
+        {"cluster": 9999},
+        {"q": "stealth"},
+        {"q": "radar"},
+        {"country": "DE"},
+        {"kind": "startup"},
+        {"kind": "cluster"},
+        {"capability": "space"},
+        {"capability": "electronics.radar"},
+        {"per_page": 2, "page": 2},
+        {"sort": "newest"},
+    ]
+
+
+def _match_bodies(world: World) -> list[dict[str, Any]]:
+    o = world.orgs
+    text = f"{WORD} radar sensors and satellites for counter-drone defence"
+    return [
+        {"text": text},
+        {"text": text, "cluster": o["cluster"]},
+        {"text": text, "cluster": o["shadow_cluster"]},
+        {"text": text, "country": ["DE"]},
+        {"text": text, "kind": ["startup"]},
+        {"text": text, "capability": "space.satellites"},
+        {"text": "stealthy", "top": 5},
+        {"text": "Shadow Defence Alliance"},
+    ]
+
+
+QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
+    "/api/organisations": _directory_queries,
+    "/api/organisations.csv": _directory_queries,
+    "/organisations": _directory_queries,
+    "/organisations.csv": _directory_queries,
+    "/api/projects": lambda w: [{}, {"q": "corvette"}, {"programme": "EDF"}],
+    "/match": lambda w: [{}, *_match_bodies(w)],
+    "/match.csv": _match_bodies,
+}
+NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
+    "/api/clusters",
+    "/api/stats",
+    "/api/taxonomy/capabilities",
+    "/api/review",
+    "/api/audit",
+    "/api/users",
+    "/api/me",
+    "/api/me/tokens",
+    "/api/needs",
+    "/api/theses",
+    "/",
+    "/map",
+    "/clusters",
+    "/needs",
+    "/review",
+    "/audit",
+    "/users",
+    "/account",
+}
+NOT_COMPARED = {  # routes that show no registry data, with the reason
+    "/openapi.json": "the schema, the same for everyone",
+    "/docs": "the API reference page",
+    "/sign-in": "the sign-in form",
+    "/static/plotly.min.js": "a static file",
+}
+POST_READS = {"/api/match": _match_bodies, "/api/match.csv": _match_bodies}
+
+
+def get_routes(app) -> list[str]:
+    """Every GET path of the app (API and web pages)."""
+    paths = []
+    for route in app.routes:
+        inner = route.original_router.routes if hasattr(route, "original_router") else [route]
+        paths += [r.path for r in inner if "GET" in (getattr(r, "methods", None) or ())]
+    return sorted(set(paths))
+
+
+def requests_for(path: str, world: World) -> list[tuple[str, str, Any]]:
+    """(method, url, query or body) for one GET path."""
+    if path in QUERY_ROUTES:
+        return [("GET", path, q) for q in QUERY_ROUTES[path](world)]
+    if path in NO_PARAMETERS:
+        return [("GET", path, None)]
+    names = re.findall(r"{(\w+)}", path)
+    assert len(names) == 1, f"{path}: add it to the non-interference test"
+    values = _ids(world)[names[0]]
+    return [("GET", path.replace(f"{{{names[0]}}}", str(v)), None) for v in values]
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(\+00:00|Z)?")
+CSRF = re.compile(r'(csrf[-_]token"? (?:value|content)=")[^"]*"')
+DECIMAL = re.compile(r"\b\d\.\d+\b")
+TOKEN_PREFIX = re.compile(r"fil_[A-Za-z0-9_-]+")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if k not in VOLATILE | RANKED | {"prefix"}}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def normalised(response) -> tuple[int, Any]:
+    """Status and body with what legitimately differs taken out."""
+    kind = response.headers.get("content-type", "")
+    if "json" in kind:
+        return response.status_code, _clean(response.json())
+    text = CSRF.sub(r"\1", TOKEN_PREFIX.sub("fil_", DATETIME.sub("<t>", response.text)))
+    if "csv" in kind:
+        return response.status_code, _csv_without_scores(text)
+    return response.status_code, DECIMAL.sub("<n>", text)
+
+
+def _csv_without_scores(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [
+        {k: v for k, v in row.items() if k not in RANKED | {"profile", "projects", "record"}}
+        for row in rows
+    ]
+
+
+def assert_same(pair: Pair, method: str, url: str, payload: Any) -> None:
+    world, shadowed = (
+        c.request(
+            method,
+            url,
+            params=payload if method == "GET" else None,
+            json=payload if method == "POST" else None,
+        )
+        for c in pair.clients
+    )
+    got, want = normalised(world), normalised(shadowed)
+    assert got == want, f"{pair.name}: {method} {url} {payload} differs from the shadow"
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+RUNNER = CliRunner(env={"COLUMNS": "200"})
+
+
+def _differences(pair: Pair) -> list[str]:
+    failures = []
+    asked = [
+        (method, url, payload)
+        for path in get_routes(pair.clients[0].app)
+        if path not in NOT_COMPARED
+        for method, url, payload in requests_for(path, pair.world)
+    ]
+    asked += [
+        ("POST", path, body) for path, bodies in POST_READS.items() for body in bodies(pair.world)
+    ]
+    for method, url, payload in asked:
+        try:
+            assert_same(pair, method, url, payload)
+        except AssertionError as error:
+            failures.append(str(error).split("\n")[0])
+    return failures
+
+
+@pytest.mark.parametrize("name", list(VIEWERS))
+def test_every_read_route_answers_as_if_hidden_records_did_not_exist(
+    pairs: dict[str, Pair], name: str
+) -> None:
+    failures = _differences(pairs[name])
+    assert not failures, f"{len(failures)} responses differ:\n" + "\n".join(failures[:40])
+
+
+def _cli_output(args: list[str], url: str) -> tuple[int, Any]:
+    result = RUNNER.invoke(cli_app, [*args, "--db", url])
+    out = DATETIME.sub("<t>", result.stdout)
+    if "--csv" in args:
+        return result.exit_code, _csv_without_scores(out)
+    lines = []
+    for line in out.splitlines():
+        try:
+            lines.append(_clean(json.loads(line)))
+        except ValueError:
+            lines.append(line)
+    if "--json" in args and result.exit_code == 0:
+        return result.exit_code, _clean(json.loads(out))
+    return result.exit_code, lines
+
+
+@pytest.mark.parametrize("name", [n for n, (role, _) in VIEWERS.items() if role])
+def test_cli_exports_answer_as_if_hidden_records_did_not_exist(
+    pairs: dict[str, Pair], name: str
+) -> None:
+    pair = pairs[name]
+    text = _match_bodies(pair.world)[0]["text"]
+    commands = [
+        ["export", "-"],
+        ["org", "list", "--json"],
+        ["org", "list", "--csv"],
+        ["org", "list", "--cluster", str(pair.world.orgs["shadow_cluster"]), "--json"],
+        ["match", text, "--json"],
+        ["match", text, "--csv"],
+        *(["org", "show", str(i), "--json"] for i in sorted(pair.world.orgs.values())),
+    ]
+    failures = []
+    for args in commands:
+        args = [*args, "--as", email_of(name)]
+        world, shadowed = (_cli_output(args, url) for url in pair.urls)
+        if world != shadowed:
+            failures.append(f"filiera {' '.join(args)}")
+    assert not failures, "differ from the shadow:\n" + "\n".join(failures)
+
+
+def test_the_comparison_notices_a_leak(pairs: dict[str, Pair]) -> None:
+    """The harness is not blind: the operator's view (who sees everything) differs."""
+    pair = pairs["viewer"]
+    world, shadowed = (_cli_output(["org", "list", "--json"], url) for url in pair.urls)
+    assert world != shadowed
+    hidden = pair.world.orgs["owner_org"]
+    seen = [c.get(f"/api/organisations/{hidden}").status_code for c in pair.clients]
+    assert seen == [404, 404]
+
+
+def test_every_read_route_is_compared(tmp_path) -> None:
+    """A new GET route must be added above (with the parameters that could reveal)."""
+    app = create_app(Database(f"sqlite:///{tmp_path}/routes.db"), SETTINGS)
+    keys = [*ORGANISATIONS, *EXTRA]
+    world = World(orgs={k: i for i, k in enumerate(keys, 1)}, projects={"epc": 1})
+    for path in get_routes(app):
+        if path not in NOT_COMPARED:
+            assert requests_for(path, world), path
