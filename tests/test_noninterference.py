@@ -111,7 +111,18 @@ VOLATILE = {
     "expires_at",
     "last_sign_in_at",
 }
-RANKED = {"score", "parts", "weight"}  # depend on corpus statistics (BM25 IDF)
+RANKED = {"score", "parts", "weight"}
+SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
+    "leonardo",
+    "polimi",
+    "cluster",
+    "ministry",
+    "fund",
+    "members_org",
+    "restricted_org",
+    "owner_org",
+    "shadow_cluster",
+)  # depend on corpus statistics (BM25 IDF)
 
 
 @dataclass
@@ -395,7 +406,8 @@ def _auth(world: World, name: str) -> dict[str, str]:
 
 def _ids(world: World) -> dict[str, list[Any]]:
     """Candidate values of each path parameter: visible, hidden and missing records."""
-    orgs = sorted(world.orgs.values()) + [9999]
+    # One organisation of each kind of visibility and membership, and a missing id.
+    orgs = [world.orgs[k] for k in SAMPLED_ORGS if k in world.orgs] + [9999]
     pics = ["999880463", "999000100", "999000111", "999000222", "999999999"]
     return {
         "org_id": orgs,
@@ -415,13 +427,8 @@ def _directory_queries(world: World) -> list[dict[str, Any]]:
         {},
         {"cluster": o["cluster"]},
         {"cluster": o["shadow_cluster"]},
-        {"cluster": 9999},
         {"q": "stealth"},
-        {"q": "radar"},
-        {"country": "DE"},
-        {"kind": "startup"},
-        {"kind": "cluster"},
-        {"capability": "space"},
+        {"country": "DE", "kind": "startup"},
         {"capability": "electronics.radar"},
         {"per_page": 2, "page": 2},
         {"sort": "newest"},
@@ -433,13 +440,10 @@ def _match_bodies(world: World) -> list[dict[str, Any]]:
     text = f"{WORD} radar sensors and satellites for counter-drone defence"
     return [
         {"text": text},
-        {"text": text, "cluster": o["cluster"]},
         {"text": text, "cluster": o["shadow_cluster"]},
-        {"text": text, "country": ["DE"]},
-        {"text": text, "kind": ["startup"]},
-        {"text": text, "capability": "space.satellites"},
-        {"text": "stealthy", "top": 5},
-        {"text": "Shadow Defence Alliance"},
+        {"text": text, "country": ["DE"], "kind": ["startup"]},
+        {"text": "stealthy", "top": 5, "capability": "space.satellites"},
+        {"text": "Shadow Defence Alliance", "cluster": o["cluster"]},
     ]
 
 
@@ -615,7 +619,7 @@ def test_cli_exports_answer_as_if_hidden_records_did_not_exist(
         ["org", "list", "--cluster", str(pair.world.orgs["shadow_cluster"]), "--json"],
         ["match", text, "--json"],
         ["match", text, "--csv"],
-        *(["org", "show", str(i), "--json"] for i in sorted(pair.world.orgs.values())),
+        *(["org", "show", str(pair.world.orgs[k]), "--json"] for k in SAMPLED_ORGS),
     ]
     failures = []
     for args in commands:

@@ -290,23 +290,28 @@ def _start_flush(session: Session, _context: Any, _instances: Any) -> None:
     session.info[GONE_KEY] = set()
 
 
-def _after_insert(_mapper: Mapper, _connection: Connection, target: Any) -> None:
-    session = object_session(target)
-    entity = audited_kind(target)
-    if entity is not None and _capturing(session):
-        row = _event(session, "create", entity, getattr(target, "id", None), None, snapshot(target))
-        _pending(session).append(row)
+def _written_rows(session: Session) -> list[dict[str, Any]]:
+    """Create and update events of the flush that just ran (read in `after_flush`, where
+    `new` and `dirty` and their attribute history still describe it).
 
-
-def _after_update(_mapper: Mapper, _connection: Connection, target: Any) -> None:
-    session = object_session(target)
-    entity = audited_kind(target)
-    if entity is None or not _capturing(session):
-        return
-    before, after = _changes(target)
-    if after:
-        entity_id = getattr(target, "id", None)
-        _pending(session).append(_event(session, "update", entity, entity_id, before, after))
+    Session-level, not mapper `after_insert`/`after_update` hooks: per-row mapper hooks
+    cost PostgreSQL imports about 2x (the EDF import test: 22 s without, 49 s with).
+    """
+    rows = []
+    for obj in session.new:
+        entity = audited_kind(obj)
+        if entity is not None:
+            rows.append(
+                _event(session, "create", entity, getattr(obj, "id", None), None, snapshot(obj))
+            )
+    for obj in session.dirty:
+        entity = audited_kind(obj)
+        if entity is None or not session.is_modified(obj, include_collections=False):
+            continue
+        before, after = _changes(obj)
+        if after:
+            rows.append(_event(session, "update", entity, getattr(obj, "id", None), before, after))
+    return rows
 
 
 def _before_delete(mapper: Mapper, connection: Connection, target: Any) -> None:
@@ -327,8 +332,11 @@ def _before_delete(mapper: Mapper, connection: Connection, target: Any) -> None:
 
 def _capture(session: Session, _context: Any) -> None:
     """After a successful flush, write its events in the same transaction."""
-    rows = session.info.pop(PENDING_KEY, None)
+    deleted = session.info.pop(PENDING_KEY, None) or []
     session.info.pop(GONE_KEY, None)
+    if not _capturing(session):
+        return
+    rows = _written_rows(session) + deleted
     if rows and not session.info.get(BULK_KEY):
         session.connection().execute(insert(AuditEvent), rows)
 
@@ -407,8 +415,6 @@ HOOKS = (
     (Session, "before_flush", _start_flush),
     (Session, "after_flush", _capture),
     (Session, "do_orm_execute", _bulk_statement),
-    (Base, "after_insert", _after_insert),
-    (Base, "after_update", _after_update),
     (Base, "before_delete", _before_delete),
 )
 

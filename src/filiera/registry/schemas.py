@@ -219,7 +219,7 @@ class PersonIn(_In):
 class MembershipIn(_In):
     organisation: str = Field(description="name or PIC of the member")
     cluster: str = Field(description="name of the cluster or association")
-    role: str = "member"
+    role: str = Field(default="member", min_length=1, max_length=40)
     since: dt.date | None = None
     until: dt.date | None = None
 
