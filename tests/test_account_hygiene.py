@@ -6,6 +6,7 @@ Clients get their own address with `TestClient(app, client=(address, port))`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -485,3 +486,27 @@ def test_password_form_in_chromium(browser, tmp_path: Path) -> None:
     finally:
         context.close()
         db.dispose()
+
+
+def test_admins_see_which_accounts_have_addresses_backed_off(site: Site) -> None:
+    """`GET /api/users`, the users page and `filiera user list` show the waiting addresses."""
+    from typer.testing import CliRunner
+
+    from filiera.cli.main import app as cli_app
+
+    with site.client(CAFE, max_failed_sign_ins=2) as attacker:
+        for _ in range(2):
+            post_sign_in(attacker, MEMBER, "wrong password!!")
+    token = new_token(site, ADMIN, "admin")
+    with site.client(HOME) as admin:
+        listed = admin.get("/api/users", headers={"Authorization": f"Bearer {token}"}).json()
+        rows = {u["email"]: u for u in listed}
+        assert rows[MEMBER]["waiting_addresses"] == 1 and rows[MEMBER]["locked_until"]
+        assert rows[ADMIN]["waiting_addresses"] == 0 and rows[ADMIN]["locked_until"] is None
+        sign_in(admin, ADMIN)
+        page = admin.get("/users")
+        assert page.text.count("data-backoff") == 1 and "1 address(es) backed off" in page.text
+    url = str(site.db.engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(cli_app, ["user", "list", "--json", "--db", url])
+    shown = {u["email"]: u["waiting_addresses"] for u in json.loads(result.stdout)}
+    assert shown == {ADMIN: 0, MEMBER: 1}

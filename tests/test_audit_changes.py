@@ -454,3 +454,28 @@ def test_a_viewer_without_the_grant_neither_sees_nor_is_logged(
     else:
         assert response.status_code == 200 and name not in response.text
     assert events_since(shared.db, marker, action="read") == []
+
+
+def test_a_bulk_update_of_thousands_of_rows_is_logged_row_by_row(db_url: str) -> None:
+    """`update(...).where(id IN ...)` over 1,500 rows: one event each, statements kept small
+    (a single OR of 1,500 terms exceeded SQLite's expression depth)."""
+    from sqlalchemy import update
+
+    from filiera.synth import load_synthetic
+
+    db = Database(db_url)
+    db.ensure_ready()
+    with db.session() as session:
+        load_synthetic(session, 1500, seed=3)
+    marker = last_event_id(db)
+    with db.session() as session:
+        ids = session.scalars(select(Organisation.id)).all()
+        session.execute(
+            update(Organisation).where(Organisation.id.in_(ids)).values(visibility="members")
+        )
+    events = [e for e in events_since(db, marker) if e["action"] == "update"]
+    assert len(events) == len(ids) == 1500
+    assert {(e["before"]["visibility"], e["after"]["visibility"]) for e in events} == {
+        ("public", "members")
+    }
+    db.dispose()

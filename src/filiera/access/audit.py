@@ -106,14 +106,10 @@ def record(
 def record_read(
     session: Session, entity: str, ids: list[int], detail: str, viewer: Viewer | None = None
 ) -> None:
-    """Log that the actor (`viewer`, else the session's) was shown non-public data."""
-    if not ids:
-        return
-    if len(set(ids)) == 1:
-        record(session, "read", entity=entity, entity_id=ids[0], detail=detail, viewer=viewer)
-    else:
-        after = {"ids": sorted(set(ids))}
-        record(session, "read", entity=entity, detail=detail, after=after, viewer=viewer)
+    """Log that the actor (`viewer`, else the session's) was shown non-public data: one
+    event per record, so `filiera audit --id N` finds every read of record N."""
+    for entity_id in sorted(set(ids)):
+        record(session, "read", entity=entity, entity_id=entity_id, detail=detail, viewer=viewer)
 
 
 def _plain(value: Any) -> Any:
@@ -378,9 +374,7 @@ def _matching(state: ORMExecuteState, table: Table) -> Select:
     if state.is_executemany:  # bulk UPDATE by primary key: one parameter set per row
         params = state.parameters if isinstance(state.parameters, list) else []
         keys = [tuple(p.get(c.key) for c in key_columns) for p in params]
-        return stmt.where(
-            or_(*(and_(*(c == v for c, v in zip(key_columns, k, strict=True))) for k in keys))
-        )
+        return stmt.where(_keys_clause(key_columns, keys))
     where = state.statement.whereclause
     return stmt if where is None else stmt.where(where)
 
@@ -397,9 +391,8 @@ def _log_bulk_update(
     mapper = _mapper_of(table.name)
     key_columns = list(table.primary_key.columns)
     old = {tuple(r[c] for c in key_columns): _row_values(mapper, r) for r in rows}
-    match = or_(*(and_(*(c == v for c, v in zip(key_columns, k, strict=True))) for k in old))
     events = []
-    for row in connection.execute(select(table).where(match)).mappings():
+    for row in _rows_by_key(connection, table, key_columns, list(old)):
         before_row = old[tuple(row[c] for c in key_columns)]
         after_row = _row_values(mapper, row)
         changed = [k for k in after_row if k not in NOISE_COLUMNS and after_row[k] != before_row[k]]
@@ -410,6 +403,22 @@ def _log_bulk_update(
     if events:
         connection.execute(insert(AuditEvent), events)
 
+
+def _keys_clause(key_columns: list, keys: list[tuple]) -> Any:
+    """WHERE for rows with these primary keys: IN for one column, else OR of ANDs."""
+    if len(key_columns) == 1:
+        return key_columns[0].in_([k[0] for k in keys])
+    return or_(*(and_(*(c == v for c, v in zip(key_columns, k, strict=True))) for k in keys))
+
+
+def _rows_by_key(connection: Connection, table: Table, key_columns: list, keys: list[tuple]):
+    """The stored rows with these keys, read in chunks (statements stay small)."""
+    for start in range(0, len(keys), KEY_CHUNK):
+        clause = _keys_clause(key_columns, keys[start : start + KEY_CHUNK])
+        yield from connection.execute(select(table).where(clause)).mappings()
+
+
+KEY_CHUNK = 500
 
 HOOKS = (
     (Session, "before_flush", _start_flush),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,16 @@ def blocked_until(
     )
     until = session.scalar(stmt)
     return until if until is not None and until > now else None
+
+
+def waiting(session: Session, now: datetime) -> dict[int, tuple[int, datetime]]:
+    """user id -> (how many addresses wait, until when the last one waits), for admins."""
+    stmt = (
+        select(SignInBackoff.user_id, func.count(), func.max(SignInBackoff.blocked_until))
+        .where(SignInBackoff.blocked_until > now)
+        .group_by(SignInBackoff.user_id)
+    )
+    return {user_id: (count, until) for user_id, count, until in session.execute(stmt)}
 
 
 def _upsert(session: Session):

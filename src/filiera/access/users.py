@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from filiera.access import accounts, policy
+from filiera.access import accounts, backoff, policy
 from filiera.access.models import ROLES, Affiliation, User
 from filiera.access.viewer import Viewer
 from filiera.errors import Unauthorized, ValidationFailed, field_error
+from filiera.registry.models import utcnow
 
 Role = Annotated[str, Field(pattern=f"^({'|'.join(ROLES)})$", examples=["member"])]
 
@@ -60,7 +61,11 @@ class UserOut(BaseModel):
     active: bool
     organisations: list[int]
     locked_until: datetime | None = Field(
-        default=None, description="Legacy account lock-out (no longer set; see sign-in back-off)"
+        default=None,
+        description="Until when the last backed-off client address waits (sign-in back-off)",
+    )
+    waiting_addresses: int = Field(
+        default=0, description="Client addresses now waiting after wrong passwords"
     )
     last_sign_in_at: datetime | None = None
     password_change: PasswordChangeOut | None = Field(
@@ -68,7 +73,11 @@ class UserOut(BaseModel):
     )
 
 
-def user_out(user: User, ended: accounts.CredentialsEnded | None = None) -> UserOut:
+def user_out(
+    user: User,
+    ended: accounts.CredentialsEnded | None = None,
+    waits: tuple[int, datetime] | None = None,
+) -> UserOut:
     return UserOut(
         id=user.id,
         email=user.email,
@@ -76,7 +85,8 @@ def user_out(user: User, ended: accounts.CredentialsEnded | None = None) -> User
         role=user.role,
         active=user.active,
         organisations=sorted(a.organisation_id for a in user.affiliations),
-        locked_until=user.locked_until,
+        locked_until=waits[1] if waits else None,
+        waiting_addresses=waits[0] if waits else 0,
         last_sign_in_at=user.last_sign_in_at,
         password_change=password_change_out(ended) if ended else None,
     )
@@ -92,7 +102,8 @@ def signed_in_user(session: Session, viewer: Viewer) -> User:
 def list_users(session: Session, viewer: Viewer) -> list[UserOut]:
     """Every account (admins only)."""
     policy.require_role(viewer, "user.manage")
-    return [user_out(u) for u in accounts.list_users(session)]
+    waits = backoff.waiting(session, utcnow())
+    return [user_out(u, waits=waits.get(u.id)) for u in accounts.list_users(session)]
 
 
 def add_user(session: Session, viewer: Viewer, data: UserIn) -> UserOut:

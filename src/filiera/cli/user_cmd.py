@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from filiera.access import accounts
+from filiera.access import accounts, backoff
 from filiera.access.models import ROLES
 from filiera.cli.common import (
     DbOption,
@@ -21,6 +21,7 @@ from filiera.cli.common import (
     print_json,
 )
 from filiera.errors import ValidationFailed, field_error
+from filiera.registry.models import utcnow
 
 app = typer.Typer(help="User accounts and API tokens.", no_args_is_help=True)
 PASSWORD_ENV = "FILIERA_NEW_PASSWORD"
@@ -85,11 +86,18 @@ def add(
 def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every account with its role, organisations and state."""
     with open_db(db).session() as session:
-        users = [user_dict(u) for u in accounts.list_users(session)]
+        waits = backoff.waiting(session, utcnow())
+        users = [
+            {**user_dict(u), "waiting_addresses": waits.get(u.id, (0, None))[0]}
+            | {"locked_until": waits.get(u.id, (0, None))[1]}
+            for u in accounts.list_users(session)
+        ]
     if as_json:
         print_json(users)
         return
-    table = Table("id", "email", "name", "role", "organisations", "active", "locked until")
+    table = Table(
+        "id", "email", "name", "role", "organisations", "active", "backed-off addresses (until)"
+    )
     for u in users:
         orgs = ", ".join(map(str, u["organisations"]))
         table.add_row(
@@ -99,7 +107,7 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
             u["role"],
             orgs,
             "yes" if u["active"] else "no",
-            str(u["locked_until"] or ""),
+            f"{u['waiting_addresses']} ({u['locked_until']})" if u["waiting_addresses"] else "",
         )
     console.print(table)
 

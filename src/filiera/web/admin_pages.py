@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from filiera.access import accounts, records, users
+from filiera.access import records, users
 from filiera.access.models import ROLES
 from filiera.access.records import AccessIn
 from filiera.directory import service
@@ -25,8 +25,8 @@ SENSITIVE = fields.sensitive("organisation")
 
 
 def _users_page(request, session, viewer, error: ValidationFailed | None = None, status=200):
-    users = accounts.list_users(session) if viewer.is_admin else []
-    context = {"users": users, "roles": ROLES, "error": error}
+    found = users.list_users(session, viewer) if viewer.is_admin else []
+    context = {"users": found, "roles": ROLES, "error": error}
     return render(request, "users.html", context, status=status)
 
 
