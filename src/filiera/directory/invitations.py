@@ -116,30 +116,26 @@ def for_organisation(session: Session, viewer: Viewer, org_id: int) -> list[Invi
     Invitations from clusters the viewer may not see are left out, like any hidden record.
     """
     _require_acts_for(viewer, org_id)
-    stmt = (
-        select(ClusterInvitation)
-        .where(
-            ClusterInvitation.organisation_id == org_id,
-            ClusterInvitation.cluster_id.in_(policy.visible_org_ids(viewer)),
-        )
-        .order_by(ClusterInvitation.id.desc())
+    return _listed(
+        session,
+        ClusterInvitation.organisation_id == org_id,
+        ClusterInvitation.cluster_id.in_(policy.visible_org_ids(viewer)),
     )
-    rows = list(session.scalars(stmt))
-    names = _names(session, rows)
-    return [_out(i, names) for i in rows]
 
 
 def for_cluster(session: Session, viewer: Viewer, cluster_id: int) -> list[InvitationOut]:
     """The invitations a cluster sent to organisations the viewer may see (its managers)."""
     policy.require_cluster_manager(viewer, cluster_id)
-    stmt = (
-        select(ClusterInvitation)
-        .where(
-            ClusterInvitation.cluster_id == cluster_id,
-            ClusterInvitation.organisation_id.in_(policy.visible_org_ids(viewer)),
-        )
-        .order_by(ClusterInvitation.id.desc())
+    return _listed(
+        session,
+        ClusterInvitation.cluster_id == cluster_id,
+        ClusterInvitation.organisation_id.in_(policy.visible_org_ids(viewer)),
     )
+
+
+def _listed(session: Session, *where) -> list[InvitationOut]:
+    """Invitations matching `where`, newest first, with the names of both sides."""
+    stmt = select(ClusterInvitation).where(*where).order_by(ClusterInvitation.id.desc())
     rows = list(session.scalars(stmt))
     names = _names(session, rows)
     return [_out(i, names) for i in rows]

@@ -114,10 +114,11 @@ def viewer_mask(session: Session, index: MatchIndex, viewer: Viewer) -> np.ndarr
         stmt = select(Organisation.id).where(
             Organisation.visibility != "public", visible_organisations(viewer)
         )
-        for org_id in session.scalars(stmt):
-            where = index.position(org_id)
-            if where is not None:
-                mask[where] = True
+        ids = np.fromiter(session.scalars(stmt), dtype=np.int64)
+        at = np.searchsorted(index.org_ids, ids)  # ids are sorted ascending in the index
+        inside = at < index.size
+        at, ids = at[inside], ids[inside]
+        mask[at[index.org_ids[at] == ids]] = True
     return mask
 
 

@@ -211,9 +211,8 @@ def interests_of(session: Session, viewer: Viewer, need_id: int) -> list[Interes
     )
     owner = viewer.is_admin or need.owner_id in viewer.org_ids
     shown = [i for i in rows if owner or i.organisation_id in viewer.org_ids]
-    return [
-        interest_out(i) for i in shown if i.organisation_id in _visible_orgs(session, viewer, shown)
-    ]
+    visible = _visible_orgs(session, viewer, shown)
+    return [interest_out(i) for i in shown if i.organisation_id in visible]
 
 
 def interest_count(session: Session, viewer: Viewer, need: Need) -> int:
