@@ -140,7 +140,7 @@ def viewer_cost(name: str, db: Database, repeats: int) -> None:
     (granted to buyers); an anonymous query needs no SQL for visibility, a member's and a
     buyer's read the non-public organisations they may see (match.service.viewer_mask).
     """
-    from sqlalchemy import func, select, update
+    from sqlalchemy import insert, select, update
 
     from filiera.access.models import AccessGrant
     from filiera.registry.models import Membership, Organisation
@@ -161,12 +161,17 @@ def viewer_cost(name: str, db: Database, repeats: int) -> None:
         session.add_all(
             AccessGrant(entity="organisation", entity_id=i, role="buyer") for i in restricted
         )
-        cluster, member = session.execute(
-            select(Membership.cluster_id, func.min(Membership.organisation_id))
-            .group_by(Membership.cluster_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one()
+        cluster = Organisation(
+            name="Benchmark Cluster", name_key="benchmark cluster", kind="cluster", country="IT"
+        )
+        session.add(cluster)
+        session.flush()
+        joined = ids[::10]  # a cluster of 10% of the registry, a quarter of them members-only
+        session.execute(
+            insert(Membership),
+            [{"cluster_id": cluster.id, "organisation_id": i} for i in joined],
+        )
+        cluster, member = cluster.id, joined[0]
     forget_indexes()
     viewers = {
         "anonymous": Viewer.anonymous(),
