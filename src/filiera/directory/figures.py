@@ -62,7 +62,7 @@ def by_region(session: Session, viewer: Viewer) -> list[tuple[str, str | None, i
         .group_by(Organisation.country, Organisation.region)
     )
     rows = [(country, region, count) for country, region, count in session.execute(stmt)]
-    return sorted(rows, key=lambda r: (-r[2], r[0], r[1] or ""))
+    return sorted(rows, key=lambda r: (-r[2], r[0] or "", r[1] or ""))  # country may be unknown
 
 
 def countries(session: Session, viewer: Viewer) -> list[str]:

@@ -92,16 +92,17 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
     if web is None:
         return Viewer.anonymous(address)
     request.state.web_session = web
-    user = session.get(User, web.user_id)
+    request.state.csrf_token = web.csrf_token  # a plain str: error pages render it after the
+    user = session.get(User, web.user_id)  # database session closed (no detached row)
     return viewer_for(session, user, address=address, via="session")
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Refuse an unsafe request made with a session cookie but without its CSRF token."""
-    web = getattr(request.state, "web_session", None)
-    if web is None:
+    expected = getattr(request.state, "csrf_token", None)
+    if expected is None:
         return
-    if not submitted or not same(submitted, web.csrf_token):
+    if not submitted or not same(submitted, expected):
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 

@@ -83,6 +83,9 @@ def by_kind(counts: dict[str, int], label: Callable[[str], str]) -> dict[str, An
     }
 
 
+UNKNOWN_COUNTRY = "?"  # the id of organisations without a country in the treemap
+
+
 def regions_treemap(
     rows: list[tuple[str, str | None, int]],
     root: str,
@@ -94,13 +97,14 @@ def regions_treemap(
     totals: dict[str, int] = {}
     leaves: dict[tuple[str, str], int] = {}
     for code, nuts, count in rows:
+        code = code or UNKNOWN_COUNTRY
         totals[code] = totals.get(code, 0) + count
         key = (code, nuts[:4] if nuts else "")
         leaves[key] = leaves.get(key, 0) + count
     ids, labels, parents, counts = [root], [root], [""], [sum(totals.values())]
     for code, total in sorted(totals.items(), key=lambda kv: -kv[1]):
         ids.append(code)
-        labels.append(f"{country(code)} ({code})")
+        labels.append(country(None) if code == UNKNOWN_COUNTRY else f"{country(code)} ({code})")
         parents.append(root)
         counts.append(total)
     for (code, nuts), count in sorted(leaves.items(), key=lambda kv: -kv[1]):

@@ -175,7 +175,11 @@ def ecosystem_map(request: Request, session: SessionDep, viewer: ViewerDep) -> H
     t = translator(lang)
     rows = ecosystem.by_region(session, viewer)
     chart = charts.regions_treemap(
-        rows, t("map.all"), lambda c: country_name(c, lang), region_name, t("map.unknown_region")
+        rows,
+        t("map.all"),
+        lambda c: country_name(c, lang) if c else t("map.unknown_country"),
+        region_name,
+        t("map.unknown_region"),
     )
     return render(request, "map.html", {"chart": chart, "rows": rows})
 

@@ -135,7 +135,7 @@ def helpers(request: Request, lang: str) -> dict[str, Any]:
         "day": day,
         "today": date.today(),
         "viewer": getattr(request.state, "viewer", None),
-        "csrf_token": getattr(getattr(request.state, "web_session", None), "csrf_token", ""),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
         "marking_label": lambda code: marking_label(code, lang),
         "concept_label": lambda concept: concept_label(concept, lang),
     }
