@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.directory.export import credits_of
+from filiera.match.engine import PARTS
 from filiera.match.service import MatchResult
 from filiera.registry.models import Organisation, Participation, Project
 from filiera.registry.spreadsheet import CsvExport, write_csv
@@ -36,7 +37,6 @@ COLUMNS = (
     "reasons",
     "markings",
 )
-PARTS = ("profile", "projects", "record")
 REASON_SEPARATOR = " | "
 
 
