@@ -350,6 +350,9 @@ class Participation(ProvenanceMixin, Base):
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(20))
+    # The organisation's own EU contribution, where the source gives it (CORDIS does; the
+    # EDF portal data does not, and then only the project's total is known).
+    contribution: Mapped[float | None] = mapped_column(Float)
     project: Mapped[Project] = relationship(back_populates="participations")
     organisation: Mapped[Organisation] = relationship(back_populates="participations")
 

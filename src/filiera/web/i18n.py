@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,9 +22,30 @@ COOKIE = "filiera_lang"
 
 @cache
 def catalogue(lang: str) -> dict[str, Any]:
-    """The nested string table of `lang` as read from `locales/<lang>.yaml`."""
-    with (LOCALES_DIR / f"{lang}.yaml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The nested string table of `lang`: `locales/<lang>.yaml` merged with every feature's
+    `locales/<lang>.<feature>.yaml`. A key defined twice is an error, not a silent override."""
+    table: dict[str, Any] = {}
+    for path in locale_files(lang):
+        with path.open(encoding="utf-8") as handle:
+            merge_strings(table, yaml.safe_load(handle) or {}, path.name)
+    return table
+
+
+def locale_files(lang: str) -> list[Path]:
+    """The main file of `lang` first, then its feature files in name order."""
+    return [LOCALES_DIR / f"{lang}.yaml", *sorted(LOCALES_DIR.glob(f"{lang}.*.yaml"))]
+
+
+def merge_strings(into: dict[str, Any], extra: dict[str, Any], origin: str, at: str = "") -> None:
+    """Merge the nested table `extra` into `into`; a leaf key defined twice raises."""
+    for key, value in extra.items():
+        name = f"{at}{key}"
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            merge_strings(into[key], value, origin, f"{name}.")
+        elif key in into:
+            raise ValueError(f"locale key {name!r} in {origin} is already defined")
+        else:
+            into[key] = value
 
 
 def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -47,14 +69,26 @@ def translator(lang: str) -> Callable[..., str]:
     """`t(key, **values)`: the string for `key` in `lang`, formatted with `values`.
 
     A missing key falls back to English, then to the key itself (so it shows up in review).
+    With `count=` and a key that has `one`/`other` forms, the form follows the count.
     """
     table, english = strings(lang), strings("en")
 
     def t(key: str, **values: Any) -> str:
+        if "count" in values and f"{key}.other" in english:
+            key = f"{key}.{plural_form(values['count'])}"
         text = table.get(key) or english.get(key) or key
         return text.format(**values) if values else text
 
     return t
+
+
+def plural_form(count: Any) -> str:
+    """`one` for exactly 1, `other` otherwise (the rule of both English and Italian).
+
+    A key with forms is written `{one: "1 member", other: "{count} members"}` and called
+    as `t("key", count=n)`.
+    """
+    return "one" if count == 1 else "other"
 
 
 def parse_accept_language(header: str) -> list[str]:
