@@ -167,7 +167,8 @@ def test_admin_review_buttons_send_the_csrf_header(page: Page, site: Site) -> No
     aerosud = items.filter(has_text="Aero Sud Additive")
     assert no_header_decision(page, polimi.get_attribute("data-review")) == 403
 
-    polimi.get_by_role("button", name=EN["review.merge"]).click()
+    polimi.locator("summary", has_text=EN["review.merge"]).click()  # merging asks first
+    polimi.get_by_role("button", name=EN["duplicates.confirm_merge"]).click()
     expect(polimi.locator(".review-status")).to_have_text(EN["review.merged"])
     aerosud.get_by_role("button", name=EN["review.reject"]).click()
     expect(aerosud.locator(".review-status")).to_have_text(EN["review.rejected"])

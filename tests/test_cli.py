@@ -121,10 +121,13 @@ def serving(monkeypatch) -> list[tuple[str, str, int]]:
 
 def test_serve_parses_its_options_and_starts_the_server(monkeypatch, tmp_path: Path) -> None:
     calls = serving(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the project's default database is var/filiera.db in here
     url = f"sqlite:///{tmp_path}/serve.db"
+    cli("db", "upgrade", db=url)
     started = cli("serve", "--host", "127.0.0.2", "--port", "8765", db=url)
     assert "Filiera at http://127.0.0.2:8765" in flat(started.output)
-    cli("serve", db=url)
+    cli("db", "upgrade")
+    cli("serve")
     settings = Settings()
     assert calls == [("FastAPI", "127.0.0.2", 8765), ("FastAPI", settings.host, settings.port)]
     bad = cli("serve", "--port", "eighty", code=2)
@@ -136,9 +139,10 @@ def test_serve_parses_its_options_and_starts_the_server(monkeypatch, tmp_path: P
 
 def test_demo_loads_the_demo_data_then_serves_it(monkeypatch, tmp_path: Path) -> None:
     calls = serving(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # demo records its database as this folder's default
     url = f"sqlite:///{tmp_path}/demo.db"
     loaded = flat(cli("demo", "--db", url, "--synthetic", "3", "--no-serve").output)
-    assert "demo data:" in loaded and "'synthetic': 3" in loaded
+    assert f"Demo database: {url} (loaded now)" in loaded and "synthetic: 3" in loaded
     assert calls == []
     db = Database(url)
     with db.session() as session:
@@ -346,7 +350,7 @@ def test_org_edit_refuses_a_pic_held_by_another_organisation(registry: Registry)
 
 def test_org_access_shows_and_changes_who_may_see(registry: Registry) -> None:
     polimi, leonardo = registry.org("polimi"), registry.org("leonardo")
-    current = flat(cli("org", "access", polimi, db=registry.url).output)
+    current = flat(cli("org", "access", polimi, db=registry.url).stdout)
     assert current.startswith(f"organisation {polimi}: public")
     options = ["--visibility", "restricted", "--grant-role", "buyer", "--field", "employees=owner"]
     options += ["--grant-org", leonardo, "--mark", "dual_use", "--json"]
@@ -429,7 +433,7 @@ def test_cluster_list_members_invite_answer_remove(registry: Registry) -> None:
     )
     assert accepted[0]["status"] == "accepted"
     assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 3
-    text = flat(cli("cluster", "add", cluster, safran, db=url).output)
+    text = flat(cli("cluster", "add", cluster, safran, db=url).stdout)
     assert text == f"organisation {safran} is now a member of cluster {cluster}"
     cli("cluster", "remove", cluster, safran, "--as", "m@cli.example", db=url)
     assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 3
@@ -883,3 +887,297 @@ def test_every_command_has_a_test() -> None:
     extra.command()(lambda: None)
     root.commands["frobnicate"] = typer.main.get_command(extra)
     assert untested_commands(root) == ["frobnicate"]
+
+
+# --- intro (requests for an introduction, issue 10 item 7) ----------------------------------
+
+
+def test_intro_request_list_accept_decline(registry: Registry) -> None:
+    """A member asks Leonardo and Safran; their users accept and decline; a viewer may not."""
+    url, leonardo, safran = registry.url, registry.org("leonardo"), registry.org("safran")
+    users = {
+        MEMBER: ("member", "aerosud"),
+        "leo@cli.example": ("viewer", "leonardo"),
+        "saf@cli.example": ("member", "safran"),
+        "viewer@cli.example": ("viewer", None),
+    }
+    with registry.db.session() as session:
+        for email, (role, org) in users.items():
+            org_ids = [int(registry.org(org))] if org else []
+            accounts.add_user(session, email, email, PASSWORD, role=role, org_ids=org_ids)
+    asked = out_json(
+        cli("intro", "request", leonardo, "--as", MEMBER, "--message", "Radar?", "--json", db=url)
+    )
+    assert (asked["status"], asked["to_org_id"]) == ("pending", int(leonardo))
+    line = cli("intro", "request", safran, "--as", MEMBER, "--message", "Engines?", db=url)
+    assert "→ Safran SA  pending" in line.stdout
+    again = cli("intro", "request", leonardo, "--as", MEMBER, "--message", "Again", db=url, code=1)
+    assert "already asked" in again.output
+    viewer = ("--as", "viewer@cli.example", "--message", "Hi")
+    refused = cli("intro", "request", leonardo, *viewer, db=url, code=1)
+    assert "may not request an introduction" in refused.output
+    assert "--as" in cli("intro", "list", db=url, code=2).output  # a user is required
+
+    inbox = out_json(cli("intro", "list", "--as", "leo@cli.example", "--json", db=url))
+    assert [(i["id"], i["requester_email"]) for i in inbox["received"]] == [(asked["id"], None)]
+    accepted = cli("intro", "accept", str(asked["id"]), "--as", "leo@cli.example", db=url)
+    assert f"<{MEMBER}>" in accepted.stdout and "accepted" in accepted.stdout
+    saf_id = out_json(cli("intro", "list", "--as", "saf@cli.example", "--json", db=url))[
+        "received"
+    ][0]["id"]
+    cli("intro", "decline", str(saf_id), "--as", "leo@cli.example", db=url, code=1)  # not theirs
+    declined = out_json(
+        cli("intro", "decline", str(saf_id), "--as", "saf@cli.example", "--json", db=url)
+    )
+    assert declined["status"] == "declined"
+    mine = cli("intro", "list", "--as", MEMBER, db=url).stdout
+    assert "received: 0" in mine and "sent: 2" in mine
+    assert "Safran SA  declined" in mine and "Leonardo S.p.A.  accepted" in mine
+
+
+def test_thesis_list_shows_open_theses_and_all_with_a_flag(
+    registry: Registry, tmp_path: Path
+) -> None:
+    path = write_json(tmp_path / "t.json", {**THESIS, "owner_id": registry.data.orgs["safran"]})
+    first = out_json(cli("thesis", "add", path, "--json", db=registry.url))
+    closed = out_json(
+        cli(
+            "thesis",
+            "add",
+            write_json(
+                tmp_path / "c.json",
+                {**THESIS, "owner_id": registry.data.orgs["safran"], "status": "closed"},
+            ),
+            "--json",
+            db=registry.url,
+        )
+    )
+    listed = out_json(cli("thesis", "list", "--json", db=registry.url))
+    assert [t["id"] for t in listed] == [first["id"]]
+    every = out_json(cli("thesis", "list", "--all", "--json", db=registry.url))
+    assert [t["id"] for t in every] == [closed["id"], first["id"]]
+    table = cli("thesis", "list", db=registry.url).stdout
+    assert table == f"{first['id']}\topen\tSafran SA\t{THESIS['title']}\n"
+    viewer = "viewer@cli.example"
+    with registry.db.session() as session:
+        session.add(
+            Thesis(**{**THESIS, "owner_id": registry.data.orgs["safran"], "visibility": "owner"})
+        )
+        accounts.add_user(session, viewer, viewer, "a long enough password", role="viewer")
+    assert len(out_json(cli("thesis", "list", "--json", db=registry.url))) == 2
+    seen = out_json(cli("thesis", "list", "--json", "--as", viewer, db=registry.url))
+    assert [t["id"] for t in seen] == [first["id"]]
+
+
+# --- match paging, synthetic records, markings; shortlists ---------------------------------
+
+
+def test_match_pages_flags_synthetic_records_and_notes_markings(registry: Registry) -> None:
+    url, aerosud = registry.url, registry.data.orgs["aerosud"]
+    text = "additive metal satellites composites"
+    default = out_json(cli("match", text, "--json", db=url))
+    assert aerosud not in [hit["id"] for hit in default["results"]]
+    assert default["synthetic_left_out"] == 1 and default["results"]
+    assert "1 synthetic organisation left out" in flat(cli("match", text, db=url).output)
+    shown = out_json(cli("match", text, "--include-synthetic", "--json", db=url))
+    flags = {hit["id"]: hit["synthetic"] for hit in shown["results"]}
+    assert flags[aerosud] is True and sum(flags.values()) == 1
+    alone = out_json(cli("match", "additive metal", "--json", db=url))
+    assert [hit["id"] for hit in alone["results"]] == [aerosud]  # no real one: it stays
+    assert (
+        out_json(cli("match", "additive metal", "--no-synthetic", "--json", db=url))["results"]
+        == []
+    )
+    second = out_json(
+        cli("match", text, "--include-synthetic", "--top", "1", "--offset", "1", "--json", db=url)
+    )
+    assert [(h["rank"], h["id"]) for h in second["results"]] == [(2, shown["results"][1]["id"])]
+    with registry.db.session() as session:
+        session.get(Organisation, registry.data.orgs["leonardo"]).markings = ["itar"]
+    csv = cli("match", "helicopters", "--include-synthetic", "--csv", db=url)
+    assert csv.stdout.splitlines()[0].startswith("rank,id,pic,name,country,kind,synthetic,")
+    assert "markings: export-controlled rows (itar)" in csv.stderr
+
+
+def test_shortlist_create_add_show_share_remove_list(registry: Registry) -> None:
+    url, orgs = registry.url, registry.data.orgs
+    leo, lux = orgs["leonardo"], orgs["luxspace"]
+    with registry.db.session() as session:
+        for email, name in (("keeper@cli.example", "Kim Keeper"), ("mate@cli.example", "Mo Mate")):
+            accounts.add_user(
+                session, email, name, PASSWORD, role="member", org_ids=[orgs["polimi"]]
+            )
+    keeper, mate = ("--as", "keeper@cli.example"), ("--as", "mate@cli.example")
+    made = out_json(cli("shortlist", "create", "Space picks", *keeper, "--json", db=url))
+    sid = str(made["id"])
+    cli("shortlist", "add", sid, str(lux), "--note", "small sats", *keeper, db=url)
+    shown = cli("shortlist", "add", sid, str(leo), "--position", "1", *keeper, db=url).stdout
+    assert shown.splitlines()[1:] == [
+        f"1.\t{leo}\tLeonardo S.p.A.",
+        f"2.\t{lux}\tLuxSpace Sàrl — small sats",
+    ]
+    cli("shortlist", "show", sid, *mate, db=url, code=1)  # private so far
+    assert (
+        "shared with Politecnico di Milano"
+        in cli("shortlist", "share", sid, *keeper, db=url).output
+    )
+    read = out_json(cli("shortlist", "show", sid, *mate, "--json", db=url))
+    assert read["count"] == 2 and not read["mine"] and read["owner"] == "Kim Keeper"
+    refused = cli("shortlist", "add", sid, str(orgs["safran"]), *mate, db=url, code=1)
+    assert "only its owner" in refused.output
+    assert (
+        cli("shortlist", "list", *mate, db=url).stdout
+        == f"{sid}\t2\tshared by Kim Keeper\tSpace picks\n"
+    )
+    csv = cli("shortlist", "show", sid, "--csv", *keeper, db=url)
+    lines = csv.stdout.splitlines()
+    assert lines[0] == "position,id,pic,name,country,kind,synthetic,markings,note"
+    assert lines[1].startswith(f"1,{leo},999880463,Leonardo S.p.A.,IT,prime,false,")
+    removed = out_json(cli("shortlist", "remove", sid, str(leo), *keeper, "--json", db=url))
+    assert [e["organisation_id"] for e in removed["entries"]] == [lux]
+    cli("shortlist", "share", sid, "--off", *keeper, db=url)
+    cli("shortlist", "show", sid, *mate, db=url, code=1)
+    assert "belong to a user" in flat(cli("shortlist", "list", db=url, code=1).output)
+
+
+# --- readable figures and sentences, no traceback on bad input (issue 10, item 17) ---------
+
+
+def test_stats_groups_thousands_and_writes_money_as_money(empty: Registry, tmp_path: Path) -> None:
+    folder = tmp_path / "edf"
+    folder.mkdir()
+    company = {"pic": "914567890", "name": "ORBITALE SPA", "country": "IT"}
+    project = {
+        "project_id": "101999001",
+        "acronym": "SKYWATCH",
+        "title": "Space surveillance",
+        "call_identifier": "EDF-2023-DA-SPACE-SSA",
+        "eu_contribution": 3968401880.1899986,
+        "participants": [{"pic": "914567890", "role": "coordinator"}],
+    }
+    write_json(folder / "companies.json", [company])
+    write_json(folder / "projects.json", [project])
+    cli("import", "edf", str(folder), db=empty.url)
+    text = cli("stats", db=empty.url).stdout
+    assert "EU contribution: 3 968 401 880 EUR (3.97 billion)" in text
+    assert "3968401880" not in text and "organisations: 1\n" in text
+    assert out_json(cli("stats", "--json", db=empty.url))["eu_contribution"] == 3968401880.1899986
+    from filiera.cli.info_cmd import figure_lines
+
+    big = {"organisations": 1636, "eu_contribution": 12_345.6, "by_country": {"FR": 1220}}
+    assert figure_lines(big) == [
+        "organisations: 1 636",
+        "EU contribution: 12 346 EUR",
+        "by country: FR 1 220",
+    ]
+
+
+def test_opportunities_name_a_thesis_a_thesis(registry: Registry, tmp_path: Path) -> None:
+    aerosud, owner = registry.data.orgs["aerosud"], {"owner_id": registry.data.orgs["safran"]}
+    thesis = out_json(
+        cli(
+            "thesis",
+            "add",
+            write_json(tmp_path / "t.json", {**THESIS, **owner}),
+            "--json",
+            db=registry.url,
+        )
+    )
+    text = flat(cli("opportunities", str(aerosud), db=registry.url).output)
+    assert f"thesis {thesis['id']}: {THESIS['title']} — score" in text
+    assert "these " not in text
+    safran = registry.org("safran")  # in France: the need and the thesis want Italy
+    none = flat(cli("opportunities", safran, db=registry.url).output)
+    assert none.endswith(f"no open need or thesis fits organisation {safran}")
+
+
+def test_counted_words_agree_with_their_number(registry: Registry) -> None:
+    cluster, polimi = registry.org("cluster"), registry.org("polimi")
+    assert "(2 members)" in cli("cluster", "list", db=registry.url).stdout
+    cli("cluster", "remove", cluster, polimi, db=registry.url)
+    assert "(1 member)" in cli("cluster", "list", db=registry.url).stdout
+    assert cli("cluster", "members", cluster, db=registry.url).stdout.endswith("1 member\n")
+    ranked = flat(cli("match", "helicopters rotorcraft", "--country", "IT", db=registry.url).output)
+    count = out_json(
+        cli("match", "helicopters rotorcraft", "--country", "IT", "--json", db=registry.url)
+    )
+    shown = f"{count['candidates']} candidate" + ("" if count["candidates"] == 1 else "s")
+    assert shown in ranked and "1 candidates" not in ranked
+
+
+@pytest.fixture(scope="module")
+def bad_input_world(module_db_url: str, tmp_path_factory) -> Iterator[tuple[Registry, Path]]:
+    """One registry and a folder of broken files, shared by every bad invocation."""
+    db = Database(module_db_url)
+    data = build(db)
+    files = tmp_path_factory.mktemp("bad-files")
+    (files / "broken.json").write_text("{not json", encoding="utf-8")
+    (files / "binary.csv").write_bytes(b"\xff\xfe\x00\x00garbage")
+    (files / "folder").mkdir()
+    yield Registry(db, module_db_url, data), files
+    db.dispose()
+
+
+BAD_INPUT = [
+    (("org", "show", "424242"), "organisation 424242"),
+    (("org", "show", "abc"), "'abc'"),
+    (("org", "show", "[/x]"), "'[/x]'"),
+    (("org", "edit", "{leonardo}", "name="), "name: cannot be null"),
+    (("org", "edit", "{leonardo}", "kind="), "kind: cannot be null"),
+    (("org", "edit", "{leonardo}", "=Roma"), "'=Roma'"),
+    (("org", "edit", "{leonardo}", "employees=99999999999999999999"), "employees"),
+    (("org", "edit", "{leonardo}", "employees=many"), "employees"),
+    (("org", "edit", "{leonardo}", "colour=red"), "colour"),
+    (("org", "edit", "{leonardo}", "country=XX"), "country"),
+    (("org", "edit", "424242", "city=Roma"), "424242"),
+    (("org", "edit", "{leonardo}", "city=Roma", "--as", "nobody@cli.example"), "nobody@cli"),
+    (("org", "add", "--from-json", "{files}/missing.json"), "missing.json"),
+    (("org", "add", "--from-json", "{files}/broken.json"), "broken.json: not valid JSON"),
+    (("org", "add", "--from-json", "{files}/folder"), "folder: is a folder"),
+    (("org", "access", "{leonardo}", "--field", "revenue_band"), "'revenue_band'"),
+    (("org", "access", "{leonardo}", "--visibility", "secret"), "visibility"),
+    (("org", "list", "--per-page", "0"), "--per-page"),
+    (("org", "list", "--page", "0"), "--page"),
+    (("org", "list", "--kind", "bakery"), "kind"),
+    (("stats", "--as", "nobody@cli.example"), "nobody@cli.example"),
+    (("cluster", "members", "424242"), "424242"),
+    (("cluster", "inbox", "424242"), "organisation 424242"),
+    (("cluster", "answer", "{leonardo}", "1", "maybe"), "decision"),
+    (("review", "merge", "424242"), "424242"),
+    (("user", "disable", "nobody@cli.example"), "nobody@cli.example"),
+    (("user", "revoke", "424242"), "424242"),
+    (("audit", "--limit", "0"), "limit"),
+    (("match", "x"), "text"),
+    (("opportunities", "424242"), "424242"),
+    (("need", "add", "{files}/missing.json"), "missing.json"),
+    (("need", "add", "{files}/broken.json"), "broken.json: not valid JSON"),
+    (("thesis", "add", "{files}/folder"), "folder: is a folder"),
+    (("need", "match", "424242"), "424242"),
+    (("thesis", "match", "424242"), "424242"),
+    (("import", "csv", "{files}/binary.csv"), "binary.csv: not UTF-8"),
+    (("import", "jsonl", "{files}/folder"), "folder: is a folder"),
+    (("import", "edf", "{files}/missing"), "companies.json"),
+    (("export", "{files}/missing/out.jsonl"), "missing/out.jsonl"),
+    (("synth", "--orgs", "2", "--out", "{files}/missing/s.csv"), "missing/s.csv"),
+    (("db", "upgrade", "--revision", "nonsense"), "nonsense"),
+    (("taxonomy", "--lang", "xx"), "--lang"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"), BAD_INPUT, ids=lambda v: " ".join(v) if isinstance(v, tuple) else None
+)
+def test_bad_input_is_a_clear_error_never_a_traceback(
+    bad_input_world: tuple[Registry, Path], args: tuple[str, ...], named: str
+) -> None:
+    """Invalid ids, missing records, bad fields, empty values, bad files: exit code 1 or 2,
+    a message naming the record, field or file, and no exception escaping the command."""
+    world, files = bad_input_world
+    argv = [a.format(leonardo=world.org("leonardo"), files=files) for a in args]
+    if args[0] != "taxonomy":
+        argv += ["--db", world.url]
+    result = RUNNER.invoke(app, argv)
+    assert result.exit_code in (1, 2), (result.exit_code, result.output)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    assert named in flat(result.output), result.output

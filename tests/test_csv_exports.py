@@ -361,6 +361,7 @@ def test_api_match_csv(client: TestClient, world: World) -> None:
         "name",
         "country",
         "kind",
+        "synthetic",
         "score",
         "profile",
         "projects",
@@ -375,6 +376,7 @@ def test_api_match_csv(client: TestClient, world: World) -> None:
     assert world.evil in ids and not ids & set(world.hidden.values())
     evil = next(r for r in rows if int(r["id"]) == world.evil)
     assert evil["name"] == "'" + HYPERLINK and evil["markings"] == "dual_use; itar"
+    assert response.headers["x-export-markings"] == "dual_use; itar"  # the rows' markings
     first = ranked[0]
     assert rows[0]["reasons"].lstrip("'") == " | ".join(e["text"] for e in first["explanations"])
     tabbed = next(r for r in rows if int(r["id"]) == world.tabbed)
@@ -422,10 +424,10 @@ def test_cli_match_csv(world: World) -> None:
 def test_markings_of_hidden_records_stay_hidden(world: World) -> None:
     """The match export reads markings through the visibility rule."""
     from filiera.access.viewer import Viewer
-    from filiera.match.export import _markings
+    from filiera.match.export import markings_by_id
 
     with world.db.session() as session:
         ids = [world.evil, world.hidden["owner"]]
-        assert set(_markings(session, Viewer.anonymous(), ids)) == {world.evil}
-        assert set(_markings(session, Viewer.system(), ids)) == set(ids)
+        assert set(markings_by_id(session, Viewer.anonymous(), ids)) == {world.evil}
+        assert set(markings_by_id(session, Viewer.system(), ids)) == set(ids)
         assert session.scalars(select(Organisation.id).where(Organisation.id.in_(ids))).all()

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from filiera.app import create_app
 from filiera.db import Database
 from filiera.settings import Settings
+from filiera.web.i18n import strings
 from support.auth import bearer, token_for
 from support.dataset import Dataset, build
 
 SECRET_BAND = "250M-1B"
+EN = strings("en")
 
 
 @dataclass
@@ -192,7 +194,7 @@ def test_the_web_page_accepts_and_refuses_a_second_answer(world: World) -> None:
         done = browser.post(url, data={"decision": "accept", "csrf_token": token})
         assert done.status_code == 200 and "accepted" in done.text
         again = browser.post(url, data={"decision": "decline", "csrf_token": token})
-        assert again.status_code == 409 and "already accepted" in again.text
+        assert again.status_code == 409 and EN["errors.invitation_answered"] in again.text
         italian = browser.get(f"/organisations/{w.leonardo}/invitations?lang=it")
         assert "Inviti ad aderire a cluster" in italian.text and "accettato" in italian.text
         forged = browser.post(url, data={"decision": "accept", "csrf_token": "x"})

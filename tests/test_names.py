@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 
 from filiera.registry.names import (
     LEGAL_FORMS,
+    clean_name,
     legal_form,
     name_similarity,
     name_tokens,
     normalise_name,
+    readable_name,
 )
 
 SAME = [
@@ -122,3 +124,76 @@ def test_similarity_is_symmetric_and_bounded(a, b):
     assert score == name_similarity(b, a)
     if normalise_name(a) and normalise_name(a) == normalise_name(b):
         assert score == 1.0
+
+
+# --- names as people read them (issue 10, item 9) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ('"ACADEMIA TEHNICA MILITARA ""FERDINAND I"""', 'ACADEMIA TEHNICA MILITARA "FERDINAND I"'),
+        (
+            '"NATIONAL CENTER FOR SCIENTIFIC RESEARCH ""DEMOKRITOS"""',
+            'NATIONAL CENTER FOR SCIENTIFIC RESEARCH "DEMOKRITOS"',
+        ),
+        ('UAB "JUODOSIOS GULBES TECHNOLOGIJOS', "UAB JUODOSIOS GULBES TECHNOLOGIJOS"),
+        ("POLITECHNIKA  RZESZOWSKA ", "POLITECHNIKA RZESZOWSKA"),
+        ('Leonardo "Elettronica" S.p.A.', 'Leonardo "Elettronica" S.p.A.'),
+        ('"', ""),
+        (None, ""),
+    ],
+)
+def test_source_quoting_is_undone(raw, clean):
+    assert clean_name(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("name", "readable"),
+    [
+        ("THALES AVS FRANCE SAS", "Thales AVS France SAS"),
+        ('ACADEMIA TEHNICA MILITARA "FERDINAND I"', 'Academia Tehnica Militara "Ferdinand I"'),
+        ("UNIVERSITA DEGLI STUDI DI PAVIA", "Universita degli Studi di Pavia"),
+        ("OFFICE NATIONAL D'ETUDES ET DE RECHERCHES", "Office National d'Etudes et de Recherches"),
+        ("ROHDE & SCHWARZ GMBH & CO. KG", "Rohde & Schwarz GmbH & Co. KG"),
+        ("FLYFOCUS SP. Z O.O.", "Flyfocus Sp. z o.o."),
+        (
+            "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE CNRS",
+            "Centre National de la Recherche Scientifique CNRS",
+        ),
+        (
+            "INSTITUTUL NATIONAL DE CERCETARE-DEZVOLTARE",
+            "Institutul National de Cercetare-Dezvoltare",
+        ),
+        ("4C GROUP AB", "4C Group AB"),
+        ("OF APPLIED SCIENCES", "Of Applied Sciences"),
+        ("Leonardo S.p.A.", "Leonardo S.p.A."),  # written by people: left as it is
+        ("CS GROUP - France", "CS GROUP - France"),
+    ],
+)
+def test_all_capitals_names_read_as_people_write_them(name, readable):
+    assert readable_name(name) == readable
+
+
+def test_known_spellings_win_over_the_rules():
+    assert readable_name("MBDA FRANCE") == "Mbda France"
+    assert readable_name("MBDA FRANCE", {"mbda": "MBDA"}) == "MBDA France"
+    assert readable_name("ENDUROSAT AD", {"endurosat": "EnduroSat"}) == "EnduroSat AD"
+
+
+@settings(max_examples=300, deadline=None)
+@given(names)
+def test_readable_names_change_only_the_case(name):
+    shown = readable_name(name.upper())
+    assert shown.casefold() == name.upper().casefold()
+    assert normalise_name(shown) == normalise_name(name)
+    assert readable_name(shown) == shown  # idempotent
+
+
+@settings(max_examples=200, deadline=None)
+@given(names)
+def test_cleaning_is_idempotent_and_only_drops_quotes_and_spaces(name):
+    once = clean_name(name)
+    assert clean_name(once) == once
+    assert once.count('"') % 2 == 0
+    assert once.replace('"', "").split() == name.replace('"', "").split()

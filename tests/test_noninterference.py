@@ -33,6 +33,7 @@ from filiera.access.viewer import Viewer, viewer_for
 from filiera.app import create_app
 from filiera.cli.main import app as cli_app
 from filiera.db import Database
+from filiera.match.models import Shortlist, ShortlistEntry
 from filiera.needs import service as needs
 from filiera.needs.models import Interest, Need, Thesis
 from filiera.needs.schemas import NeedIn, ThesisIn
@@ -110,6 +111,7 @@ VOLATILE = {
     "last_used_at",
     "expires_at",
     "last_sign_in_at",
+    "added_at",
 }
 RANKED = {"score", "parts", "weight"}
 SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
@@ -135,6 +137,7 @@ class World:
     theses: dict[str, int] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
     invitations: list[int] = field(default_factory=list)
+    shortlists: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
 
 
@@ -198,6 +201,7 @@ def populate(db: Database) -> World:
                 )
         session.flush()
         world.invitations = list(session.scalars(select(ClusterInvitation.id)))
+        world.shortlists = _shortlists(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
                 user = accounts.get_user(session, email_of(name))
@@ -224,6 +228,32 @@ def _people(session, o: dict[str, int]) -> dict[str, int]:
             session.add(PersonRole(person_id=person.id, organisation_id=o[org], title="CTO"))
         ids[key] = person.id
     session.flush()
+    return ids
+
+
+def _shortlists(session, o: dict[str, int]) -> dict[str, int]:
+    """The member's list shared with their organisation and the buyer's private list, each
+    holding organisations some viewers may not see."""
+    specs = {
+        "member": ("members_org", ["leonardo", "restricted_org", "owner_org", "members_org"]),
+        "buyer": (None, ["owner_org", "restricted_org", "polimi", "leonardo"]),
+    }
+    ids = {}
+    for name, (shared, keys) in specs.items():
+        shortlist = Shortlist(
+            name=f"{name} picks",
+            owner_user_id=accounts.get_user(session, email_of(name)).id,
+            shared_with_id=o[shared] if shared else None,
+            query=WORD,
+            filters={},
+        )
+        shortlist.entries = [
+            ShortlistEntry(organisation_id=o[key], position=place, note=f"why {key}")
+            for place, key in enumerate(keys, 1)
+        ]
+        session.add(shortlist)
+        session.flush()
+        ids[name] = shortlist.id
     return ids
 
 
@@ -417,6 +447,7 @@ def _ids(world: World) -> dict[str, list[Any]]:
         "thesis_id": sorted(world.theses.values()) + [9999],
         "pic": pics,
         "item_id": [1, 9999],
+        "shortlist_id": sorted(world.shortlists.values()) + [9999],
         "user_id": [1, 9999],
     }
 
@@ -435,6 +466,18 @@ def _directory_queries(world: World) -> list[dict[str, Any]]:
     ]
 
 
+def _match_pages(world: World) -> list[dict[str, Any]]:
+    """The match page's own form: paging, synthetic records, the save-to-shortlist forms."""
+    text = f"{WORD} radar sensors and satellites"
+    return [
+        {"q": text},
+        {"q": text, "page": 2},
+        {"q": text, "include_synthetic": "1"},
+        {"q": "additive metal", "include_synthetic": "0"},
+        {"q": "stealthy satellites", "country": "DE"},
+    ]
+
+
 def _match_bodies(world: World) -> list[dict[str, Any]]:
     o = world.orgs
     text = f"{WORD} radar sensors and satellites for counter-drone defence"
@@ -444,6 +487,9 @@ def _match_bodies(world: World) -> list[dict[str, Any]]:
         {"text": text, "country": ["DE"], "kind": ["startup"]},
         {"text": "stealthy", "top": 5, "capability": "space.satellites"},
         {"text": "Shadow Defence Alliance", "cluster": o["cluster"]},
+        {"text": text, "top": 2, "offset": 2},
+        {"text": "additive metal", "include_synthetic": True},
+        {"text": "additive metal satellites"},  # synthetic ones left out if real ones match
     ]
 
 
@@ -452,9 +498,11 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/api/organisations.csv": _directory_queries,
     "/organisations": _directory_queries,
     "/organisations.csv": _directory_queries,
-    "/api/projects": lambda w: [{}, {"q": "corvette"}, {"programme": "EDF"}],
-    "/match": lambda w: [{}, *_match_bodies(w)],
+    "/api/projects": lambda w: [{}, {"q": "corvette"}, {"programme": "EDF"}, {"year": 2022}],
+    "/projects": lambda w: [{}, {"programme": "EDF", "year": 2022}, {"q": "corvette"}],
+    "/match": lambda w: [{}, *_match_bodies(w), *_match_pages(w)],
     "/match.csv": _match_bodies,
+    "/needs": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
 }
 NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/clusters",
@@ -465,16 +513,21 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/users",
     "/api/me",
     "/api/me/tokens",
+    "/api/shortlists",
+    "/api/me/introductions",
     "/api/needs",
     "/api/theses",
     "/",
     "/map",
     "/clusters",
-    "/needs",
+    "/needs/new",
+    "/theses",
+    "/theses/new",
     "/review",
     "/audit",
     "/users",
     "/account",
+    "/shortlists",
 }
 NOT_COMPARED = {  # routes that show no registry data, with the reason
     "/openapi.json": "the schema, the same for everyone",
@@ -619,6 +672,7 @@ def test_cli_exports_answer_as_if_hidden_records_did_not_exist(
         ["org", "list", "--cluster", str(pair.world.orgs["shadow_cluster"]), "--json"],
         ["match", text, "--json"],
         ["match", text, "--csv"],
+        ["thesis", "list", "--all", "--json"],
         *(["org", "show", str(pair.world.orgs[k]), "--json"] for k in SAMPLED_ORGS),
     ]
     failures = []

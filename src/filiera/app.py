@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from filiera import __version__, api
 from filiera.db import Database
@@ -12,6 +11,7 @@ from filiera.http.auth import Limiters
 from filiera.http.limits import BodyLimit
 from filiera.settings import Settings, get_settings
 from filiera.web import STATIC_DIR, site
+from filiera.web.assets import Assets
 from filiera.web.errors import error_page
 
 DESCRIPTION = (
@@ -44,6 +44,6 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     errors.install(app, html_page=error_page)
     for router in (*api.ROUTERS, *site.ROUTERS):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", Assets(directory=STATIC_DIR), name="static")
     headers.install(app)
     return app

@@ -11,10 +11,21 @@ class FilieraError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+        # `key` names the message in the web UI's locale files (`errors.<key>`), so a page
+        # in another language can say it; `params` fill its placeholders.
+        self.key = key
+        self.params = params or {}
 
     def to_body(self) -> dict[str, Any]:
         """The one JSON error shape used by the API and `--json` CLI output."""
@@ -69,8 +80,8 @@ class TooManyRequests(FilieraError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, *, retry_after: int = 60) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int = 60, **named: Any) -> None:
+        super().__init__(message, **named)
         self.retry_after = retry_after
 
 

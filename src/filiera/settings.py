@@ -12,8 +12,39 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from filiera.errors import ConfigurationError
 
-DEFAULT_DB_PATH = Path("var") / "filiera.db"
+DATA_DIR = Path("var")  # relative to the folder commands run in: the project's folder
+DEFAULT_DB_PATH = DATA_DIR / "filiera.db"
+DEMO_DB_PATH = DATA_DIR / "filiera-demo.db"
+DEFAULT_DATABASE_RECORD = DATA_DIR / "default-database"  # written by `filiera demo`
 DEFAULT_SECRET = "development-only-secret-change-me"
+
+
+def recorded_database() -> str | None:
+    """The database URL `filiera demo` recorded in `var/default-database`, if any."""
+    try:
+        text = DEFAULT_DATABASE_RECORD.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    lines = [line.strip() for line in text.splitlines()]
+    return next((line for line in lines if line and not line.startswith("#")), None)
+
+
+def record_database(url: str) -> Path:
+    """Make `url` the project's default database (the file is readable by its owner only)."""
+    DEFAULT_DATABASE_RECORD.parent.mkdir(parents=True, exist_ok=True)
+    DEFAULT_DATABASE_RECORD.write_text(
+        "# The database `filiera` commands run in this folder use when given neither --db nor\n"
+        "# FILIERA_DATABASE_URL; written by `filiera demo`. Delete it to go back to "
+        f"sqlite:///{DEFAULT_DB_PATH}.\n{url}\n",
+        encoding="utf-8",
+    )
+    DEFAULT_DATABASE_RECORD.chmod(0o600)  # a PostgreSQL URL may carry a password
+    return DEFAULT_DATABASE_RECORD
+
+
+def project_database() -> str:
+    """The default database: the one `filiera demo` recorded, else `var/filiera.db`."""
+    return recorded_database() or f"sqlite:///{DEFAULT_DB_PATH}"
 
 
 class Settings(BaseSettings):
@@ -22,8 +53,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FILIERA_", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DB_PATH}",
-        description="SQLAlchemy URL; sqlite:///path (default) or postgresql+psycopg://...",
+        default_factory=project_database,
+        description="SQLAlchemy URL, sqlite:///path or postgresql+psycopg://...; default: the "
+        "database `filiera demo` recorded in var/default-database, else sqlite:///var/filiera.db.",
     )
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, description="Port the web server listens on.")

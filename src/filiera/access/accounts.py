@@ -87,6 +87,7 @@ def add_user(
         raise Conflict(
             f"a user with email {email} already exists",
             errors=[field_error(f"user {email}", "email", "already taken")],
+            key="email_taken",
         )
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
     user.affiliations = [Affiliation(organisation_id=i) for i in org_ids]
@@ -245,7 +246,7 @@ def authenticate(
             detail=reason,
             viewer=who,
         )
-    raise Unauthorized(GENERIC_FAILURE)
+    raise Unauthorized(GENERIC_FAILURE, key="sign_in_failed")
 
 
 def _failure_reason(user: User | None, waiting: datetime | None) -> str:

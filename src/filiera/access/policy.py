@@ -182,7 +182,9 @@ def require_owner(viewer: Viewer, action: str, owner_id: int) -> None:
     """The role may do `action`, and for this owner organisation (admins: any)."""
     require_role(viewer, action)
     if not viewer.is_admin and owner_id not in viewer.org_ids:
-        raise Forbidden(f"{viewer.label} does not act for organisation {owner_id}")
+        raise Forbidden(
+            f"{viewer.label} does not act for organisation {owner_id}", key="not_acting_for"
+        )
 
 
 def visible_org_ids(viewer: Viewer):
@@ -216,9 +218,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 def require_role(viewer: Viewer, action: str) -> None:
     """Raise Forbidden unless the viewer's role may perform `action` at all."""
     if not viewer.signed_in:
-        raise Unauthorized("sign in first")
+        raise Unauthorized("sign in first", key="sign_in_first")
     if viewer.role not in PERMISSIONS[action]:
-        raise Forbidden(f"role {viewer.role} may not {action.replace('.', ' ')}")
+        raise Forbidden(f"role {viewer.role} may not {action.replace('.', ' ')}", key="role_may_not")
 
 
 def can_edit_organisation(viewer: Viewer, org_id: int, org_clusters: Iterable[int]) -> bool:

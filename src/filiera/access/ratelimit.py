@@ -29,5 +29,7 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.limit:
                 wait = max(1, math.ceil(hits[0] + self.window - now))
-                raise TooManyRequests("too many requests; try again later", retry_after=wait)
+                raise TooManyRequests(
+                    "too many requests; try again later", retry_after=wait, key="rate_limited"
+                )
             hits.append(now)

@@ -7,11 +7,13 @@ from filiera.api import (
     audit,
     catalogue,
     clusters,
+    introductions,
     match,
     needs,
     organisations,
     projects,
     review,
+    shortlists,
     theses,
 )
 
@@ -20,10 +22,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     organisations.router,
     clusters.router,
+    introductions.router,
     projects.router,
     catalogue.router,
     review.router,
     match.router,
+    shortlists.router,
     needs.router,
     theses.router,
 )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from filiera.api.responses import errors
 from filiera.directory import projects
 from filiera.directory.filters import PAGE_SIZE
-from filiera.directory.projects import ProjectDetail, ProjectPage
+from filiera.directory.projects import ProjectDetail, ProjectFilter, ProjectPage
 from filiera.http.deps import Page, PerPage, RecordId, SessionDep, ViewerDep
 
 router = APIRouter(
@@ -22,13 +22,14 @@ router = APIRouter(
 @router.get("/projects", response_model=ProjectPage)
 def list_projects(
     session: SessionDep,
-    programme: Annotated[str | None, Query(examples=["EDF"])] = None,
-    q: Annotated[str | None, Query(description="Title, acronym or call contains")] = None,
+    viewer: ViewerDep,
+    flt: Annotated[ProjectFilter, Query()],
     page: Page = 1,
     per_page: PerPage = PAGE_SIZE,
 ) -> ProjectPage:
-    """Funded projects, newest first."""
-    return projects.list_projects(session, programme=programme, q=q, page=page, per_page=per_page)
+    """Funded projects, newest first, by programme, start year and text; each with the count
+    of its participants you may see."""
+    return projects.list_projects(session, viewer, flt, page=page, per_page=per_page)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectDetail)

@@ -10,7 +10,7 @@ from filiera.api.responses import RECORD_ERRORS
 from filiera.http.deps import RecordId, SessionDep, Top, ViewerDep
 from filiera.match.results import MatchOut, match_out
 from filiera.needs import service
-from filiera.needs.schemas import ThesisIn, ThesisOut
+from filiera.needs.schemas import ThesisIn, ThesisOut, ThesisPatch
 
 router = APIRouter(
     prefix="/api",
@@ -37,6 +37,17 @@ def publish_thesis(
 def get_thesis(session: SessionDep, viewer: ViewerDep, thesis_id: RecordId) -> ThesisOut:
     """One thesis you may see."""
     return service.thesis_out(service.get_thesis(session, viewer, thesis_id))
+
+
+@router.patch("/theses/{thesis_id}", response_model=ThesisOut)
+def change_thesis(
+    session: SessionDep,
+    viewer: ViewerDep,
+    thesis_id: RecordId,
+    body: Annotated[ThesisPatch, Body()],
+) -> ThesisOut:
+    """Change a thesis (its investor's users and admins)."""
+    return service.thesis_out(service.change_thesis(session, viewer, thesis_id, body))
 
 
 @router.delete("/theses/{thesis_id}", status_code=204, response_class=Response)

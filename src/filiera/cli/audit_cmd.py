@@ -10,7 +10,7 @@ from rich.table import Table
 
 from filiera.access import audit
 from filiera.access.viewer import Viewer
-from filiera.cli.common import DbOption, JsonOption, console, handle_errors, open_db, print_json
+from filiera.cli.common import DbOption, JsonOption, handle_errors, open_db, output, print_json
 from filiera.registry.schemas import parse
 
 
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             record = f"{e['entity'] or ''} {e['entity_id'] or ''}".strip()
             detail = e["detail"] or _change(e)
             table.add_row(str(e["id"]), e["at"], e["actor"], e["action"], record, detail)
-        console.print(table)
+        output.print(table)
 
 
 def _change(event: dict) -> str:

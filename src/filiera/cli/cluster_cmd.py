@@ -10,13 +10,16 @@ from filiera.cli.common import (
     AsOption,
     DbOption,
     JsonOption,
+    PageOption,
+    PerPageOption,
     cli_viewer,
-    console,
     handle_errors,
     open_db,
+    output,
     print_json,
 )
-from filiera.directory import clusters, invitations
+from filiera.cli.formatting import plural
+from filiera.directory import clusters, invitations, queries
 from filiera.directory.clusters import MemberIn
 from filiera.registry.schemas import parse
 
@@ -37,15 +40,15 @@ def list_(db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = F
         print_json(found)
         return
     for c in found:
-        console.print(f"{c.id:>6}  {c.name}  ({c.members} members)", highlight=False)
+        output.print(f"{c.id:>6}  {c.name}  ({plural(c.members, 'member')})", highlight=False)
 
 
 @app.command()
 @handle_errors
 def members(
     cluster: ClusterId,
-    page: int = 1,
-    per_page: int = 50,
+    page: PageOption = 1,
+    per_page: PerPageOption = 50,
     db: DbOption = None,
     as_user: AsOption = None,
     as_json: JsonOption = False,
@@ -58,8 +61,8 @@ def members(
         print_json(found)
         return
     for org in found.data:
-        console.print(f"{org.id:>6}  {org.name}  {org.country or ''}", highlight=False)
-    console.print(f"{found.count} members", highlight=False)
+        output.print(f"{org.id:>6}  {org.name}  {org.country or ''}", highlight=False)
+    output.print(plural(found.count, "member"), highlight=False)
 
 
 @app.command()
@@ -82,7 +85,7 @@ def add(
         print_json(out)
         return
     what = "invited (awaits its answer)" if out.status == "invited" else "is now a member"
-    console.print(f"organisation {organisation} {what} of cluster {cluster}", highlight=False)
+    output.print(f"organisation {organisation} {what} of cluster {cluster}", highlight=False)
 
 
 @app.command()
@@ -93,7 +96,7 @@ def remove(
     """Remove an organisation from a cluster (admins and the cluster's managers)."""
     with open_db(db).session() as session:
         clusters.remove_member(session, cli_viewer(session, as_user), cluster, organisation)
-    console.print(f"organisation {organisation} left cluster {cluster}", highlight=False)
+    output.print(f"organisation {organisation} left cluster {cluster}", highlight=False)
 
 
 @app.command("invitations")
@@ -116,7 +119,9 @@ def inbox(
 ) -> None:
     """An organisation's invitations to join clusters (its own users and admins)."""
     with open_db(db).session() as session:
-        found = invitations.for_organisation(session, cli_viewer(session, as_user), organisation)
+        viewer = cli_viewer(session, as_user)
+        queries.get_organisation(session, organisation, viewer=viewer)  # unknown: 404
+        found = invitations.for_organisation(session, viewer, organisation)
     _print(found, as_json)
 
 
@@ -144,6 +149,6 @@ def _print(found: list[invitations.InvitationOut], as_json: bool) -> None:
         return
     for i in found:
         line = f"{i.id:>5}  {i.cluster_name} → {i.organisation_name}  {i.status}  by {i.invited_by}"
-        console.print(line, highlight=False)
+        output.print(line, highlight=False)
     if not found:
-        console.print("no invitations", highlight=False)
+        output.print("no invitations", highlight=False)

@@ -17,6 +17,7 @@ from filiera.cli.common import (
     open_db,
     progress_bar,
 )
+from filiera.cli.formatting import plural, tally
 from filiera.imports.jsonl_export import count_entities, export_jsonl
 
 
@@ -37,8 +38,9 @@ def export(
         with progress_bar("export", total) as advance:
             out = sys.stdout if file == "-" else Path(file)
             counts = export_jsonl(session, out, viewer=viewer, progress=advance)
-    summary = ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
-    console.print(f"exported {sum(counts.values())} lines to {file} ({summary or 'empty'})")
+    summary = tally(dict(sorted(counts.items()))) or "empty"
+    lines = plural(sum(counts.values()), "line")
+    console.print(f"exported {lines} to {file} ({summary})", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

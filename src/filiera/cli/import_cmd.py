@@ -15,7 +15,9 @@ from filiera.cli.common import (
     open_db,
     print_json,
     progress_bar,
+    reading,
 )
+from filiera.cli.formatting import count, plural
 from filiera.imports.csv_import import KINDS, import_csv
 from filiera.imports.csv_table import read_table
 from filiera.imports.edf import CREDIT, import_edf, load_json
@@ -36,12 +38,13 @@ def finish(report: ImportReport, report_path: Path | None, as_json: bool) -> Non
     if report.rejected:
         path = report_path or Path("import-rejected.json")
         report.write(path)
-        console.print(f"[yellow]{len(report.rejected)} row(s) rejected: see {path}[/]")
+        rejected = plural(len(report.rejected), "row")
+        console.print(f"{rejected} rejected: see {path}", style="yellow", markup=False)
     if as_json:
         print_json(report.to_dict())
     else:
-        for name, count in sorted(report.counts.items()):
-            typer.echo(f"{name}: {count}")
+        for name, number in sorted(report.counts.items()):
+            typer.echo(f"{name}: {count(number)}")
 
 
 @app.command()
@@ -54,9 +57,10 @@ def edf(
     as_json: JsonOption = False,
 ) -> None:
     """Import EDF projects and participants (Funding & Tenders format). Idempotent."""
-    database = open_db(db)
-    total = len(load_json(folder / "companies.json")) + len(load_json(folder / "projects.json"))
-    console.print(f"importing {folder} — data: {CREDIT}", highlight=False)
+    with reading(folder):  # a bad file is refused before any database is created
+        total = len(load_json(folder / "companies.json")) + len(load_json(folder / "projects.json"))
+    database = open_db(db, create=True)
+    console.print(f"importing {folder} — data: {CREDIT}", highlight=False, markup=False)
     with progress_bar("EDF", total) as advance, database.session() as session:
         result = import_edf(session, folder, skip_invalid=skip_invalid, progress=advance)
     finish(result, report, as_json)
@@ -75,12 +79,14 @@ def csv_file(
     as_json: JsonOption = False,
 ) -> None:
     """Import a CSV file such as a cluster's member list. Idempotent; see docs/import-formats.md."""
-    database = open_db(db)
-    total = len(read_table(file).rows)
+    with reading(file):  # a bad file is refused before any database is created
+        total = len(read_table(file).rows)
+    database = open_db(db, create=True)
     with progress_bar(f"CSV {kind}", total) as advance, database.session() as session:
         result = import_csv(session, file, kind, skip_invalid=skip_invalid, progress=advance)
     if result.ignored_columns:
-        console.print(f"[yellow]ignored columns: {', '.join(result.ignored_columns)}[/]")
+        ignored = ", ".join(result.ignored_columns)
+        console.print(f"ignored columns: {ignored}", style="yellow", markup=False)
     finish(result, report, as_json)
 
 
@@ -94,8 +100,9 @@ def jsonl_file(
     as_json: JsonOption = False,
 ) -> None:
     """Import a JSON lines file (the `filiera export` format). Idempotent."""
-    database = open_db(db)
-    total = len(read_lines(file))
+    with reading(file):  # a bad file is refused before any database is created
+        total = len(read_lines(file))
+    database = open_db(db, create=True)
     with progress_bar("JSONL", total) as advance, database.session() as session:
         result = import_jsonl(session, file, skip_invalid=skip_invalid, progress=advance)
     finish(result, report, as_json)

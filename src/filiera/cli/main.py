@@ -11,10 +11,12 @@ from filiera.cli import (
     export_cmd,
     import_cmd,
     info_cmd,
+    intro_cmd,
     match_cmd,
     org_cmd,
     review_cmd,
     serve_cmd,
+    shortlist_cmd,
     synth_cmd,
     user_cmd,
 )
@@ -31,12 +33,14 @@ app.add_typer(org_cmd.app, name="org")
 app.add_typer(cluster_cmd.app, name="cluster")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(user_cmd.app, name="user")
+app.add_typer(intro_cmd.app, name="intro")
 serve_cmd.register(app)
 info_cmd.register(app)
 export_cmd.register(app)
 synth_cmd.register(app)
 audit_cmd.register(app)
 match_cmd.register(app)
+app.add_typer(shortlist_cmd.app, name="shortlist")
 
 if __name__ == "__main__":
     app()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +18,12 @@ from filiera.cli.common import (
     handle_errors,
     open_db,
     print_json,
+    read_json,
 )
 from filiera.cli.csv_out import CsvOption, check_output, print_csv
-from filiera.match.export import match_csv
-from filiera.match.requests import TOP_MAX, MatchRequest
+from filiera.cli.formatting import count, plural
+from filiera.match.export import MarkedExport, match_csv
+from filiera.match.requests import OFFSET_MAX, TOP_MAX, MatchRequest
 from filiera.match.results import match_out
 from filiera.match.service import MatchResult, run
 from filiera.needs import service
@@ -32,6 +33,7 @@ from filiera.registry.schemas import parse
 need_app = typer.Typer(help="Operational needs and challenges.", no_args_is_help=True)
 thesis_app = typer.Typer(help="Investment theses.", no_args_is_help=True)
 TopOption = Annotated[int, typer.Option(min=1, max=TOP_MAX, help="How many results.")]
+SINGULAR = {"needs": "need", "theses": "thesis"}
 
 
 def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> None:
@@ -42,14 +44,26 @@ def print_result(result: MatchResult, *, as_json: bool, explain: int = 2) -> Non
         f"language: {result.lang}; understood: {', '.join(result.concepts[:8])}", highlight=False
     )
     table = Table(
-        "#", "score", "id", "name", "country", "why", title=f"{result.candidates} candidates"
+        "#", "score", "id", "name", "country", "why", title=plural(result.candidates, "candidate")
     )
-    for rank, hit in enumerate(result.results, 1):
+    for rank, hit in enumerate(result.results, result.offset + 1):
         why = "\n".join(e["text"] for e in hit.explanations[:explain])
-        table.add_row(
-            str(rank), f"{hit.score:.3f}", str(hit.org_id), hit.name, hit.country or "", why
-        )
+        name = f"{hit.name} (synthetic)" if hit.synthetic else hit.name
+        table.add_row(str(rank), f"{hit.score:.3f}", str(hit.org_id), name, hit.country or "", why)
     console.print(table)
+    if result.synthetic_left_out:
+        console.print(
+            f"{plural(result.synthetic_left_out, 'synthetic organisation')} left out because "
+            "real ones match (--include-synthetic shows them)",
+            highlight=False,
+        )
+
+
+def print_markings_note(export: MarkedExport) -> None:
+    """After a CSV on standard output: which export-control markings its rows carry."""
+    note = export.markings_note()
+    if note:
+        console.print(f"markings: {note}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -71,8 +85,18 @@ def register(app: typer.Typer) -> None:
         certification: Annotated[str | None, typer.Option(help="Certification code.")] = None,
         capability: Annotated[str | None, typer.Option(help="Capability code.")] = None,
         cluster: Annotated[int | None, typer.Option(help="Cluster organisation id.")] = None,
-        no_synthetic: Annotated[bool, typer.Option("--no-synthetic")] = False,
+        include_synthetic: Annotated[
+            bool | None,
+            typer.Option(
+                "--include-synthetic/--no-synthetic",
+                help="Include or leave out synthetic demo records (default: left out when "
+                "real organisations match).",
+            ),
+        ] = None,
         top: TopOption = 50,
+        offset: Annotated[
+            int, typer.Option(min=0, max=OFFSET_MAX, help="Results to skip (paging).")
+        ] = 0,
         db: DbOption = None,
         as_user: AsOption = None,
         as_json: JsonOption = False,
@@ -90,8 +114,9 @@ def register(app: typer.Typer) -> None:
             "certification": certification,
             "capability": capability,
             "cluster": cluster,
-            "synthetic": not no_synthetic,
+            "include_synthetic": include_synthetic,
             "top": top,
+            "offset": offset,
         }
         wanted = parse(MatchRequest, {k: v for k, v in given.items() if v is not None}, "match")
         out = io.StringIO()
@@ -101,6 +126,7 @@ def register(app: typer.Typer) -> None:
             export = match_csv(session, viewer, result, out) if as_csv else None
         if export is not None:
             print_csv(out.getvalue(), export)
+            print_markings_note(export)
             return
         print_result(result, as_json=as_json)
 
@@ -122,17 +148,20 @@ def register(app: typer.Typer) -> None:
         for kind, items in found.items():
             for item in items:
                 console.print(
-                    f"{kind[:-1]} {item['id']}: {item['title']} — score "
-                    f"{item['score']:.3f}, rank {item['rank']} of {item['of']}",
+                    f"{SINGULAR[kind]} {item['id']}: {item['title']} — score "
+                    f"{item['score']:.3f}, rank {count(item['rank'])} of {count(item['of'])}",
                     highlight=False,
+                    markup=False,
                 )
+        if not any(found.values()):
+            console.print(f"no open need or thesis fits organisation {org}", highlight=False)
 
     app.add_typer(need_app, name="need")
     app.add_typer(thesis_app, name="thesis")
 
 
 def _read(file: Path) -> dict:
-    return json.loads(file.read_text(encoding="utf-8"))
+    return read_json(file)  # a missing or broken file: one error naming it
 
 
 @need_app.command("add")
@@ -217,3 +246,24 @@ def thesis_match(
     with open_db(db).session() as session:
         result = service.startups_for(session, cli_viewer(session, as_user), thesis_id, top)
     print_result(result, as_json=as_json)
+
+
+@thesis_app.command("list")
+@handle_errors
+def thesis_list(
+    all_: Annotated[bool, typer.Option("--all", help="Closed theses too.")] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Investment theses you may see, newest first."""
+    with open_db(db).session() as session:
+        rows = service.list_theses(
+            session, cli_viewer(session, as_user), status=None if all_ else "open"
+        )
+        out = [service.thesis_out(t) for t in rows]
+    if as_json:
+        print_json(out)
+        return
+    for thesis in out:
+        typer.echo(f"{thesis.id}\t{thesis.status}\t{thesis.owner}\t{thesis.title}")

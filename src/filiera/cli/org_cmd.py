@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,16 +15,21 @@ from filiera.cli.common import (
     AsOption,
     DbOption,
     JsonOption,
+    PageOption,
+    PerPageOption,
     cli_viewer,
-    console,
     handle_errors,
     open_db,
+    output,
     print_json,
+    read_json,
 )
 from filiera.cli.csv_out import CsvOption, check_output, print_csv
+from filiera.cli.formatting import count
 from filiera.directory import service
 from filiera.directory.export import directory_csv
 from filiera.directory.filters import OrgFilter
+from filiera.errors import ValidationFailed, field_error
 from filiera.registry.schemas import OrganisationIn, OrganisationPatch, parse
 from filiera.registry.values import IDENTIFIER_SCHEMES
 
@@ -42,8 +46,8 @@ def list_(
     capability: Annotated[str | None, typer.Option(help="Capability code (with children).")] = None,
     certification: Annotated[str | None, typer.Option(help="Certification code.")] = None,
     cluster: Annotated[int | None, typer.Option(help="Cluster organisation id.")] = None,
-    page: int = 1,
-    per_page: int = 50,
+    page: PageOption = 1,
+    per_page: PerPageOption = 50,
     db: DbOption = None,
     as_user: AsOption = None,
     as_json: JsonOption = False,
@@ -74,11 +78,12 @@ def list_(
     if as_json:
         print_json(result)
         return
-    table = Table("id", "name", "kind", "country", "pic", "capabilities", title=f"{total} found")
+    title = f"{count(total)} found"
+    table = Table("id", "name", "kind", "country", "pic", "capabilities", title=title)
     for org in result.data:
         caps = ", ".join(org.capabilities[:4])
-        table.add_row(str(org.id), org.name, org.kind, org.country, org.pic or "", caps)
-    console.print(table)
+        table.add_row(str(org.id), org.name, org.kind, org.country or "", org.pic or "", caps)
+    output.print(table)
 
 
 @app.command()
@@ -96,30 +101,30 @@ def show(
     if as_json:
         print_json(profile)
         return
-    console.print(
-        f"[bold]{escape(profile.name)}[/] ({profile.kind}, {profile.country})", highlight=False
+    output.print(
+        f"[bold]{escape(profile.name)}[/] ({profile.kind}, {profile.country or '-'})",
+        highlight=False,
+        markup=True,
     )
     for name in ("legal_name", "city", "region", "website", "identifiers", "aliases"):
         value = getattr(profile, name)
         if value:
-            console.print(f"  {name}: {value}", highlight=False, markup=False)
+            output.print(f"  {name}: {value}", highlight=False, markup=False)
     for cap in profile.capability_details:
-        console.print(
+        output.print(
             f"  capability {cap.code} [{cap.level}] {cap.evidence or ''}",
             highlight=False,
             markup=False,
         )
     for project in profile.projects:
-        console.print(
-            f"  project {project.acronym} ({project.role})", highlight=False, markup=False
-        )
+        output.print(f"  project {project.acronym} ({project.role})", highlight=False, markup=False)
     if profile.markings:
-        console.print(f"  markings: {', '.join(profile.markings)}", highlight=False, markup=False)
+        output.print(f"  markings: {', '.join(profile.markings)}", highlight=False, markup=False)
     if profile.visibility != "public":
-        console.print(f"  visibility: {profile.visibility}", highlight=False, markup=False)
+        output.print(f"  visibility: {profile.visibility}", highlight=False, markup=False)
     if profile.withheld:
-        console.print(f"  withheld: {', '.join(profile.withheld)}", highlight=False, markup=False)
-    console.print(
+        output.print(f"  withheld: {', '.join(profile.withheld)}", highlight=False, markup=False)
+    output.print(
         f"  source: {profile.source} — {profile.source_credit or ''}", highlight=False, markup=False
     )
 
@@ -141,7 +146,7 @@ def add(
 ) -> None:
     """Add an organisation (merged into an existing one if it resolves to it)."""
     if file:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = read_json(file)
     else:
         data = {"name": name or "", "country": country or "", "kind": kind, "city": city}
         data["identifiers"] = {"pic": pic} if pic else {}
@@ -163,17 +168,18 @@ def edit(
     as_user: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change fields: `filiera org edit 12 city=Torino region=ITC11 pic=999880463`."""
+    """Change fields: `filiera org edit 12 city=Torino region=ITC11 pic=999880463`.
+
+    An empty value (`website=`) clears the field; required fields refuse it.
+    """
+    record = f"organisation {ref}"
     data: dict[str, object] = {}
-    for item in assignments:
-        field, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"{item!r} is not field=value")
+    for field, value in pairs(assignments, record, "field=value"):
         if field in IDENTIFIER_SCHEMES:  # pic=..., vat=...: one identifier of the record
             data.setdefault("identifiers", {})[field] = value or None
         else:
             data[field] = value or None
-    patch = parse(OrganisationPatch, data, f"organisation {ref}")
+    patch = parse(OrganisationPatch, data, record)
     with open_db(db).session() as session:
         viewer = cli_viewer(session, as_user)
         profile = service.edit(session, viewer, service.lookup(session, viewer, ref).id, patch)
@@ -212,11 +218,8 @@ def access(
         if visibility:
             change["visibility"] = visibility
         if field:
-            pairs = [item.partition("=") for item in field]
-            change["field_visibility"] = {
-                **(org.field_visibility or {}),
-                **{k: v for k, _, v in pairs},
-            }
+            levels = dict(pairs(field, f"organisation {ref}", "field=level"))
+            change["field_visibility"] = {**(org.field_visibility or {}), **levels}
         if grant_org or grant_role or clear_grants:
             current = service.access_settings(session, viewer, org.id)
             old = [] if clear_grants else current.grants
@@ -225,15 +228,33 @@ def access(
             change["grants"] = [g.model_dump(exclude_none=True) for g in old] + new
         if mark is not None and mark:
             change["markings"] = mark
-        result = service.change_access(session, viewer, org.id, parse(AccessIn, change, ref))
+        wanted = parse(AccessIn, change, f"organisation {org.id}")
+        result = service.change_access(session, viewer, org.id, wanted)
     if as_json:
         print_json(result)
         return
-    console.print(f"organisation {result.organisation_id}: {result.visibility}", highlight=False)
+    output.print(f"organisation {result.organisation_id}: {result.visibility}", highlight=False)
     for key, level in result.field_visibility.items():
-        console.print(f"  {key}: {level}", highlight=False)
+        output.print(f"  {key}: {level}", highlight=False)
     for grant in result.grants:
         who = f"organisation {grant.organisation_id}" if grant.organisation_id else grant.role
-        console.print(f"  granted to {who}", highlight=False)
+        output.print(f"  granted to {who}", highlight=False)
     if result.markings:
-        console.print(f"  markings: {', '.join(result.markings)}", highlight=False)
+        output.print(f"  markings: {', '.join(result.markings)}", highlight=False)
+
+
+def pairs(items: list[str], record: str, shape: str) -> list[tuple[str, str]]:
+    """`["city=Torino"]` -> `[("city", "Torino")]`; an item without a name or `=` is refused."""
+    found, bad = [], []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if sep and name.strip():
+            found.append((name.strip(), value))
+        else:
+            bad.append(item)
+    if bad:
+        raise ValidationFailed(
+            f"{record}: {', '.join(map(repr, bad))}: write each change as {shape}",
+            errors=[field_error(record, item or "(empty)", f"expected {shape}") for item in bad],
+        )
+    return found

@@ -14,9 +14,9 @@ from filiera.cli.common import (
     DbOption,
     JsonOption,
     cli_viewer,
-    console,
     handle_errors,
     open_db,
+    output,
     print_json,
 )
 from filiera.directory import review
@@ -69,7 +69,7 @@ def list_items(
             f"{old['name']} ({old['country']}, {old['city'] or '-'}) #{old['id']}",
             "; ".join(item["reasons"]),
         )
-    console.print(table)
+    output.print(table)
 
 
 @app.command()

@@ -1,19 +1,16 @@
-"""`filiera serve` and `filiera demo`: the web UI and REST API."""
+"""`filiera serve` (and, through `demo_cmd`, `filiera demo`): the web UI and REST API."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from filiera.cli.common import DbOption, cli_settings, console, handle_errors
+from filiera.cli.common import DbOption, cli_settings, console, handle_errors, open_db
 from filiera.db import Database
 from filiera.match.service import current_index
 from filiera.settings import Settings
-
-DEMO_DB = Path("var") / "filiera-demo.db"
 
 
 def run_server(settings: Settings, database: Database, host: str | None, port: int | None) -> None:
@@ -25,7 +22,7 @@ def run_server(settings: Settings, database: Database, host: str | None, port: i
     host, port = host or settings.host, port or settings.port
     app = create_app(database, settings)
     warm_up_matchmaking(database)
-    console.print(f"Filiera at http://{host}:{port}  (API docs at /docs)")
+    console.print(f"Filiera at http://{host}:{port}  (API docs at /docs)", markup=False)
     # Filiera reads X-Forwarded-For itself, from FILIERA_TRUSTED_PROXIES only (http/auth.py).
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
@@ -42,6 +39,7 @@ def warm_up_matchmaking(database) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `serve` and `demo` to the main app."""
+    from filiera.cli import demo_cmd  # it serves with run_server
 
     @app.command()
     @handle_errors
@@ -51,27 +49,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int | None, typer.Option(help="Port.")] = None,
     ) -> None:
         """Serve the web UI and REST API on the configured database."""
-        settings = cli_settings(db)
-        run_server(settings, Database.from_settings(settings), host, port)
+        database = open_db(db)
+        run_server(cli_settings(db), database, host, port)
 
-    @app.command()
-    @handle_errors
-    def demo(
-        db: Annotated[str | None, typer.Option("--db", help="Demo database URL.")] = None,
-        synthetic: Annotated[int, typer.Option(help="Synthetic organisations to add.")] = 600,
-        host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
-        port: Annotated[int | None, typer.Option(help="Port.")] = None,
-        no_serve: Annotated[bool, typer.Option("--no-serve", help="Load only.")] = False,
-    ) -> None:
-        """Create the demo database if absent, load the demo data, start the web UI."""
-        from filiera.demo.load import load_demo
-
-        settings = cli_settings(db or f"sqlite:///{DEMO_DB}")
-        database = Database.from_settings(settings)
-        database.ensure_ready()
-        edf = settings.shared_data_dir / "edf"
-        with database.session() as session:
-            summary = load_demo(session, synthetic=synthetic, edf=edf)
-        console.print(f"demo data: {summary}", highlight=False)
-        if not no_serve:
-            run_server(settings, database, host, port)
+    demo_cmd.register(app)

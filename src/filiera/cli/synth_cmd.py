@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from filiera.cli.common import DbOption, console, handle_errors, open_db, progress_bar
+from filiera.cli.formatting import plural, tally
 from filiera.errors import ValidationFailed, field_error
 from filiera.synth import CAPACITY, load_synthetic, write_csv, write_jsonl
 
@@ -38,13 +39,14 @@ def synth(
             )
         with progress_bar("synthetic", orgs) as advance:
             writer(out, orgs, seed, progress=advance)
-        console.print(f"wrote {orgs} SYNTHETIC organisations (seed {seed}) to {out}")
+        written = plural(orgs, "SYNTHETIC organisation")
+        console.print(f"wrote {written} (seed {seed}) to {out}", highlight=False, markup=False)
         return
-    database = open_db(db)
+    database = open_db(db, create=True)
     with progress_bar("synthetic", orgs) as advance, database.session() as session:
         counts = load_synthetic(session, orgs, seed, progress=advance)
-    summary = ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
-    console.print(f"loaded SYNTHETIC organisations (seed {seed}): {summary or 'none'}")
+    summary = tally(dict(sorted(counts.items()))) or "none"
+    console.print(f"loaded SYNTHETIC organisations (seed {seed}): {summary}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from filiera.cli.common import (
     console,
     handle_errors,
     open_db,
+    output,
     print_json,
 )
 from filiera.errors import ValidationFailed, field_error
@@ -109,7 +110,7 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
             "yes" if u["active"] else "no",
             f"{u['waiting_addresses']} ({u['locked_until']})" if u["waiting_addresses"] else "",
         )
-    console.print(table)
+    output.print(table)
 
 
 def _set_active(email: str, active: bool, db: str | None) -> None:

@@ -21,7 +21,9 @@ DEMO_PASSWORD = "filiera-demo-2026"
 
 
 def demo_users(keys: dict[str, int], member_org: int | None) -> list[dict[str, Any]]:
-    """One account per role; the member user acts for a synthetic LuxDefence member."""
+    """One account per role; the member user acts for a synthetic LuxDefence member, the
+    investor for Tholus Capital (publishes theses), the buyer for the Luxembourg Directorate
+    of Defence (publishes needs)."""
     rows = [
         ("admin@filiera.demo", "Demo administrator", "admin", []),
         (
@@ -32,7 +34,12 @@ def demo_users(keys: dict[str, int], member_org: int | None) -> list[dict[str, A
         ),
         ("member@filiera.demo", "Demo member user", "member", [member_org] if member_org else []),
         ("investor@filiera.demo", "Demo investor", "investor", [keys["tholus_capital"]]),
-        ("buyer@filiera.demo", "Demo defence buyer", "buyer", []),
+        (  # acts for the Luxembourg Directorate of Defence (seed 000), so it can publish needs
+            "buyer@filiera.demo",
+            "Demo defence buyer",
+            "buyer",
+            [keys["lu_defence_directorate"]],
+        ),
         ("viewer@filiera.demo", "Demo viewer", "viewer", []),
     ]
     return [{"email": e, "name": n, "role": r, "org_ids": o} for e, n, r, o in rows]

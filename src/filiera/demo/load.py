@@ -1,4 +1,5 @@
-"""Load the bundled demo: news-based real ecosystem, EDF data if present, synthetic fill."""
+"""Load the bundled demo: the real EU data shipped in the package (EDF participants and
+projects, their Horizon 2020 security research), the news-based ecosystem, synthetic fill."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from filiera.access import audit
 from filiera.access.policy import narrower
 from filiera.demo.access import load_demo_access
 from filiera.demo.needs import load_demo_needs
+from filiera.imports.data import EDF_DIR, H2020_DIR
 from filiera.imports.edf import import_edf
+from filiera.imports.h2020 import import_h2020
 from filiera.registry.models import Membership, Organisation, Person, PersonRole, Relation, Source
+from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, parse
 from filiera.registry.writer import upsert
@@ -36,11 +40,17 @@ def demo_data() -> dict[str, Any]:
     return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
 
 
-def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None) -> dict[str, Any]:
+def load_demo(
+    session: Session,
+    *,
+    synthetic: int = 600,
+    edf: Path | None = EDF_DIR,
+    h2020: Path | None = H2020_DIR,
+) -> dict[str, Any]:
     """Load everything once; a second call finds the demo source and does nothing.
 
-    `edf` is the folder of the real EDF data (`companies.json`, ...); without it, or when
-    it holds no data, the EDF part is skipped.
+    `edf` and `h2020` are the folders of the real EU data, by default the copies shipped in
+    the package (`filiera.imports.data`); None skips that part.
     """
     if session.scalar(select(Source.id).where(Source.kind == "demo")) is not None:
         return {"status": "already loaded"}
@@ -52,6 +62,7 @@ def load_demo(session: Session, *, synthetic: int = 600, edf: Path | None = None
     summary["people"] = _load_people(session, demo_data().get("people", []), keys, sources)
     summary["memberships"] = _load_memberships(session, demo_data(), keys, sources)
     summary["relations"] = _load_relations(session, demo_data().get("relations", []), keys, sources)
+    summary["h2020"] = _load_h2020(session, h2020)
     if synthetic:
         summary["synthetic"] = synthetic
         summary["synthetic_cluster_members"] = _load_synthetic(session, synthetic, keys)
@@ -84,6 +95,16 @@ def _load_edf(session: Session, folder: Path | None) -> str:
     return f"{dict(report.counts)}"
 
 
+def _load_h2020(session: Session, folder: Path | None) -> str:
+    """Horizon 2020 security research projects of the organisations now in the registry."""
+    if folder is None:
+        return "skipped: no Horizon 2020 folder given"
+    if not (folder / "h2020_participations.csv.gz").exists():
+        return f"skipped: {folder} not found"
+    report = import_h2020(session, folder, imported_by="demo")
+    return f"{dict(report.counts)}"
+
+
 def organisation_record(row: dict[str, Any]) -> dict[str, Any]:
     """A demo.yaml organisation as an OrganisationIn dict."""
     record = {k: v for k, v in row.items() if k in ORG_FIELDS}
@@ -100,8 +121,21 @@ def _load_organisations(
     for index, row in enumerate(rows):
         rec = parse(OrganisationIn, organisation_record(row), f"demo.yaml organisations[{index}]")
         source = _source(sources, session, row.get("source"))
-        keys[row["key"]] = upsert(session, rec, source=source, resolver=resolver).org_id
+        outcome = upsert(session, rec, source=source, resolver=resolver)
+        if outcome.action == "merged":
+            _prefer_curated_name(session.get(Organisation, outcome.org_id), rec.name)
+        keys[row["key"]] = outcome.org_id
     return keys
+
+
+def _prefer_curated_name(org: Organisation, name: str) -> None:
+    """An imported record the demo describes takes the demo's name ("Leonardo S.p.A."); the
+    imported name stays an alias (the merge has made the demo's name one: they swap)."""
+    curated = next((a for a in org.aliases if a.name == name), None)
+    if curated is None or org.name == name:
+        return
+    curated.name, curated.name_key, org.name = org.name, org.name_key, name
+    org.name_key = normalise_name(name)
 
 
 def _load_people(session, rows, keys, sources) -> int:

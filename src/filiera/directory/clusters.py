@@ -27,6 +27,7 @@ class ClusterOut(BaseModel):
     city: str | None = Field(default=None, examples=["Milano"])
     website: str | None = None
     members: int = Field(examples=[180])
+    synthetic: bool = Field(default=False, description="Fictional demo data, not a real cluster.")
 
 
 class MemberIn(BaseModel):
@@ -54,6 +55,7 @@ def cluster_out(org: Organisation, members: int) -> ClusterOut:
         city=org.city,
         website=org.website,
         members=members,
+        synthetic=org.synthetic,
     )
 
 
@@ -103,6 +105,7 @@ def add_member(session: Session, viewer: Viewer, cluster_id: int, member: Member
         raise Conflict(
             f"organisation {org_id} is already in cluster {cluster_id}",
             errors=[field_error(f"cluster {cluster_id}", "organisation_id", "already a member")],
+            key="already_member",
         )
     if not invitations.acts_for(viewer, org_id):
         inv = invitations.invite(session, viewer, cluster_id, org_id, member.role, member.since)

@@ -96,6 +96,7 @@ def invite(
         raise Conflict(
             f"organisation {org_id} is already invited to cluster {cluster_id}",
             errors=[field_error(f"cluster {cluster_id}", "organisation_id", "already invited")],
+            key="already_invited",
         )
     inv = ClusterInvitation(
         cluster_id=cluster_id,
@@ -172,6 +173,7 @@ def decide(
         raise Conflict(
             f"invitation {invitation_id} is already {inv.status}",
             errors=[field_error(f"invitation {invitation_id}", "status", inv.status)],
+            key="invitation_answered",
         )
     inv.status = "accepted" if decision == "accept" else "declined"
     inv.decided_by = viewer.label

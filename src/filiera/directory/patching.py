@@ -47,6 +47,7 @@ def identifier_taken(record: str, scheme: str, value: str, holder: int | None) -
         return Conflict(
             f"{scheme.upper()} {value} cannot be used for this record; ask an administrator",
             errors=[field_error(record, f"identifiers.{scheme}", "cannot be used")],
+            key="identifier_unusable",
         )
     return Conflict(
         f"{scheme.upper()} {value} already belongs to organisation {holder}",

@@ -67,7 +67,14 @@ class ParticipationOut(BaseModel):
     title: str
     role: str
     call_identifier: str | None = None
-    eu_contribution: float | None = None
+    contribution: float | None = Field(
+        default=None,
+        description="The organisation's own EU contribution, where the source gives it "
+        "(CORDIS does; the EDF portal data does not)",
+    )
+    eu_contribution: float | None = Field(
+        default=None, description="The whole project's EU contribution, all partners together"
+    )
 
 
 class RoleOut(BaseModel):
@@ -275,6 +282,7 @@ def detail(org: Organisation, disclosure: Disclosure) -> OrganisationDetail:
                 title=p.project.title,
                 role=p.role,
                 call_identifier=p.project.call_identifier,
+                contribution=p.contribution,
                 eu_contribution=p.project.eu_contribution,
             )
             for p in sorted(org.participations, key=lambda p: p.project.external_id)

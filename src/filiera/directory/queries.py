@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -24,9 +26,12 @@ from filiera.registry.models import (
 )
 from filiera.registry.names import normalise_name
 
+# By the normalised name (no case, accents, quotes or legal forms): `"ACADEMIA ..."` sorts
+# under A, not before every letter, and "AB Volvo" under V.
+BY_NAME = (Organisation.name_key, Organisation.name, Organisation.id)
 SORTS = {
-    "name": (Organisation.name, Organisation.id),
-    "country": (Organisation.country, Organisation.name, Organisation.id),
+    "name": BY_NAME,
+    "country": (Organisation.country, *BY_NAME),
     "newest": (Organisation.id.desc(),),
 }
 
@@ -158,7 +163,7 @@ def partners(
         .where(Participation.project_id.in_(mine), Organisation.id != org_id)
         .where(visible_organisations(viewer))
         .group_by(Organisation.id)
-        .order_by(func.count(Participation.project_id).desc(), Organisation.name)
+        .order_by(func.count(Participation.project_id).desc(), *BY_NAME)
         .limit(limit)
     )
     return [(org, shared) for org, shared in session.execute(stmt)]
@@ -175,21 +180,27 @@ def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, in
     stmt = select(Organisation, members).where(
         Organisation.kind == "cluster", visible_organisations(viewer)
     )
-    return [(org, count) for org, count in session.execute(stmt.order_by(Organisation.name))]
+    return [(org, count) for org, count in session.execute(stmt.order_by(*BY_NAME))]
 
 
 def list_projects(
     session: Session,
     *,
     programme: str | None = None,
+    year: int | None = None,
     q: str | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> tuple[list[Project], int]:
-    """One page of projects (newest first) filtered by programme and text, with the total."""
+    """One page of projects (newest first) filtered by programme, start year and text, with
+    the total."""
     stmt = select(Project)
     if programme:
         stmt = stmt.where(func.upper(Project.programme) == programme.upper())
+    if year is not None:
+        stmt = stmt.where(
+            Project.start_date >= date(year, 1, 1), Project.start_date < date(year + 1, 1, 1)
+        )
     if q:
         pattern = f"%{q.casefold()}%"
         stmt = stmt.where(
@@ -204,6 +215,32 @@ def list_projects(
     order = (Project.start_date.desc().nulls_last(), Project.external_id, Project.id)
     rows = session.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page))
     return list(rows), total
+
+
+def visible_participants(
+    session: Session, viewer: Viewer, project_ids: list[int]
+) -> dict[int, int]:
+    """Project id -> how many of its participants `viewer` may see (absent: none)."""
+    if not project_ids:
+        return {}
+    stmt = (
+        select(Participation.project_id, func.count(Participation.id))
+        .where(
+            Participation.project_id.in_(project_ids),
+            Participation.organisation_id.in_(visible_org_ids(viewer)),
+        )
+        .group_by(Participation.project_id)
+    )
+    return {project_id: count for project_id, count in session.execute(stmt)}
+
+
+def project_options(session: Session) -> tuple[list[str], list[int]]:
+    """The programmes and start years projects have, for the filters of the projects list."""
+    programmes = session.scalars(select(Project.programme).distinct().order_by(Project.programme))
+    starts = session.scalars(
+        select(Project.start_date).where(Project.start_date.is_not(None)).distinct()
+    )
+    return list(programmes), sorted({d.year for d in starts}, reverse=True)
 
 
 def get_project(session: Session, project_id: int) -> Project:

@@ -14,6 +14,17 @@ from filiera.directory import queries
 from filiera.directory.profiles import OrganisationSummary, summary
 from filiera.registry.merge import decide_review
 from filiera.registry.models import ReviewItem
+from filiera.registry.resolve import read_reason
+
+
+class ReviewReason(BaseModel):
+    """One reason as a code and its values, for front ends that say it in their language."""
+
+    code: str = Field(
+        examples=["similar_name"],
+        description="A key of `registry.resolve.REASONS`, or `free_text` for any other text.",
+    )
+    values: dict[str, str] = Field(default_factory=dict, examples=[{"score": "0.95"}])
 
 
 class ReviewOut(BaseModel):
@@ -22,6 +33,9 @@ class ReviewOut(BaseModel):
     id: int = Field(examples=[3])
     score: float = Field(examples=[0.86])
     reasons: list[str] = Field(examples=[["similar name (0.95)", "same country IT"]])
+    why: list[ReviewReason] = Field(
+        default_factory=list, description="The same reasons, as codes and values."
+    )
     status: str = Field(examples=["open"])
     created_at: datetime | None = None
     organisation: OrganisationSummary
@@ -45,11 +59,21 @@ def review_out(item: ReviewItem) -> ReviewOut:
         id=item.id,
         score=item.score,
         reasons=list(item.reasons or []),
+        why=[reason_of(text) for text in item.reasons or []],
         status=item.status,
         created_at=item.created_at,
         organisation=summary(item.organisation),
         candidate=summary(item.candidate),
     )
+
+
+def reason_of(text: str) -> ReviewReason:
+    """A stored reason read back into its code and values (`free_text` if not the resolver's)."""
+    found = read_reason(text)
+    if found is None:
+        return ReviewReason(code="free_text", values={"text": text})
+    code, values = found
+    return ReviewReason(code=code, values=values)
 
 
 def open_items(session: Session, viewer: Viewer) -> list[ReviewOut]:

@@ -103,7 +103,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if expected is None:
         return
     if not submitted or not same(submitted, expected):
-        raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+        raise Forbidden("missing or wrong CSRF token; reload the page and try again", key="csrf")
 
 
 def get_viewer(request: Request, session: Annotated[Session, Depends(get_session)]) -> Viewer:

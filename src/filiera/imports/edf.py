@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from anyascii import anyascii
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,19 +21,38 @@ from filiera.access import audit
 from filiera.errors import ImportFailed, ValidationFailed, field_error
 from filiera.imports.report import ImportReport
 from filiera.registry.models import Participation, Project, Source
+from filiera.registry.names import clean_name, legal_form, normalise_name, readable_name
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn, parse
 from filiera.registry.writer import upsert
 
 CREDIT = "European Commission, Funding & Tenders portal / CORDIS, CC BY 4.0"
 PIC = re.compile(r"\d{9}")
+# The portal's classification, where it says what the organisation is. "Private for profit
+# organisation" does not: a company of any size. Prime contractors come from curated data.
 KINDS = {
     "Small or medium-size enterprise": "sme",
-    "Private for profit organisation": "prime",
     "Higher or secondary education establishment": "university",
     "Research Organisation": "research",
     "Public organisation": "public_body",
 }
+NOT_STATED = "other"  # the registry's kind when the source does not say (shown "Not stated")
+UNCLASSIFIED = (None, "", "Other", "Non-governmental organization")
+# Words that say what an unclassified organisation is: kind -> (how words of its name start,
+# how they end).
+NAME_CUES = {
+    "university": (
+        "universit universid univerz uniwersyt politecn politechn polytechn panepist egyetem",
+        "hochschule korkeakoulu yliopisto ulikool",
+    ),
+    "public_body": ("minist", ""),
+    "research": (
+        "forschung research recherche cercetare ricerca investigac onderzoek badawcz vyzkum",
+        "forschung",
+    ),
+}
+NON_PROFIT_FORMS = frozenset({"asbl", "ev", "gie", "eeig"})
+ACRONYM = 5  # a one-word display name this short in capitals is an acronym ("MBDA", "TKMS")
 CALL_CAPABILITIES = {
     "AIR": ["air"],
     "GROUND": ["land"],
@@ -90,21 +110,73 @@ def load_json(path: Path) -> list[dict[str, Any]]:
     return data
 
 
+def organisation_kind(row: dict[str, Any], names: list[str]) -> str:
+    """The kind the data states: the SME flag, the classification, else words of the name
+    (university, ministry, research words; research only without a company's legal form)."""
+    classification = row.get("classification_type")
+    if row.get("sme") is True:
+        return "sme"
+    if classification not in UNCLASSIFIED:
+        return KINDS.get(classification, NOT_STATED)
+    words = {w for name in names for w in anyascii(name).casefold().split()}
+    company = any(legal_form(name) not in (None, *NON_PROFIT_FORMS) for name in names)
+    for kind, (starts, ends) in NAME_CUES.items():
+        if kind == "research" and company:
+            continue
+        starts, ends = tuple(starts.split()), tuple(ends.split())
+        if any(w.startswith(starts) or (ends and w.endswith(ends)) for w in words):
+            return kind
+    return NOT_STATED
+
+
+def display_name(legal: str, other: str) -> str:
+    """The name to show of an organisation with this legal name: the source's display name
+    `other` where it is a real name ("Ministry of Defence", "Saab Finland Oy"), else the legal
+    name in readable case; never a PIC or a bare acronym ("UNIPV"), which only tells how to
+    write that word."""
+    if _is_full_name(other, legal):
+        return readable_name(other)
+    return readable_name(legal or other, _spellings(other))
+
+
+def _is_full_name(other: str, legal: str) -> bool:
+    """Whether the display name reads better than the legal name."""
+    if not any(ch.isalpha() for ch in other):
+        return False  # empty, or a number such as a PIC
+    if not legal:
+        return True
+    if normalise_name(other) == normalise_name(legal):
+        return any(ch.islower() for ch in other)  # the same name, as its owner writes it
+    return sum(len(w) >= 4 and w.isalpha() for w in other.split()) >= 2
+
+
+def _spellings(other: str) -> dict[str, str]:
+    """How the display name writes its words: "MBDA" -> {"mbda": "MBDA"}."""
+    words = other.split()
+    if len(words) == 1 and other.isupper() and other.isalpha() and len(other) <= ACRONYM:
+        return {other.casefold(): other}
+    return {w.casefold(): w for w in words if w.isalpha() and not w.isupper()}
+
+
 def organisation_record(row: dict[str, Any], evidence: dict[str, list[str]]) -> dict[str, Any]:
     """Map one companies.json row to an OrganisationIn dict."""
     key = str(row.get("pic") or "")
     identifiers = {"pic": key} if PIC.fullmatch(key) else {"source_key": f"edf:{key}"}
-    names = {row.get("legal_name"), row.get("business_name"), row.get("display_name")}
-    aliases = sorted(n for n in names if n and n != row.get("name") and not n.isdigit())
+    legal = clean_name(row.get("legal_name") or row.get("name"))
+    name = display_name(legal, clean_name(row.get("display_name") or row.get("business_name")))
+    spellings = {
+        clean_name(row.get(k)) for k in ("name", "legal_name", "display_name", "business_name")
+    }
+    aliases = sorted(n for n in spellings if n and n not in (name, legal) and not n.isdigit())
     caps = [
         {"code": code, "level": "evidenced", "evidence": "EDF projects: " + ", ".join(projs)}
         for code, projs in sorted(evidence.items())
     ]
     return {
-        "name": row.get("name") or "",
-        "legal_name": row.get("legal_name"),
+        "name": name,
+        "legal_name": legal or None,
         "aliases": aliases,
-        "kind": KINDS.get(row.get("classification_type") or "", "other"),
+        "kind": organisation_kind(row, [n for n in (legal, name) if n]),
         "country": row.get("country") or "",
         "city": (row.get("city") or "").title() or None,
         "identifiers": identifiers,

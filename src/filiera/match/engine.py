@@ -46,7 +46,7 @@ class MatchFilters:
     certification: str | None = None
     capability: str | None = None  # the code or any of its descendants
     cluster: int | None = None
-    include_synthetic: bool = True
+    include_synthetic: bool | None = True  # None: left out when a real organisation matches
 
 
 @dataclass
@@ -117,7 +117,7 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
         mask &= index.capability_masks.get(flt.capability, none)
     if flt.cluster is not None:
         mask &= index.clusters.get(flt.cluster, np.zeros(index.size, dtype=bool))
-    if not flt.include_synthetic:
+    if flt.include_synthetic is False:
         mask &= ~index.synthetic
     return mask
 
@@ -139,15 +139,38 @@ def project_experience(index: MatchIndex, project_scores: np.ndarray) -> np.ndar
     return np.bincount(index.part_org, weights=contrib, minlength=index.size).astype(np.float32)
 
 
-def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.ndarray, dict]:
+@dataclass
+class RawScores:
+    """A query's unscaled relevance per organisation, before filters and visibility."""
+
+    profile: np.ndarray
+    project_scores: np.ndarray
+    experience: np.ndarray  # related projects, weighted by role
+
+    @property
+    def relevant(self) -> np.ndarray:
+        """Organisations with a positive score wherever they are eligible."""
+        return (self.profile > 0) | (self.experience > 0)
+
+
+def raw_scores(index: MatchIndex, terms: QueryTerms) -> RawScores:
+    """The query's relevance of every profile and project, unscaled."""
+    project_scores = index.project_text.scores(terms.weights)
+    return RawScores(
+        index.profile.scores(terms.weights),
+        project_scores,
+        project_experience(index, project_scores),
+    )
+
+
+def scaled(index: MatchIndex, raw: RawScores, mask: np.ndarray) -> tuple[np.ndarray, dict]:
     """Final scores (0 outside `mask`) and the scaled parts, for explanations.
 
     Parts are scaled by their best value inside `mask` (filters and the viewer's
     visibility), so an organisation the viewer may not see never changes a score they get.
     """
-    profile = _scaled(index.profile.scores(terms.weights), mask)
-    project_scores = index.project_text.scores(terms.weights)
-    projects = _scaled(project_experience(index, project_scores), mask)
+    profile = _scaled(raw.profile, mask)
+    projects = _scaled(raw.experience, mask)
     matching = (profile > 0) | (projects > 0)
     record = np.where(matching, _scaled(index.experience, mask), 0.0)
     final = W_PROFILE * profile + W_PROJECTS * projects + W_RECORD * record
@@ -156,17 +179,41 @@ def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.nd
         "profile": profile,
         "projects": projects,
         "record": record,
-        "project_scores": project_scores,
+        "project_scores": raw.project_scores,
     }
     return final, parts
 
 
-def top_positions(final: np.ndarray, k: int) -> list[int]:
-    """Positions of the `k` best scores above zero, best first (ties by position)."""
+def score(index: MatchIndex, terms: QueryTerms, mask: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Final scores (0 outside `mask`) and the scaled parts of a query."""
+    return scaled(index, raw_scores(index, terms), mask)
+
+
+def leave_out_synthetic(
+    index: MatchIndex, raw: RawScores, mask: np.ndarray, include: bool | None
+) -> tuple[np.ndarray, int]:
+    """The eligible mask without synthetic organisations, and how many relevant ones were
+    left out: by default (`include` None) when a real organisation in `mask` is relevant.
+
+    Counted inside `mask` only (filters and visibility), so hidden records change nothing.
+    """
+    if include is not None:
+        return mask, 0
+    relevant = mask & raw.relevant
+    if not (relevant & ~index.synthetic).any():
+        return mask, 0
+    return mask & ~index.synthetic, int((relevant & index.synthetic).sum())
+
+
+def top_positions(final: np.ndarray, k: int, offset: int = 0) -> list[int]:
+    """Positions of the best scores above zero ranked `offset + 1` to `offset + k`, best
+    first (ties by position)."""
     positive = np.flatnonzero(final > 0)
-    if len(positive) > k:
-        positive = positive[np.argpartition(-final[positive], k - 1)[:k]]
-    return sorted(positive.tolist(), key=lambda i: (-final[i], i))
+    wanted = offset + k
+    if len(positive) > wanted:  # keep every tie of the last one, so pages never overlap
+        last = np.partition(-final[positive], wanted - 1)[wanted - 1]
+        positive = positive[-final[positive] <= last]
+    return sorted(positive.tolist(), key=lambda i: (-final[i], i))[offset:wanted]
 
 
 @dataclass
@@ -181,6 +228,7 @@ class MatchHit:
     score: float
     parts: dict[str, float]
     explanations: list[dict]
+    synthetic: bool = False
 
 
 def hits(
@@ -206,6 +254,7 @@ def hits(
                 score=round(float(final[pos]), 4),
                 parts={k: round(float(parts[k][pos]), 4) for k in PARTS},
                 explanations=reasons.of(pos) + explain.filters_used(flt, lang),
+                synthetic=bool(index.synthetic[pos]),
             )
         )
     return out

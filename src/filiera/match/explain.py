@@ -184,6 +184,7 @@ class Reasons:
                     "acronym": info.acronym,
                     "role": index.part_role[r],
                     "year": info.year,
+                    "title": info.title,
                     "weight": round(float(scores[p]), 3),
                     "terms": terms,
                     "text": say(

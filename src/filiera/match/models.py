@@ -1,4 +1,5 @@
-"""Personal shortlists of match results: saved, named, optionally shared with the owner's organisation."""
+"""Personal shortlists of match results: saved, named, optionally shared with the owner's
+organisation."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ EXAMPLE = {
     "top": 20,
 }
 TOP_MAX = 200
+OFFSET_MAX = 10_000
 
 
 class MatchRequest(BaseModel):
@@ -39,8 +40,19 @@ class MatchRequest(BaseModel):
     certification: str | None = Field(default=None, max_length=40, examples=["en9100"])
     capability: str | None = Field(default=None, max_length=60, examples=["munitions"])
     cluster: int | None = Field(default=None, ge=1)
-    synthetic: bool = Field(default=True, description="Include synthetic demo records")
-    top: int = Field(default=50, ge=1, le=TOP_MAX)
+    include_synthetic: bool | None = Field(
+        default=None,
+        description="Synthetic demo records: true includes them, false leaves them out; "
+        "omitted: left out when a real organisation matches (`synthetic_left_out` says how "
+        "many)",
+    )
+    top: int = Field(default=50, ge=1, le=TOP_MAX, description="How many results (page size)")
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=OFFSET_MAX,
+        description="Results to skip: page N of size `top` starts at (N - 1) x `top`",
+    )
 
     def filters(self) -> MatchFilters:
         """The hard filters of the request."""
@@ -52,5 +64,5 @@ class MatchRequest(BaseModel):
             certification=self.certification,
             capability=self.capability,
             cluster=self.cluster,
-            include_synthetic=self.synthetic,
+            include_synthetic=self.include_synthetic,
         )

@@ -14,11 +14,13 @@ class Explanation(BaseModel):
 
 
 class MatchHitOut(BaseModel):
+    rank: int = Field(description="Position in the whole ranking, from 1 (continues on page 2)")
     id: int
     pic: str | None = None
     name: str
     country: str | None = None
     kind: str
+    synthetic: bool = Field(description="Synthetic demo record, not a real organisation")
     score: float = Field(description="Graded relevance in [0, 1]")
     parts: dict[str, float] = Field(
         description="The scaled parts of the score: profile, projects, record"
@@ -30,28 +32,40 @@ class MatchOut(BaseModel):
     query: str
     lang: str
     concepts: list[str] = Field(description="Capabilities and glossary terms understood")
-    candidates: int = Field(description="Organisations passing the filters with a score > 0")
+    candidates: int = Field(
+        description="Organisations passing the filters with a score > 0 among those you may "
+        "see: the total to page through"
+    )
+    offset: int = Field(description="Results skipped before the first one given")
+    synthetic_left_out: int = Field(
+        description="Matching synthetic organisations left out because real ones match "
+        "(`include_synthetic: true` shows them)"
+    )
     results: list[MatchHitOut]
 
 
 def match_out(result: MatchResult) -> MatchOut:
     hits = [
         MatchHitOut(
+            rank=rank,
             id=h.org_id,
             pic=h.pic,
             name=h.name,
             country=h.country,
             kind=h.kind,
+            synthetic=h.synthetic,
             score=h.score,
             parts=h.parts,
             explanations=[Explanation(**e) for e in h.explanations],
         )
-        for h in result.results
+        for rank, h in enumerate(result.results, result.offset + 1)
     ]
     return MatchOut(
         query=result.query,
         lang=result.lang,
         concepts=result.concepts,
         candidates=result.candidates,
+        offset=result.offset,
+        synthetic_left_out=result.synthetic_left_out,
         results=hits,
     )

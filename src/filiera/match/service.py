@@ -23,7 +23,10 @@ from filiera.match.engine import (
     MatchHit,
     filter_mask,
     hits,
+    leave_out_synthetic,
     query_terms,
+    raw_scores,
+    scaled,
     score,
     top_positions,
 )
@@ -92,6 +95,8 @@ class MatchResult:
     results: list[MatchHit]
     concepts: list[str] = field(default_factory=list)
     candidates: int = 0  # organisations passing the filters with a positive score
+    offset: int = 0  # the first result is ranked offset + 1
+    synthetic_left_out: int = 0  # relevant synthetic organisations left out by default
 
 
 def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
@@ -145,19 +150,26 @@ def match(
     lang: str | None = None,
     filters: MatchFilters | None = None,
     top: int = 50,
+    offset: int = 0,
     explain_lang: str | None = None,
 ) -> MatchResult:
-    """Rank the organisations `viewer` may see for `text` (en/it/fr/de), best first.
+    """Rank the organisations `viewer` may see for `text` (en/it/fr/de), best first; the
+    results ranked `offset + 1` to `offset + top`.
 
     Counting, scaling and ranking happen among the organisations the viewer may see only,
     so a hidden organisation changes nothing in the answer (docs/access-control.md).
+    Synthetic organisations are left out when a real one matches, unless the filters
+    include (or exclude) them explicitly.
     """
     index = current_index(session)
     flt = filters or MatchFilters()
     terms = query_terms(text, lang)
-    final, parts = score(index, terms, eligible(session, index, viewer, flt))
+    raw = raw_scores(index, terms)
+    mask = eligible(session, index, viewer, flt)
+    mask, left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
+    final, parts = scaled(index, raw, mask)
     positive = int((final > 0).sum())
-    positions = top_positions(final, top)
+    positions = top_positions(final, top, offset)
     seen = _visible(session, viewer, [int(index.org_ids[p]) for p in positions])
     chosen = [p for p in positions if int(index.org_ids[p]) in seen]  # changed meanwhile
     restricted = [
@@ -167,7 +179,7 @@ def match(
     ]
     audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
-    return MatchResult(text, terms.lang, found, terms.concepts[:20], positive)
+    return MatchResult(text, terms.lang, found, terms.concepts[:20], positive, offset, left_out)
 
 
 def score_for_orgs(
@@ -211,5 +223,6 @@ def run(session: Session, viewer: Viewer, request: MatchRequest) -> MatchResult:
         lang=request.lang,
         filters=request.filters(),
         top=request.top,
+        offset=request.offset,
         explain_lang=request.explain_lang,
     )

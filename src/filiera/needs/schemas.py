@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from filiera.match.results import Explanation
 from filiera.needs.models import NEED_KINDS, NEED_STATUSES, STAGES
@@ -64,14 +64,19 @@ class NeedIn(_In):
     visibility: Visibility = "public"
     markings: checks.Markings = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _trl_range(self) -> NeedIn:
-        if self.trl_min and self.trl_max and self.trl_min > self.trl_max:
-            raise ValueError("trl_min is above trl_max")
-        return self
+    @field_validator("trl_max")
+    @classmethod
+    def _trl_range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """The range is checked on `trl_max`, so the error names a field a form can show."""
+        low = info.data.get("trl_min")
+        if low and value and low > value:
+            raise ValueError("is below trl_min")
+        return value
 
 
 class NeedPatch(_In):
+    """Changes to a need: only the fields given are changed."""
+
     kind: NeedKind | None = None
     title: str | None = Field(default=None, min_length=3, max_length=300)
     text: str | None = Field(default=None, min_length=10, max_length=20_000)
@@ -140,11 +145,29 @@ class ThesisIn(_In):
     status: NeedStatus = "open"
     visibility: Visibility = "public"
 
-    @model_validator(mode="after")
-    def _tickets(self) -> ThesisIn:
-        if self.ticket_min and self.ticket_max and self.ticket_min > self.ticket_max:
-            raise ValueError("ticket_min is above ticket_max")
-        return self
+    @field_validator("ticket_max")
+    @classmethod
+    def _tickets(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """The range is checked on `ticket_max`, so the error names a field a form can show."""
+        low = info.data.get("ticket_min")
+        if low and value and low > value:
+            raise ValueError("is below ticket_min")
+        return value
+
+
+class ThesisPatch(_In):
+    """Changes to a thesis: only the fields given are changed."""
+
+    title: str | None = Field(default=None, min_length=3, max_length=300)
+    text: str | None = Field(default=None, min_length=10, max_length=20_000)
+    lang: Lang | None = None
+    sectors: Capabilities | None = None
+    stages: list[Stage] | None = Field(default=None, max_length=6)
+    ticket_min: float | None = Field(default=None, ge=0)
+    ticket_max: float | None = Field(default=None, ge=0)
+    countries: Countries | None = None
+    status: NeedStatus | None = None
+    visibility: Visibility | None = None
 
 
 class ThesisOut(BaseModel):

@@ -23,11 +23,14 @@ from filiera.needs.schemas import (
     NeedPatch,
     ThesisIn,
     ThesisOut,
+    ThesisPatch,
 )
 from filiera.registry import taxonomy
 from filiera.registry.models import Organisation
 
 STARTUP_KINDS = ["startup", "sme"]
+NEED_REQUIRED = ("kind", "title", "text", "status", "visibility")
+THESIS_REQUIRED = ("title", "text", "status", "visibility")
 NOT_SUPPLIERS = ["public_body", "buyer", "investor", "cluster"]  # who publishes, not supplies
 
 
@@ -70,6 +73,48 @@ def thesis_out(t: Thesis) -> ThesisOut:
         visibility=t.visibility,
         created_at=t.created_at,
     )
+
+
+class NeedClosed(Conflict):
+    """Interest in a need that is closed or past its deadline."""
+
+    code = "need_closed"
+
+
+class AlreadyInterested(Conflict):
+    """The organisation already expressed interest in this need."""
+
+    code = "already_interested"
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def may(viewer: Viewer, action: str) -> bool:
+    """Whether the viewer's role may do `action` (`need.publish`, `thesis.publish`...)."""
+    return viewer.signed_in and viewer.role in policy.PERMISSIONS[action]
+
+
+def may_change(viewer: Viewer, action: str, owner_id: int) -> bool:
+    """Whether the viewer may do `action` for the record of organisation `owner_id`."""
+    return may(viewer, action) and (viewer.is_admin or owner_id in viewer.org_ids)
+
+
+def acting_for(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
+    """(id, name) of the organisations the viewer acts for, by name."""
+    stmt = (
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.id.in_(viewer.org_ids), policy.visible_organisations(viewer))
+        .order_by(Organisation.name)
+    )
+    return [(org_id, name) for org_id, name in session.execute(stmt)]
+
+
+def publishing_for(session: Session, viewer: Viewer, action: str) -> list[tuple[int, str]]:
+    """The organisations the viewer may publish for with `action` (`need.publish`,
+    `thesis.publish`); Unauthorized or Forbidden when their role may not publish at all."""
+    policy.require_role(viewer, action)
+    return acting_for(session, viewer)
 
 
 # --- needs --------------------------------------------------------------------------------
@@ -121,28 +166,45 @@ def get_need(session: Session, viewer: Viewer, need_id: int) -> Need:
 
 
 def change_need(session: Session, viewer: Viewer, need_id: int, patch: NeedPatch) -> Need:
-    need = get_need(session, viewer, need_id)
-    policy.require_owner(viewer, "need.publish", need.owner_id)
-    for name, value in patch.model_dump(exclude_unset=True).items():
-        if value is None and name in ("kind", "title", "text", "status", "visibility"):
-            raise ValidationFailed(
-                f"need {need_id}: {name} cannot be null",
-                errors=[field_error(f"need {need_id}", name, "cannot be null")],
-            )
-        setattr(need, name, value)
-    if need.trl_min and need.trl_max and need.trl_min > need.trl_max:
-        raise ValidationFailed(
-            "TRL range is inverted",
-            errors=[field_error(f"need {need_id}", "trl_min", "is above trl_max")],
-        )
+    """Change the fields given in `patch` (the publisher's users and admins)."""
+    need = editable_need(session, viewer, need_id)
+    _apply(need, patch, f"need {need_id}", NEED_REQUIRED)
+    _check_range(need, "trl_min", "trl_max", f"need {need_id}")
     session.flush()
     return need
 
 
-def delete_need(session: Session, viewer: Viewer, need_id: int) -> None:
+def editable_need(session: Session, viewer: Viewer, need_id: int) -> Need:
+    """The need, if the viewer may see it (else NotFound) and change it (else Forbidden)."""
     need = get_need(session, viewer, need_id)
     policy.require_owner(viewer, "need.publish", need.owner_id)
-    session.delete(need)
+    return need
+
+
+def _apply(
+    record: Need | Thesis, patch: NeedPatch | ThesisPatch, label: str, required: tuple[str, ...]
+) -> None:
+    """Set the patch's given fields; a required one set to null is refused, naming it."""
+    changes = patch.model_dump(exclude_unset=True)
+    nulled = [name for name in required if name in changes and changes[name] is None]
+    if nulled:
+        errors = [field_error(label, name, "cannot be null") for name in nulled]
+        raise ValidationFailed(f"{label}: {', '.join(nulled)} cannot be null", errors=errors)
+    for name, value in changes.items():
+        setattr(record, name, value)
+
+
+def _check_range(record: Need | Thesis, low: str, high: str, label: str) -> None:
+    """`low` above `high` after a change is refused on `high` (as the input shapes do)."""
+    bottom, top = getattr(record, low), getattr(record, high)
+    if bottom and top and bottom > top:
+        raise ValidationFailed(
+            f"{label}: {high} is below {low}", errors=[field_error(label, high, f"is below {low}")]
+        )
+
+
+def delete_need(session: Session, viewer: Viewer, need_id: int) -> None:
+    session.delete(editable_need(session, viewer, need_id))
 
 
 def query_text(record: Need | Thesis, codes: list[str]) -> str:
@@ -177,17 +239,18 @@ def express_interest(session: Session, viewer: Viewer, need_id: int, data: Inter
     need = get_need(session, viewer, need_id)
     queries.get_organisation(session, data.organisation_id, viewer=viewer)
     policy.require_owner(viewer, "need.interest", data.organisation_id)
-    if need.status != "open" or (need.deadline and need.deadline < date.today()):
-        raise Conflict(f"need {need_id} is closed")
+    if not is_open(need):
+        raise NeedClosed(f"need {need_id} is closed", key="need_closed")
     exists = session.scalar(
         select(Interest.id).where(
             Interest.need_id == need_id, Interest.organisation_id == data.organisation_id
         )
     )
     if exists:
-        raise Conflict(
+        raise AlreadyInterested(
             f"organisation {data.organisation_id} already expressed interest in need {need_id}",
             errors=[field_error(f"need {need_id}", "organisation_id", "already interested")],
+            key="already_interested",
         )
     interest = Interest(
         need_id=need_id,
@@ -198,6 +261,11 @@ def express_interest(session: Session, viewer: Viewer, need_id: int, data: Inter
     session.add(interest)
     session.flush()
     return interest
+
+
+def is_open(need: Need) -> bool:
+    """Open and not past its deadline: interest can still be expressed."""
+    return need.status == "open" and not (need.deadline and need.deadline < date.today())
 
 
 def interests_of(session: Session, viewer: Viewer, need_id: int) -> list[InterestOut]:
@@ -255,13 +323,16 @@ def publish_thesis(session: Session, viewer: Viewer, data: ThesisIn) -> Thesis:
     return thesis
 
 
-def list_theses(session: Session, viewer: Viewer) -> list[Thesis]:
+def list_theses(session: Session, viewer: Viewer, *, status: str | None = None) -> list[Thesis]:
+    """Theses the viewer may see, newest first (only those with `status` when given)."""
     stmt = (
         select(Thesis)
         .where(policy.visible_records(viewer, Thesis, "thesis"))
         .options(selectinload(Thesis.owner))
         .order_by(Thesis.id.desc())
     )
+    if status:
+        stmt = stmt.where(Thesis.status == status)
     return list(session.scalars(stmt))
 
 
@@ -269,10 +340,24 @@ def get_thesis(session: Session, viewer: Viewer, thesis_id: int) -> Thesis:
     return _visible_one(session, viewer, Thesis, "thesis", thesis_id)
 
 
-def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
+def editable_thesis(session: Session, viewer: Viewer, thesis_id: int) -> Thesis:
+    """The thesis, if the viewer may see it (else NotFound) and change it (else Forbidden)."""
     thesis = get_thesis(session, viewer, thesis_id)
     policy.require_owner(viewer, "thesis.publish", thesis.owner_id)
-    session.delete(thesis)
+    return thesis
+
+
+def change_thesis(session: Session, viewer: Viewer, thesis_id: int, patch: ThesisPatch) -> Thesis:
+    """Change the fields given in `patch` (the investor's users and admins)."""
+    thesis = editable_thesis(session, viewer, thesis_id)
+    _apply(thesis, patch, f"thesis {thesis_id}", THESIS_REQUIRED)
+    _check_range(thesis, "ticket_min", "ticket_max", f"thesis {thesis_id}")
+    session.flush()
+    return thesis
+
+
+def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
+    session.delete(editable_thesis(session, viewer, thesis_id))
 
 
 def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:

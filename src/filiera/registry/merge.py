@@ -35,7 +35,7 @@ UNIQUE_PER_ORG = {
 def merge_organisations(session: Session, keep_id: int, drop_id: int) -> Organisation:
     """Move everything of `drop_id` onto `keep_id`, keep its name as an alias, delete it."""
     if keep_id == drop_id:
-        raise Conflict(f"cannot merge organisation {keep_id} into itself")
+        raise Conflict(f"cannot merge organisation {keep_id} into itself", key="merge_into_itself")
     keep, drop = session.get(Organisation, keep_id), session.get(Organisation, drop_id)
     if keep is None or drop is None:
         raise NotFound(f"organisation {keep_id if keep is None else drop_id} does not exist")
@@ -99,7 +99,7 @@ def decide_review(session: Session, item_id: int, *, merge: bool) -> ReviewItem 
     if item is None:
         raise NotFound(f"review item {item_id} does not exist")
     if item.status != "open":
-        raise Conflict(f"review item {item_id} is already {item.status}")
+        raise Conflict(f"review item {item_id} is already {item.status}", key="review_decided")
     if merge:
         merge_organisations(session, item.candidate_id, item.organisation_id)
         return None

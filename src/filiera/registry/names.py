@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache, lru_cache
 
 from anyascii import anyascii
@@ -258,3 +259,108 @@ def name_similarity(a: str, b: str) -> float:
     if not na or not nb:
         return 0.0
     return round(min(1.0, max(0.0, _score(na, nb))), 4)
+
+
+# --- names as people read them ---------------------------------------------------------------
+
+# Words written in lower case inside a name ("Università degli Studi di Pavia").
+PARTICLE_WORDS = """a al all alla am an and au auf aus aux bei d da dal dalla das de degli dei
+del della delle dello der des di do dos du e ed el en et for för für fur fuer i im in kai l la las
+le les lo los na nel och of og on pe per pour su sul sur the to und v van voor von w y z zu zum
+zur"""
+PARTICLES = frozenset(PARTICLE_WORDS.split())
+# Short words that are words, not acronyms ("AIR Systems" -> "Air Systems").
+SHORT_WORDS = frozenset(("air", "sea", "new", "sky", "sun", "bio", "lab", "net", "web", "top"))
+# Legal forms with a customary mixed case; every other legal form keeps its capitals.
+FORM_CASE = {
+    "gmbh": "GmbH",
+    "mbh": "mbH",
+    "gesmbh": "GesmbH",
+    "oy": "Oy",
+    "oyj": "Oyj",
+    "ltd": "Ltd",
+    "inc": "Inc",
+    "corp": "Corp",
+    "spa": "SpA",
+    "srl": "Srl",
+    "aps": "ApS",
+    "co": "Co",
+    "ev": "eV",
+}
+DOTTED_FORMS = (  # dotted legal forms in their usual spelling
+    (re.compile(r"\bSP\. Z O\.O\.", re.IGNORECASE), "Sp. z o.o."),
+    (re.compile(r"\bS\.P\.A\.", re.IGNORECASE), "S.p.A."),
+    (re.compile(r"\bS\.R\.L\.", re.IGNORECASE), "S.r.l."),
+    (re.compile(r"\bD\.O\.O\.", re.IGNORECASE), "d.o.o."),
+    (re.compile(r"\bS\.R\.O\.", re.IGNORECASE), "s.r.o."),
+)
+VOWELS = frozenset("AEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝ")
+APOSTROPHES = ("'", "’")
+
+
+def clean_name(raw: str | None) -> str:
+    """A name as the source meant it: CSV quoting undone, stray quotes and spaces dropped.
+
+    A CSV-quoted cell (outer quotes, inner ones doubled) reads as its text: the source's
+    `"ACADEMIA TEHNICA MILITARA ""FERDINAND I"" "` is `ACADEMIA TEHNICA MILITARA "FERDINAND I"`.
+    """
+    text = " ".join((raw or "").split())
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        text = text[1:-1]  # a CSV-quoted cell: "..." with inner quotes doubled
+    text = text.replace('""', '"')
+    if text.count('"') % 2:  # an unmatched quote (`UAB "JUODOSIOS GULBES`) is a slip
+        at = text.rfind('"')
+        text = text[:at] + text[at + 1 :]
+    return " ".join(text.split())
+
+
+def readable_name(name: str, spellings: Mapping[str, str] | None = None) -> str:
+    """An all-capitals name in the case people write it; any other name as it is.
+
+    Words are capitalised, particles lower case ("of", "di", "der"), a few legal forms in
+    their usual case ("GmbH", "SpA"); acronyms keep their capitals: words of up to three
+    letters and words without vowels. `spellings` (case-folded word -> its spelling, e.g.
+    {"mbda": "MBDA"}) says how to write words the rules would get wrong.
+    "THALES AVS FRANCE SAS" -> "Thales AVS France SAS".
+    """
+    if not name or any(ch.islower() for ch in name):
+        return name
+    known = spellings or {}
+    words = name.split(" ")
+    last = len(words) - 1
+    text = " ".join(_readable_word(w, i == 0, i == last, known) for i, w in enumerate(words))
+    for pattern, spelling in DOTTED_FORMS:
+        text = pattern.sub(spelling, text)
+    return text
+
+
+def _readable_word(word: str, first: bool, last: bool, known: Mapping[str, str]) -> str:
+    """One word, cased piece by piece ("CERCETARE-DEZVOLTARE", "D'ETUDES")."""
+    if "." in word.rstrip(".,") or (word.startswith("(") and word.endswith(")") and len(word) < 12):
+        return word  # "I.D.S.", "(CNRS)": initials and bracketed acronyms keep their case
+    pieces = re.split(r"([\W_]+)", word)  # letters and digits at even positions
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 or not piece:
+            out.append(piece)
+        elif i + 2 < len(pieces) and pieces[i + 1] in APOSTROPHES and pieces[i + 2]:
+            elided = piece.casefold()  # "d'", "dell'", "l'": lower case inside a name
+            out.append(elided.capitalize() if first and i == 0 else elided)
+        else:
+            out.append(_readable_piece(piece, first and i == 0, last, known))
+    return "".join(out)
+
+
+def _readable_piece(piece: str, first: bool, last: bool, known: Mapping[str, str]) -> str:
+    key = piece.casefold()
+    if key in known:
+        return known[key]
+    if any(ch.isdigit() for ch in piece):
+        return piece
+    if not first and key in FORM_CASE:
+        return FORM_CASE[key]
+    if key in PARTICLES and not last:
+        return key.capitalize() if first else key
+    if (len(piece) <= 3 and key not in SHORT_WORDS) or not VOWELS.intersection(piece):
+        return piece
+    return piece[0] + piece[1:].lower()

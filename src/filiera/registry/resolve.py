@@ -4,11 +4,13 @@ Identifiers decide first (same PIC, VAT, LEI, NCAGE: same organisation; two diff
 PICs: two organisations). Then normalised names (legal forms, accents and case removed)
 with country and city. Sure matches (same normalised name, same country, no conflicting
 city) merge; near names, names contained in one another (garbled PDF prefixes, short
-business names) and acronyms go to the review list. See docs/entity-resolution.md.
+business names) and acronyms go to the review list, unless the two names name different
+places ("Università di Torino" / "Università di Trento"). See docs/entity-resolution.md.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from filiera.registry.models import Alias, Identifier, Organisation
 from filiera.registry.names import name_similarity, name_tokens, normalise_name
+from filiera.registry.places import different_places, place_key
 
 STRONG_SCHEMES = ("pic", "vat", "lei", "ncage", "source_key")
 REVIEW_THRESHOLD = 0.88  # name similarity from which a pair goes to review
 CONTAINED_SCORE = 0.9  # review score floor when one name's words sit inside the other's
 MIN_CONTAINED_CHARS = 4  # shorter contained names ("ase", "bhe") are too ambiguous
 CITY_SIMILARITY = 0.8  # "Munchen" / "Muenchen" are one city
+PLACE_PENALTY = 0.5  # similar names naming different places ("... di Torino" / "... di Trento")
 MAX_BLOCK = 400
 PREFIX_BLOCK = 3  # long tokens are also blocked on their first letters, to catch typos
 # Short words skipped when spelling an acronym ("Institut National DE Cercetare" -> "incd").
@@ -31,6 +35,55 @@ ACRONYM_SKIP = frozenset(
     {"de", "des", "du", "di", "del", "della", "la", "le", "les", "of", "for", "the"}
     | {"van", "von", "zu", "fur", "i", "a", "al", "am", "an", "der", "den"}
 )
+
+
+# Every reason the resolver gives, by code, as English text; pages translate the codes.
+REASONS: dict[str, str] = {
+    "same_identifier": "same {scheme} {value}",
+    "different_identifier": "different {scheme}: {mine} vs {theirs}",
+    "same_name": "same normalised name",
+    "same_name_but_spacing": "same name but for spacing",
+    "same_country": "same country {country}",
+    "same_city": "same city",
+    "different_city": "different city",
+    "city_not_contradicted": "city not contradicted",
+    "words_before": "extra words before the name ({score})",
+    "words_after": "extra words after the name ({score})",
+    "name_contained": "name contained in the other ({score})",
+    "acronym": "acronym of the other name ({score})",
+    "similar_name": "similar name ({score})",
+    "different_places": "different places: {mine} / {theirs}",
+    "no_match": "no organisation with this identifier or a similar name",
+}
+# What a value in a reason looks like, so a stored reason can be read back.
+REASON_VALUES = {"scheme": "[A-Z_]+", "country": "[A-Z]{2}", "score": "[0-9.]+"}
+
+
+def reason(code: str, **values: object) -> str:
+    """The English text of a reason: `reason("same_country", country="IT")`."""
+    return REASONS[code].format(**values)
+
+
+def _reason_pattern(template: str) -> re.Pattern[str]:
+    """A regex reading a reason's text back: each `{value}` becomes a named group."""
+    regex = re.sub(
+        r"\\\{(\w+)\\\}",
+        lambda m: f"(?P<{m[1]}>{REASON_VALUES.get(m[1], '.+?')})",
+        re.escape(template),
+    )
+    return re.compile(f"^{regex}$")
+
+
+REASON_PATTERNS = {code: _reason_pattern(text) for code, text in REASONS.items()}
+
+
+def read_reason(text: str) -> tuple[str, dict[str, str]] | None:
+    """(code, values) of a reason's text, or None for a text the resolver does not write."""
+    for code, pattern in REASON_PATTERNS.items():
+        found = pattern.match(text)
+        if found:
+            return code, found.groupdict()
+    return None
 
 
 @dataclass(frozen=True)
@@ -68,47 +121,9 @@ class Incoming:
         return {k for k in keys if k}
 
 
-# English and other exonyms of cities, mapped to the local name used in EU registers.
-CITY_EXONYMS = {
-    "rome": "roma",
-    "turin": "torino",
-    "milan": "milano",
-    "naples": "napoli",
-    "florence": "firenze",
-    "venice": "venezia",
-    "genoa": "genova",
-    "munich": "munchen",
-    "muenchen": "munchen",
-    "cologne": "koln",
-    "koeln": "koln",
-    "nuremberg": "nurnberg",
-    "brussels": "bruxelles",
-    "brussel": "bruxelles",
-    "antwerp": "antwerpen",
-    "ghent": "gent",
-    "the hague": "den haag",
-    "s gravenhage": "den haag",
-    "lisbon": "lisboa",
-    "athens": "athina",
-    "athinai": "athina",
-    "warsaw": "warszawa",
-    "prague": "praha",
-    "vienna": "wien",
-    "bucharest": "bucuresti",
-    "copenhagen": "kobenhavn",
-    "gothenburg": "goteborg",
-    "seville": "sevilla",
-    "saragossa": "zaragoza",
-    "luxemburg": "luxembourg",
-    "nicosia": "lefkosia",
-    "belgrade": "beograd",
-}
-
-
 def city_key(city: str | None) -> str:
-    """A comparable city name: normalised, exonyms mapped to the local name."""
-    key = normalise_name(city or "")
-    return CITY_EXONYMS.get(key, key)
+    """A comparable city name: normalised, other languages' names mapped to the local one."""
+    return place_key(city or "")
 
 
 class Resolver:
@@ -168,7 +183,7 @@ class Resolver:
             self._by_identifier(incoming)
             or self._by_exact_name(incoming)
             or self._by_fuzzy_name(incoming)
-            or Decision("new", reasons=["no organisation with this identifier or a similar name"])
+            or Decision("new", reasons=[reason("no_match")])
         )
 
     def _by_identifier(self, incoming: Incoming) -> Decision | None:
@@ -176,7 +191,8 @@ class Resolver:
             value = incoming.identifiers.get(scheme)
             org_id = self.by_identifier.get((scheme, value)) if value else None
             if org_id is not None:
-                return Decision("same", org_id, 1.0, [f"same {scheme.upper()} {value}"])
+                found = reason("same_identifier", scheme=scheme.upper(), value=value)
+                return Decision("same", org_id, 1.0, [found])
         return None
 
     def _conflicting_identifier(self, incoming: Incoming, candidate: Candidate) -> str | None:
@@ -184,7 +200,9 @@ class Resolver:
         for scheme in ("pic", "vat", "lei"):
             mine = incoming.identifiers.get(scheme)
             if mine and theirs.get(scheme) and theirs[scheme] != mine:
-                return f"different {scheme.upper()}: {mine} vs {theirs[scheme]}"
+                return reason(
+                    "different_identifier", scheme=scheme.upper(), mine=mine, theirs=theirs[scheme]
+                )
         return None
 
     def _by_exact_name(self, incoming: Incoming) -> Decision | None:
@@ -198,17 +216,17 @@ class Resolver:
                 continue
             exact = bool(keys & candidate.name_keys)
             reasons = [
-                "same normalised name" if exact else "same name but for spacing",
-                f"same country {incoming.country}",
+                reason("same_name" if exact else "same_name_but_spacing"),
+                reason("same_country", country=incoming.country),
             ]
             conflict = self._conflicting_identifier(incoming, candidate)
             if conflict:
                 return Decision("review", org_id, 0.8, [*reasons, conflict])
             mine = city_key(incoming.city)
             if different_city(mine, candidate.city):
-                return Decision("review", org_id, 0.85, [*reasons, "different city"])
-            city_reason = (
-                "same city" if mine and mine == candidate.city else "city not contradicted"
+                return Decision("review", org_id, 0.85, [*reasons, reason("different_city")])
+            city_reason = reason(
+                "same_city" if mine and mine == candidate.city else "city_not_contradicted"
             )
             return Decision("same", org_id, 0.95 if exact else 0.93, [*reasons, city_reason])
         return None
@@ -223,28 +241,43 @@ class Resolver:
         return found
 
     def _by_fuzzy_name(self, incoming: Incoming) -> Decision | None:
-        """Near names and names contained in one another: never merged, sent to review."""
+        """Near names and names contained in one another: never merged, sent to review.
+
+        A near name of a record that names another place ("... di Trento" for "... di
+        Torino", in any of the two records' names) is a different organisation: the decision
+        is "new", with the places as its reason.
+        """
         best: tuple[float, int, str] | None = None
+        apart: tuple[float, tuple[str, str], str] | None = None
         for org_id in sorted(self._blocked(incoming)):
             candidate = self.candidates[org_id]
             if self._conflicting_identifier(incoming, candidate):
                 continue  # two different PICs/VATs are two legal entities
+            places = different_places(incoming.name_keys, candidate.name_keys)
             for mine in incoming.name_keys:
                 for theirs in candidate.name_keys:
                     found = _compare(mine, theirs)
-                    if found and (best is None or found[0] > best[0]):
+                    if found and places and (apart is None or found[0] > apart[0]):
+                        apart = (found[0], places, found[1])
+                    elif found and not places and (best is None or found[0] > best[0]):
                         best = (found[0], org_id, found[1])
         if best is None:
-            return None
+            return _different_places(*apart) if apart else None
         score, org_id, why = best
         candidate = self.candidates[org_id]
-        reasons = [why, f"same country {incoming.country}"]
+        reasons = [why, reason("same_country", country=incoming.country)]
         mine = city_key(incoming.city)
         if mine and candidate.city:
-            reasons.append(
-                "different city" if different_city(mine, candidate.city) else "same city"
-            )
+            city = "different_city" if different_city(mine, candidate.city) else "same_city"
+            reasons.append(reason(city))
         return Decision("review", org_id, round(score * 0.9, 3), reasons)
+
+
+def _different_places(score: float, places: tuple[str, str], why: str) -> Decision:
+    """A near name of another place: a new organisation, scored below review."""
+    mine, theirs = places
+    reasons = [reason("different_places", mine=mine, theirs=theirs), why]
+    return Decision("new", None, round(score * PLACE_PENALTY, 3), reasons)
 
 
 def different_city(mine: str, theirs: str) -> bool:
@@ -270,20 +303,20 @@ def compact(key: str) -> str:
 
 
 def contained(short: list[str], long: list[str]) -> str | None:
-    """How the shorter token list sits inside the longer one, if it does."""
+    """How the shorter token list sits inside the longer one (a reason code), if it does."""
     n = len(short)
     if n >= len(long):
         return None
     if len(compact(" ".join(short))) >= MIN_CONTAINED_CHARS:
         if long[-n:] == short:
-            return "extra words before the name"
+            return "words_before"
         if long[:n] == short:
-            return "extra words after the name"
+            return "words_after"
         rest = iter(long)
         if all(token in rest for token in short):
-            return "name contained in the other"
+            return "name_contained"
     if acronym_of(short, long):
-        return "acronym of the other name"
+        return "acronym"
     return None
 
 
@@ -312,7 +345,7 @@ def _compare(a: str, b: str) -> tuple[float, str] | None:
     short, long = sorted((a.split(), b.split()), key=len)
     relation = contained(short, long)
     if relation:
-        return max(score, CONTAINED_SCORE), f"{relation} ({score:.2f})"
+        return max(score, CONTAINED_SCORE), reason(relation, score=f"{score:.2f}")
     if score >= REVIEW_THRESHOLD:
-        return score, f"similar name ({score:.2f})"
+        return score, reason("similar_name", score=f"{score:.2f}")
     return None

@@ -88,7 +88,7 @@ SINGLE: dict[str, tuple[Any, Any]] = {
     "longitude": (float, float | None),
 }
 CONSTRAINTS: dict[str, dict[str, Any]] = {
-    "count": {"ge": 0},
+    "count": {"ge": 0, "le": 2_147_483_647},  # what an INTEGER column holds on PostgreSQL
     "latitude": {"ge": -90, "le": 90},
     "longitude": {"ge": -180, "le": 180},
 }

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from filiera.access import accounts, audit
 from filiera.access.secrets_ import MIN_PASSWORD, new_secret, sign, unsign
+from filiera.directory import introductions
 from filiera.errors import (
     FilieraError,
     Forbidden,
@@ -91,7 +92,10 @@ def sign_in(
     settings = request.app.state.settings
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf_token or unsign(settings.secret_key, cookie) != csrf_token:
-        raise Forbidden("the sign-in form expired or was not sent by this site; try again")
+        raise Forbidden(
+            "the sign-in form expired or was not sent by this site; try again",
+            key="sign_in_expired",
+        )
     address = client_address(request) or "unknown"
     try:
         request.app.state.limiters.sign_in.hit(f"address:{address}")
@@ -136,6 +140,10 @@ def _account_page(request: Request, session, user, status: int = 200, **context)
     """The account page; `context` may add new_token, password_errors, password_changed."""
     values = {"user": user, "tokens": accounts.list_tokens(session, user), "new_token": None}
     values |= {"password_errors": {}, "password_changed": None, "min_password": MIN_PASSWORD}
+    values |= {
+        "introductions": introductions.mine(session, request.state.viewer),
+        "introduction_error": getattr(request.state, "introduction_error", None),
+    }
     return render(request, "account.html", values | context, status=status)
 
 

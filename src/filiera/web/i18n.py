@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 from starlette.requests import Request
 
 from filiera.web import LOCALES_DIR
@@ -77,6 +78,8 @@ def translator(lang: str) -> Callable[..., str]:
         if "count" in values and f"{key}.other" in english:
             key = f"{key}.{plural_form(values['count'])}"
         text = table.get(key) or english.get(key) or key
+        if any(isinstance(value, Markup) for value in values.values()):
+            return Markup.escape(text).format(**values)  # a marked data value stays marked
         return text.format(**values) if values else text
 
     return t

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.directory import clusters, invitations, projects, queries, review, service
+from filiera.directory import clusters, invitations, queries, review, service
 from filiera.directory import figures as ecosystem
 from filiera.directory.export import directory_csv
 from filiera.directory.filters import OrgFilter
@@ -23,7 +23,7 @@ from filiera.needs.service import opportunities
 from filiera.registry import taxonomy
 from filiera.registry.models import ORG_KINDS
 from filiera.registry.schemas import parse
-from filiera.web import charts
+from filiera.web import assets, charts
 from filiera.web.forms import from_form
 from filiera.web.i18n import choose_language, translator
 from filiera.web.render import capability_label, country_name, kind_label, region_name, render
@@ -40,14 +40,10 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-@router.get("/static/plotly.min.js")
-def plotly_bundle() -> FileResponse:
-    """Plotly's JavaScript, served locally so charts work offline."""
-    return FileResponse(
-        plotly_js(),
-        media_type="text/javascript",
-        headers={"Cache-Control": "public, max-age=604800"},
-    )
+@router.api_route("/static/plotly.min.js", methods=["GET", "HEAD"])
+def plotly_bundle(request: Request) -> Response:
+    """Plotly's JavaScript, served locally so charts work offline: cached and gzipped."""
+    return assets.serve_file(plotly_js(), request)
 
 
 def _lang(request: Request) -> str:
@@ -210,14 +206,6 @@ def cluster_profile(
             "paging": pagination(page, DIRECTORY_PAGE, members.count),
         },
     )
-
-
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project_page(
-    request: Request, session: SessionDep, viewer: ViewerDep, project_id: RecordId
-) -> HTMLResponse:
-    project = projects.project_detail(session, viewer, project_id)
-    return render(request, "project.html", {"project": project})
 
 
 @router.get("/review", response_class=HTMLResponse)

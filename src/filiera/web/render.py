@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 
 from filiera import __version__
@@ -18,6 +19,7 @@ from filiera.registry import taxonomy, values
 from filiera.registry.markings import label as marking_label
 from filiera.web import TEMPLATES_DIR
 from filiera.web.i18n import COOKIE, LANGUAGES, choose_language, strings, translator
+from filiera.web.messages import detail_text, error_text, field_label
 
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -99,6 +101,31 @@ def role_label(role: str, lang: str) -> str:
     return strings(lang).get(f"roles.{role}", role)
 
 
+def label_of(group: str, code: str | None, lang: str) -> str:
+    """A data vocabulary's word in `lang` (`labels.<group>.<code>`), else the code itself."""
+    if not code:
+        return ""
+    return strings(lang).get(f"labels.{group}.{code}", code)
+
+
+def data(value: Any, language: str | None = None) -> Markup:
+    """A data value (a name, a title, a text) marked so it is not read as UI text: with its
+    language when known, else `translate="no"`."""
+    if language:
+        return Markup('<span lang="{}">{}</span>').format(language, value)
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
+EDF_EVIDENCE = "EDF projects: "  # how the EDF import words a capability's evidence
+
+
+def evidence_parts(evidence: str) -> tuple[str | None, str]:
+    """`EDF projects: A, B` -> ("labels.evidence.edf", "A, B"); free text -> (None, text)."""
+    if evidence.startswith(EDF_EVIDENCE):
+        return "labels.evidence.edf", evidence[len(EDF_EVIDENCE) :]
+    return None, evidence
+
+
 def day(value: date | datetime | None) -> str:
     if value is None:
         return "–"
@@ -132,12 +159,18 @@ def helpers(request: Request, lang: str) -> dict[str, Any]:
         "certification_label": lambda code: certification_label(code, lang),
         "kind_label": lambda kind: kind_label(kind, lang),
         "role_label": lambda role: role_label(role, lang),
+        "label_of": lambda group, code: label_of(group, code, lang),
+        "data": data,
+        "evidence_parts": evidence_parts,
         "day": day,
         "today": date.today(),
         "viewer": getattr(request.state, "viewer", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "marking_label": lambda code: marking_label(code, lang),
         "concept_label": lambda concept: concept_label(concept, lang),
+        "error_text": lambda error: error_text(error, lang),
+        "detail_text": lambda detail: detail_text(detail, lang),
+        "field_label": lambda field: field_label(field, lang),
     }
 
 

@@ -6,16 +6,26 @@ from filiera.web import (
     account_pages,
     admin_pages,
     api_docs,
+    introduction_pages,
     match_pages,
     membership_pages,
+    need_pages,
     pages,
+    project_pages,
+    shortlist_pages,
+    thesis_pages,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     api_docs.router,
     account_pages.router,
     admin_pages.router,
+    introduction_pages.router,
     match_pages.router,
+    shortlist_pages.router,
     membership_pages.router,
+    need_pages.router,
+    thesis_pages.router,
+    project_pages.router,
     pages.router,
 )

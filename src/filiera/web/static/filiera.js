@@ -1,6 +1,11 @@
-/* Filiera web UI: draws Plotly charts from embedded JSON and posts review decisions. */
+/* Filiera web UI: draws Plotly charts from embedded JSON, posts review decisions, folds the
+   directory filters on phones and closes the admin menu on Escape or a click elsewhere. */
 (function () {
   "use strict";
+  if (window.filieraLoaded) return; // base.html loads it on every page; some pages did too
+  window.filieraLoaded = true;
+
+  var NARROW = window.matchMedia("(max-width: 900px)");
 
   function drawCharts() {
     if (typeof Plotly === "undefined") return;
@@ -57,8 +62,50 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function foldFilters() {
+    var panel = document.querySelector("[data-filters-panel]");
+    if (!panel) return;
+    panel.open = !NARROW.matches;
+    NARROW.addEventListener("change", function () { panel.open = !NARROW.matches; });
+    panel.addEventListener("toggle", function () {
+      if (!NARROW.matches && !panel.open) panel.open = true; // always open on wide screens
+    });
+  }
+
+  function wireAdminMenu() {
+    var menu = document.querySelector(".admin-menu");
+    if (!menu) return;
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
+
+  // On phones the navigation folds behind a "Menu" button (without JavaScript it stays open).
+  function wireNavToggle() {
+    var button = document.querySelector("[data-nav-toggle]");
+    var nav = document.getElementById("main-nav");
+    if (!button || !nav) return;
+    document.documentElement.classList.add("nav-folds");
+    button.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function start() {
+    wireNavToggle();
     drawCharts();
     wireReview();
-  });
+    foldFilters();
+    wireAdminMenu();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

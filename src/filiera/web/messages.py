@@ -1,0 +1,60 @@
+"""Errors and field names in the page's language.
+
+Services raise errors with an English `message` (the API's) and, where a page shows it, a
+`key` into the locale files (`errors.<key>`). A page in English falls back to the message;
+a page in another language falls back to a generic sentence for the error's code, so no
+English text and no internal field name ever reaches it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from filiera.errors import FilieraError
+from filiera.registry.fields import declaration
+from filiera.web.i18n import strings, translator
+
+
+@cache
+def field_labels(lang: str) -> dict[str, str]:
+    """`{"email": "E-mail", ...}`: the registry's field labels, then the UI's own."""
+    labels: dict[str, str] = {}
+    for fields in declaration().values():
+        for field in fields:
+            label = field.labels.get(lang) or field.labels.get("en")
+            if label:
+                labels.setdefault(field.name, label)
+    prefix = "fields."
+    labels.update({k[len(prefix) :]: v for k, v in strings(lang).items() if k.startswith(prefix)})
+    return labels
+
+
+def field_label(field: str | None, lang: str) -> str:
+    """`people.email` or `people[2].email` -> "E-mail" (never the internal name)."""
+    if not field:
+        return ""
+    name = field.split(".")[-1].split("[")[0]
+    return field_labels(lang).get(name) or translator(lang)("errors.this_field")
+
+
+def error_text(error: FilieraError, lang: str) -> str:
+    """The error's sentence in `lang`."""
+    t, table = translator(lang), strings(lang)
+    if error.key and f"errors.{error.key}" in table:
+        return t(f"errors.{error.key}", **error.params)
+    if lang == "en":
+        return error.message
+    return t(f"errors.code.{error.code}") if f"errors.code.{error.code}" in table else t(
+        "errors.code.internal_error"
+    )
+
+
+def detail_text(detail: dict[str, Any], lang: str) -> str:
+    """One field error's sentence in `lang` (the field's label is shown beside it)."""
+    key = detail.get("key")
+    if key and f"errors.{key}" in strings(lang):
+        return translator(lang)(f"errors.{key}", **detail.get("params", {}))
+    if lang == "en":
+        return str(detail.get("message", ""))
+    return translator(lang)("errors.invalid_value")
