@@ -305,7 +305,10 @@ def test_asking_on_the_profile_in_italian(world: World) -> None:
 
     again = client.post(f"/organisations/{leonardo}/introductions", data=form)
     assert again.status_code == 409
-    assert IT["errors.intro_already_requested"] in again.text and "data-introduction-form" not in again.text
+    assert (
+        IT["errors.intro_already_requested"] in again.text
+        and "data-introduction-form" not in again.text
+    )
     assert "already asked" not in again.text  # the service's English stays out of the page
 
     empty = client.post(

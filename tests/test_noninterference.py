@@ -33,6 +33,7 @@ from filiera.access.viewer import Viewer, viewer_for
 from filiera.app import create_app
 from filiera.cli.main import app as cli_app
 from filiera.db import Database
+from filiera.directory.models import IntroductionRequest
 from filiera.match.models import Shortlist, ShortlistEntry
 from filiera.needs import service as needs
 from filiera.needs.models import Interest, Need, Thesis
@@ -202,6 +203,7 @@ def populate(db: Database) -> World:
         session.flush()
         world.invitations = list(session.scalars(select(ClusterInvitation.id)))
         world.shortlists = _shortlists(session, o)
+        _introductions(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
                 user = accounts.get_user(session, email_of(name))
@@ -229,6 +231,33 @@ def _people(session, o: dict[str, int]) -> dict[str, int]:
         ids[key] = person.id
     session.flush()
     return ids
+
+
+def _introductions(session, o: dict[str, int]) -> None:
+    """Requests for an introduction from and to organisations some viewers may not see."""
+    hidden = accounts.add_user(
+        session,
+        "hidden@ni.example",
+        "Hidden Sender",
+        PASSWORD,
+        role="member",
+        org_ids=[o["owner_org"]],
+    )
+    member, buyer = (accounts.get_user(session, email_of(n)) for n in ("member", "buyer"))
+    requests = [
+        (hidden, o["owner_org"], o["members_org"]),  # from a hidden organisation
+        (buyer, o["ministry"], o["members_org"]),
+        (member, o["members_org"], o["restricted_org"]),  # to one the member may not see
+        (member, o["members_org"], o["leonardo"]),
+        (buyer, o["ministry"], o["owner_org"]),
+    ]
+    for user, source, target in requests:
+        session.add(
+            IntroductionRequest(
+                requester_id=user.id, from_org_id=source, to_org_id=target, message="Hello"
+            )
+        )
+    session.flush()
 
 
 def _shortlists(session, o: dict[str, int]) -> dict[str, int]:

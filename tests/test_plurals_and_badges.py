@@ -106,7 +106,7 @@ def text_of(html: str) -> str:
 def card(html: str, name: str) -> str:
     """The cluster card of `name` on the clusters page."""
     found = re.search(
-        rf'<a class="card cluster-card"[^>]*>\s*<h2>{re.escape(name)}</h2>.*?</a>', html, re.S
+        rf'<a class="card cluster-card"[^>]*>\s*<h2[^>]*>{re.escape(name)}</h2>.*?</a>', html, re.S
     )
     assert found, name
     return found.group(0)

@@ -179,6 +179,7 @@ def test_projects_page_in_a_browser(page: Page, site: str) -> None:
     errors = collect_console_errors(page)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{site}/?lang=en")
+    page.locator("[data-nav-toggle]").click()  # on phones the navigation folds behind "Menu"
     page.get_by_role("navigation", name="Main navigation").get_by_role(
         "link", name="Projects"
     ).click()

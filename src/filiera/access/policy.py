@@ -220,7 +220,9 @@ def require_role(viewer: Viewer, action: str) -> None:
     if not viewer.signed_in:
         raise Unauthorized("sign in first", key="sign_in_first")
     if viewer.role not in PERMISSIONS[action]:
-        raise Forbidden(f"role {viewer.role} may not {action.replace('.', ' ')}", key="role_may_not")
+        raise Forbidden(
+            f"role {viewer.role} may not {action.replace('.', ' ')}", key="role_may_not"
+        )
 
 
 def can_edit_organisation(viewer: Viewer, org_id: int, org_clusters: Iterable[int]) -> bool:

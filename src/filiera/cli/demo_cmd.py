@@ -27,7 +27,7 @@ from filiera.directory.figures import ecosystem
 from filiera.settings import DEFAULT_DATABASE_RECORD, DEMO_DB_PATH, record_database
 
 DEMO_DOMAIN = ".demo"  # every demo account's address ends so (src/filiera/demo/access.py)
-LABELS = {"edf": "EU data (EDF)"}
+LABELS = {"edf": "EU data (EDF)", "h2020": "EU data (Horizon 2020 participations)"}
 
 
 def demo_accounts(session: Session) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -229,6 +230,7 @@ def candidates(
     """Organisations the viewer may see, ranked for the need (reasons in `explain_lang`)."""
     need = get_need(session, viewer, need_id)
     text, filters = need_query(need)
+    filters = replace(filters, include_synthetic=None)  # as on /match: real ones first
     return match(
         session, viewer, text, lang=need.lang, filters=filters, top=top, explain_lang=explain_lang
     )
@@ -376,6 +378,7 @@ def startups_for(
     """Start-ups and SMEs the viewer may see, ranked for an investment thesis."""
     thesis = get_thesis(session, viewer, thesis_id)
     text, filters = thesis_query(thesis)
+    filters = replace(filters, include_synthetic=None)  # as on /match: real ones first
     return match(
         session, viewer, text, lang=thesis.lang, filters=filters, top=top, explain_lang=explain_lang
     )

@@ -31,10 +31,12 @@ def field_labels(lang: str) -> dict[str, str]:
 
 
 def field_label(field: str | None, lang: str) -> str:
-    """`people.email` or `people[2].email` -> "E-mail" (never the internal name)."""
+    """`people.email`, `people[2].email` or `country.0` -> "E-mail", "Paese" (never the
+    internal name)."""
     if not field:
         return ""
-    name = field.split(".")[-1].split("[")[0]
+    parts = [part.split("[")[0] for part in field.split(".") if not part.isdigit()]
+    name = parts[-1] if parts else ""
     return field_labels(lang).get(name) or translator(lang)("errors.this_field")
 
 
@@ -45,8 +47,10 @@ def error_text(error: FilieraError, lang: str) -> str:
         return t(f"errors.{error.key}", **error.params)
     if lang == "en":
         return error.message
-    return t(f"errors.code.{error.code}") if f"errors.code.{error.code}" in table else t(
-        "errors.code.internal_error"
+    return (
+        t(f"errors.code.{error.code}")
+        if f"errors.code.{error.code}" in table
+        else t("errors.code.internal_error")
     )
 
 

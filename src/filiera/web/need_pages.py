@@ -16,6 +16,7 @@ from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
 from filiera.needs import service
 from filiera.needs.schemas import InterestIn, NeedIn, NeedOut, NeedPatch
 from filiera.registry.schemas import parse
+from filiera.web.messages import error_text
 from filiera.web.need_forms import (
     NEED_FIELDS,
     as_input,
@@ -24,7 +25,6 @@ from filiera.web.need_forms import (
     field_messages,
     posted,
 )
-from filiera.web.messages import error_text
 from filiera.web.pages import _lang
 from filiera.web.render import render
 

@@ -41,12 +41,14 @@
         status.textContent = messages[result.body.status] || result.body.status;
         item.classList.add("decided");
       } else {
-        var message = result.body.error ? result.body.error.message : "error";
+        // the API's message is English: the page says the error's code in its own language
+        var code = result.body.error ? result.body.error.code : "other";
+        var message = messages.codes[code] || messages.codes.other;
         status.textContent = messages.failed.replace("{message}", message);
         buttons.forEach(function (b) { b.disabled = false; });
       }
-    }).catch(function (error) {
-      status.textContent = messages.failed.replace("{message}", String(error));
+    }).catch(function () {
+      status.textContent = messages.failed.replace("{message}", messages.codes.other);
       buttons.forEach(function (b) { b.disabled = false; });
     });
   }
