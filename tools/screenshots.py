@@ -38,7 +38,7 @@ SHOTS = [
     (
         "match",
         "buyer@filiera.demo",
-        "/match?text=155mm+artillery+shells+propellant",
+        "/match?q=155mm+artillery+shells+propellant",
         ("en", "it"),
         DESKTOP,
     ),
@@ -51,7 +51,7 @@ SHOTS = [
     ("shortlists", "buyer@filiera.demo", "/shortlists", ("en",), DESKTOP),
     ("account", "member@filiera.demo", "/account", ("it",), DESKTOP),
     ("review", "admin@filiera.demo", "/review", ("en",), DESKTOP),
-    ("match-phone", "buyer@filiera.demo", "/match?text=droni+per+la+sorveglianza", ("it",), PHONE),
+    ("match-phone", "buyer@filiera.demo", "/match?q=droni+per+la+sorveglianza", ("it",), PHONE),
     ("directory-phone", None, "/organisations", ("it",), PHONE),
 ]
 
@@ -67,6 +67,20 @@ def serve(app) -> tuple[str, uvicorn.Server]:
     return f"http://127.0.0.1:{port}", server
 
 
+def signed_in_state(browser, base: str, account: str) -> dict:
+    """The cookies of a browser that signed in as `account` through the real form."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.fill("input[name=email]", account)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form[action='/sign-in'] button[type=submit]").click()
+    page.wait_for_selector("[data-signed-in]")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,16 +94,15 @@ def main(out: Path) -> None:
         base, server = serve(create_app(db))
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            states: dict[str, dict] = {}  # one sign-in per account (sign-ins are rate-limited)
             for name, account, path, langs, viewport in SHOTS:
                 for lang in langs:
-                    context = browser.new_context(viewport=viewport)
+                    if account and account not in states:
+                        states[account] = signed_in_state(browser, base, account)
+                    context = browser.new_context(
+                        viewport=viewport, storage_state=states.get(account)
+                    )
                     page = context.new_page()
-                    if account:
-                        page.goto(f"{base}/sign-in?lang={lang}")
-                        page.fill("input[name=email]", account)
-                        page.fill("input[name=password]", DEMO_PASSWORD)
-                        page.locator("form[action='/sign-in'] button[type=submit]").click()
-                        page.wait_for_selector("[data-signed-in]")
                     sep = "&" if "?" in path else "?"
                     page.goto(f"{base}{path.format(org=org)}{sep}lang={lang}")
                     page.wait_for_load_state("networkidle")

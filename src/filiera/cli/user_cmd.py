@@ -21,6 +21,7 @@ from filiera.cli.common import (
     output,
     print_json,
 )
+from filiera.cli.formatting import plural
 from filiera.errors import ValidationFailed, field_error
 from filiera.registry.models import utcnow
 
@@ -149,7 +150,8 @@ def password(
         ended = accounts.set_password(session, accounts.get_user(session, email), new)
     typer.echo(f"password changed for {email}")
     console.print(
-        f"{ended.sessions} web session(s) signed out, {ended.tokens} API token(s) revoked",
+        f"{plural(ended.sessions, 'web session')} signed out, "
+        f"{plural(ended.tokens, 'API token')} revoked",
         highlight=False,
     )
 
