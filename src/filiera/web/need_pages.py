@@ -10,21 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.errors import FilieraError, ValidationFailed
+from filiera.errors import FilieraError
 from filiera.http.auth import check_csrf
 from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
 from filiera.needs import service
 from filiera.needs.schemas import InterestIn, NeedIn, NeedOut, NeedPatch
-from filiera.registry.schemas import parse
+from filiera.web import record_forms
 from filiera.web.messages import error_text
-from filiera.web.need_forms import (
-    NEED_FIELDS,
-    as_input,
-    as_patch,
-    choices,
-    field_messages,
-    posted,
-)
+from filiera.web.need_forms import NEED_FIELDS
 from filiera.web.pages import _lang
 from filiera.web.render import render
 
@@ -50,103 +43,6 @@ def needs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
 # --- publishing and editing (before /needs/{need_id}, which would read "new" as an id) ------
 
 
-@router.get("/needs/new", response_class=HTMLResponse)
-def new_need(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    owners = service.publishing_for(session, viewer, "need.publish")
-    values = {**NEW_NEED, "owner_id": str(owners[0][0]) if owners else ""}
-    return need_form(request, viewer, owners, values)
-
-
-@router.post("/needs/new", response_class=HTMLResponse)
-def publish_need(
-    request: Request, session: SessionDep, viewer: ViewerDep, form: FormDep
-) -> Response:
-    """Publish from the form; invalid fields come back marked, with what the user typed."""
-    check_csrf(request, str(form.get("csrf_token", "")))
-    owners = service.publishing_for(session, viewer, "need.publish")
-    values = posted(form, NEED_FIELDS)
-    try:
-        with session.begin_nested():
-            need = service.publish_need(session, viewer, parse(NeedIn, as_input(values), "need"))
-    except ValidationFailed as error:
-        return need_form(request, viewer, owners, values, error)
-    return RedirectResponse(f"/needs/{need.id}", status_code=303)
-
-
-@router.get("/needs/{need_id}/edit", response_class=HTMLResponse)
-def edit_need(
-    request: Request, session: SessionDep, viewer: ViewerDep, need_id: RecordId
-) -> HTMLResponse:
-    need = service.need_out(service.editable_need(session, viewer, need_id))
-    return need_form(request, viewer, [], need_values(need), record=need)
-
-
-@router.post("/needs/{need_id}/edit", response_class=HTMLResponse)
-def save_need(
-    request: Request, session: SessionDep, viewer: ViewerDep, need_id: RecordId, form: FormDep
-) -> Response:
-    check_csrf(request, str(form.get("csrf_token", "")))
-    record = service.need_out(service.editable_need(session, viewer, need_id))
-    values = posted(form, NEED_FIELDS)
-    try:
-        with session.begin_nested():
-            patch = parse(NeedPatch, as_patch(values), f"need {need_id}")
-            service.change_need(session, viewer, need_id, patch)
-    except ValidationFailed as error:
-        return need_form(request, viewer, [], values, error, record=record)
-    return RedirectResponse(f"/needs/{need_id}", status_code=303)
-
-
-@router.post("/needs/{need_id}/status", response_class=HTMLResponse)
-def set_need_status(
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
-    need_id: RecordId,
-    status: Annotated[str, Form(max_length=10)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    """Close or reopen a need."""
-    check_csrf(request, csrf_token)
-    patch = parse(NeedPatch, {"status": status}, f"need {need_id}")
-    service.change_need(session, viewer, need_id, patch)
-    return RedirectResponse(f"/needs/{need_id}", status_code=303)
-
-
-@router.post("/needs/{need_id}/delete", response_class=HTMLResponse)
-def delete_need(
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
-    need_id: RecordId,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    check_csrf(request, csrf_token)
-    service.delete_need(session, viewer, need_id)
-    return RedirectResponse("/needs", status_code=303)
-
-
-def need_form(
-    request: Request,
-    viewer: Viewer,
-    owners: list[tuple[int, str]],
-    values: dict[str, Any],
-    error: FilieraError | None = None,
-    record: NeedOut | None = None,
-) -> HTMLResponse:
-    """The publish form (`record` None) or the edit form of `record`, filled with `values`."""
-    lang = _lang(request)
-    context = {
-        "values": values,
-        "owners": owners,
-        "owner_by_number": viewer.is_admin and not owners,
-        "record": record,
-        "errors": field_messages(error, lang, NEED_FIELDS) if error else {},
-        "choices": choices(lang),
-    }
-    return render(request, "need_form.html", context, status=error.status if error else 200)
-
-
 def need_values(need: NeedOut) -> dict[str, Any]:
     """A stored need as the edit form's values."""
     return {
@@ -163,6 +59,73 @@ def need_values(need: NeedOut) -> dict[str, Any]:
         "visibility": need.visibility,
         "markings": need.markings,
     }
+
+
+NEED_FORM = record_forms.RecordForm(
+    noun="need",
+    prefix="/needs",
+    template="need_form.html",
+    fields=NEED_FIELDS,
+    defaults=NEW_NEED,
+    new_schema=NeedIn,
+    patch_schema=NeedPatch,
+    publish=service.publish_need,
+    change=service.change_need,
+    delete=service.delete_need,
+    editable=service.editable_need,
+    out=service.need_out,
+    values=need_values,
+)
+
+
+@router.get("/needs/new", response_class=HTMLResponse)
+def new_need(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    return record_forms.new_form(NEED_FORM, request, session, viewer)
+
+
+@router.post("/needs/new", response_class=HTMLResponse)
+def publish_need(
+    request: Request, session: SessionDep, viewer: ViewerDep, form: FormDep
+) -> Response:
+    return record_forms.publish(NEED_FORM, request, session, viewer, form)
+
+
+@router.get("/needs/{need_id}/edit", response_class=HTMLResponse)
+def edit_need(
+    request: Request, session: SessionDep, viewer: ViewerDep, need_id: RecordId
+) -> HTMLResponse:
+    return record_forms.edit_form(NEED_FORM, request, session, viewer, need_id)
+
+
+@router.post("/needs/{need_id}/edit", response_class=HTMLResponse)
+def save_need(
+    request: Request, session: SessionDep, viewer: ViewerDep, need_id: RecordId, form: FormDep
+) -> Response:
+    return record_forms.save(NEED_FORM, request, session, viewer, need_id, form)
+
+
+@router.post("/needs/{need_id}/status", response_class=HTMLResponse)
+def set_need_status(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    need_id: RecordId,
+    status: Annotated[str, Form(max_length=10)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Close or reopen a need."""
+    return record_forms.set_status(NEED_FORM, request, session, viewer, need_id, status, csrf_token)
+
+
+@router.post("/needs/{need_id}/delete", response_class=HTMLResponse)
+def delete_need(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    need_id: RecordId,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    return record_forms.delete(NEED_FORM, request, session, viewer, need_id, csrf_token)
 
 
 # --- one need: candidates and interests -------------------------------------------------------

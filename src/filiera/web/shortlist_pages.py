@@ -69,6 +69,19 @@ def _list_page(request, session, viewer, shortlist_id: int, error=None) -> HTMLR
     return render(request, "shortlist.html", context, status=error.status if error else 200)
 
 
+def _apply(request, session, viewer, shortlist_id: int, step, schema, data, done) -> Response:
+    """`step(session, viewer, shortlist_id, data parsed as schema)` in a savepoint, then off
+    to `done`; a shown error re-renders the list page with it, the others propagate."""
+    try:
+        with session.begin_nested():
+            step(session, viewer, shortlist_id, parse(schema, data, f"shortlist {shortlist_id}"))
+    except FilieraError as error:
+        if error.status not in SHOWN_ERRORS:
+            raise
+        return _list_page(request, session, viewer, shortlist_id, error)
+    return RedirectResponse(done, status_code=303)
+
+
 @router.get("/shortlists", response_class=HTMLResponse)
 def lists_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """The viewer's shortlists and those shared with them, and a form for a new one."""
@@ -161,15 +174,10 @@ def change_list(
     """Rename and share (or stop sharing) a list."""
     check_csrf(request, csrf_token)
     data = {"name": name.strip() or None, "shared_with_id": _id_or_none(shared_with_id)}
-    try:
-        with session.begin_nested():
-            patch = parse(ShortlistPatch, data, f"shortlist {shortlist_id}")
-            shortlists.change(session, viewer, shortlist_id, patch)
-    except FilieraError as error:
-        if error.status not in SHOWN_ERRORS:
-            raise
-        return _list_page(request, session, viewer, shortlist_id, error)
-    return RedirectResponse(f"/shortlists/{shortlist_id}", status_code=303)
+    done = f"/shortlists/{shortlist_id}"
+    return _apply(
+        request, session, viewer, shortlist_id, shortlists.change, ShortlistPatch, data, done
+    )
 
 
 @router.post("/shortlists/{shortlist_id}/delete")
@@ -203,15 +211,8 @@ def change_entry(
         data["note"] = note.strip() or None
     if position is not None:
         data["position"] = position
-    try:
-        with session.begin_nested():
-            entry = parse(EntryIn, data, f"shortlist {shortlist_id}")
-            shortlists.add_entry(session, viewer, shortlist_id, entry)
-    except FilieraError as error:
-        if error.status not in SHOWN_ERRORS:
-            raise
-        return _list_page(request, session, viewer, shortlist_id, error)
-    return RedirectResponse(f"/shortlists/{shortlist_id}#entry-{organisation_id}", status_code=303)
+    done = f"/shortlists/{shortlist_id}#entry-{organisation_id}"
+    return _apply(request, session, viewer, shortlist_id, shortlists.add_entry, EntryIn, data, done)
 
 
 @router.post("/shortlists/{shortlist_id}/entries/{organisation_id}/remove")
