@@ -1,7 +1,7 @@
 """Requests for an introduction in the web UI: the form on a profile, the answers on /account.
 
 The profile page and the navigation are rendered by other modules; they reach this feature
-through two template helpers registered here (`introduction_box`, `introductions_waiting`).
+through two template helpers (`web/introduction_context.py`, bound in `render.helpers`).
 Errors of a form (a second request, the daily limit, a bad message, an answered request)
 are shown on the page it came from, in the page's language.
 """
@@ -20,11 +20,9 @@ from filiera.http.auth import check_csrf
 from filiera.http.deps import RecordId, SessionDep, ViewerDep
 from filiera.registry.schemas import parse
 from filiera.web import account_pages, pages
-from filiera.web.render import environment
+from filiera.web.introduction_context import ERROR_KEY, MESSAGE_KEY
 
 router = APIRouter(include_in_schema=False)
-ERROR_KEY = "introduction_error"  # request.state: (UI string key, its values)
-MESSAGE_KEY = "introduction_message"  # request.state: the message typed, shown again
 
 
 def form_error(error: FilieraError) -> tuple[str, dict[str, Any]] | None:
@@ -38,41 +36,6 @@ def form_error(error: FilieraError) -> tuple[str, dict[str, Any]] | None:
     if isinstance(error, ValidationFailed):
         return "intro.message_invalid", {"max": introductions.MESSAGE_MAX}
     return None
-
-
-def _state(request: Request, name: str, default: Any = None) -> Any:
-    return getattr(request.state, name, default)
-
-
-def introduction_box(request: Request, org_id: int) -> dict[str, Any]:
-    """What the profile page shows: the form, or the viewer's latest request and its state."""
-    viewer = _state(request, "viewer")
-    if viewer is None or not introductions.may_request(viewer) or org_id in viewer.org_ids:
-        return {"show": False}
-    with request.app.state.db.session() as session:
-        latest = introductions.latest_to(session, viewer, org_id)
-    return {
-        "show": True,
-        "latest": latest,
-        "pending": latest is not None and latest.status == "pending",
-        "error": _state(request, ERROR_KEY),
-        "message": _state(request, MESSAGE_KEY, ""),
-        "max": introductions.MESSAGE_MAX,
-    }
-
-
-def introductions_waiting(request: Request) -> int:
-    """Requests to the viewer's organisations awaiting an answer (the badge by /account)."""
-    viewer = _state(request, "viewer")
-    if viewer is None or viewer.user_id is None or not viewer.org_ids:
-        return 0
-    with request.app.state.db.session() as session:
-        return introductions.waiting(session, viewer)
-
-
-environment().globals.update(
-    introduction_box=introduction_box, introductions_waiting=introductions_waiting
-)
 
 
 @router.post("/organisations/{org_id}/introductions", response_class=HTMLResponse)

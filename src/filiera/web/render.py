@@ -19,6 +19,7 @@ from filiera.registry import taxonomy, values
 from filiera.registry.markings import label as marking_label
 from filiera.web import TEMPLATES_DIR
 from filiera.web.i18n import COOKIE, LANGUAGES, choose_language, strings, translator
+from filiera.web.introduction_context import introduction_box, introductions_waiting
 from filiera.web.messages import detail_text, error_text, field_label
 
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -171,6 +172,8 @@ def helpers(request: Request, lang: str) -> dict[str, Any]:
         "error_text": lambda error: error_text(error, lang),
         "detail_text": lambda detail: detail_text(detail, lang),
         "field_label": lambda field: field_label(field, lang),
+        "introduction_box": lambda org_id: introduction_box(request, org_id),
+        "introductions_waiting": lambda: introductions_waiting(request),
     }
 
 
