@@ -98,6 +98,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Collecting no tests is a failure, never a silent pass."""
+    if hasattr(session.config, "workeroutput"):  # a pytest-xdist worker reports its backends
+        session.config.workeroutput["backends"] = dict(BACKENDS)
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -105,19 +107,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line("ERROR: no tests were collected or selected", red=True)
 
 
+RANK = {"unused": 0, "skipped": 1, "ran": 2, "FAILED": 3}  # the worst news wins a merge
+
+
+def merge_backends(into: dict[str, str], other: dict[str, str]) -> None:
+    """Fold one pytest-xdist worker's backend states into the controller's."""
+    for name, state in other.items():
+        if RANK.get(state, 0) > RANK.get(into.get(name, "unused"), 0):
+            into[name] = state
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # pytest-xdist: a worker finished
+    merge_backends(BACKENDS, getattr(node, "workeroutput", {}).get("backends", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line saying which backends actually ran."""
+    """One line saying which backends actually ran (in any worker)."""
     line = " ".join(f"{name}={state}" for name, state in BACKENDS.items())
     terminalreporter.write_line(f"filiera backends: {line}")
 
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
 @pytest.fixture(scope="session")
 def edf_dir() -> Path:
-    """The real EDF data folder (../shared/data/edf); skipped with a reason when absent."""
-    folder = SHARED_DATA / "edf"
-    if not (folder / "companies.json").exists():
-        pytest.skip(f"real EDF data not found at {folder}")
-    return folder
+    """The real EDF data folder: the copy shipped in the package (see its CREDIT.md)."""
+    from filiera.imports.data import EDF_DIR
+
+    assert (EDF_DIR / "companies.json").exists(), f"the package lost its EDF data: {EDF_DIR}"
+    return EDF_DIR

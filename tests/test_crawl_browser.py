@@ -14,7 +14,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -66,24 +65,13 @@ class Demo:
     accounts: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
-def _edf_folder() -> Path | None:
-    """The real EDF data: the package's copy, else the development copy in ../shared."""
-    try:
-        from filiera.imports.data import EDF_DIR  # shipped with the package (issue 10, #18)
-
-        return EDF_DIR
-    except ImportError:
-        shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "edf"
-        return shared if shared.is_dir() else None
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The demo dataset on SQLite, served live."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('crawl')}/demo.db")
     db.upgrade()
     with db.session() as session:
-        load_demo(session, synthetic=150, edf=_edf_folder())
+        load_demo(session, synthetic=150)  # with the EU data shipped in the package
     roles = {
         user["role"]: user["email"]
         for user in demo_users(defaultdict(int), None)  # only the roles' e-mails are read

@@ -135,15 +135,27 @@ def main_pages(site: Site) -> list[str]:
     ]
 
 
+SIGNED_IN: dict[tuple[str, str], dict] = {}  # (server, e-mail) -> cookies of a signed-in browser
+
+
 def signed_in_page(browser: Browser, site: Site, email: str, viewport: dict) -> Page:
-    """A new browser context of the given size, signed in through the real form."""
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{site.base}/sign-in?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[action='/sign-in'] button[type=submit]").click()
-    page.wait_for_url(f"{site.base}/")
-    return page
+    """A new browser context of the given size, signed in through the real form.
+
+    Each account signs in once per server and later contexts reuse its cookies, so the
+    sign-in rate limit is never what a layout test meets.
+    """
+    key = (site.base, email)
+    if key not in SIGNED_IN:
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{site.base}/sign-in?lang=en")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form[action='/sign-in'] button[type=submit]").click()
+        page.wait_for_url(f"{site.base}/")
+        SIGNED_IN[key] = context.storage_state()
+        context.close()
+    return browser.new_context(viewport=viewport, storage_state=SIGNED_IN[key]).new_page()
 
 
 def with_lang(url: str, lang: str) -> str:
