@@ -155,7 +155,9 @@ def signed_in_page(browser: Browser, site: Site, email: str, viewport: dict) -> 
         page.wait_for_url(f"{site.base}/")
         SIGNED_IN[key] = context.storage_state()
         context.close()
-    return browser.new_context(viewport=viewport, storage_state=SIGNED_IN[key]).new_page()
+    page = browser.new_context(viewport=viewport, storage_state=SIGNED_IN[key]).new_page()
+    page.goto(f"{site.base}/")  # where the sign-in form leads
+    return page
 
 
 def with_lang(url: str, lang: str) -> str:

@@ -24,8 +24,11 @@ from filiera.directory.filters import PAGE_SIZE_MAX
 from filiera.errors import ConfigurationError, FilieraError, ValidationFailed, field_error
 from filiera.settings import Settings, get_settings, project_database
 
-console = Console(stderr=True)  # progress, notes and errors
-output = Console(markup=False)  # what a command answers (data is never read as markup)
+# Piped or captured output is read by scripts: lines are never wrapped (a path stays whole)
+# and tables get room (200 columns) instead of the 80 a terminal-less console assumes.
+PIPED_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(stderr=True, soft_wrap=True)  # progress, notes and errors
+output = Console(markup=False, soft_wrap=True, width=PIPED_WIDTH)  # what a command answers
 DbOption = Annotated[
     str | None,
     typer.Option(
