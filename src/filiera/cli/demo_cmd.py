@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from typing import Annotated, Any
 
 import typer
@@ -58,12 +57,7 @@ def loaded_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def readable(value: Any) -> str:
-    """A count, a `{name: count}` mapping (also one the loader wrote as text), or text."""
-    if isinstance(value, str) and value.startswith("{"):
-        try:
-            value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            return value
+    """A count, a `{name: count}` mapping, or text."""
     if isinstance(value, dict):
         return ", ".join(f"{k.replace('_', ' ')} {readable(v)}" for k, v in value.items())
     if isinstance(value, bool) or not isinstance(value, int):

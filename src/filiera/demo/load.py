@@ -86,23 +86,23 @@ def _source(sources: dict[str, Source], session: Session, ref: str | None) -> So
     return sources[ref]
 
 
-def _load_edf(session: Session, folder: Path | None) -> str:
+def _load_edf(session: Session, folder: Path | None) -> str | dict[str, int]:
     if folder is None:
         return "skipped: no EDF folder given"
     if not (folder / "companies.json").exists():
         return f"skipped: {folder} not found"
     report = import_edf(session, folder, skip_invalid=True, imported_by="demo")
-    return f"{dict(report.counts)}"
+    return dict(report.counts)
 
 
-def _load_h2020(session: Session, folder: Path | None) -> str:
+def _load_h2020(session: Session, folder: Path | None) -> str | dict[str, int]:
     """Horizon 2020 security research projects of the organisations now in the registry."""
     if folder is None:
         return "skipped: no Horizon 2020 folder given"
     if not (folder / "h2020_participations.csv.gz").exists():
         return f"skipped: {folder} not found"
     report = import_h2020(session, folder, imported_by="demo")
-    return f"{dict(report.counts)}"
+    return dict(report.counts)
 
 
 def organisation_record(row: dict[str, Any]) -> dict[str, Any]:
