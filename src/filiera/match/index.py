@@ -55,6 +55,7 @@ class ProjectInfo:
     acronym: str | None
     title: str
     year: int | None
+    external_id: str | None = None  # the source's key (EDF project id, CORDIS rcn)
 
 
 @dataclass
@@ -179,16 +180,18 @@ def _project_bags(session: Session) -> tuple[list[ProjectInfo], list[Counter[str
         Project.objective,
         Project.keywords,
         Project.start_date,
+        Project.external_id,
     ).order_by(Project.id)
     infos, bags = [], []
-    for pid, programme, acronym, title, objective, keywords, start in session.execute(stmt):
+    for pid, programme, acronym, title, objective, keywords, start, key in session.execute(stmt):
         bag: Counter[str] = Counter()
         bag_of(title, "en", bag, repeat=TITLE_REPEAT)
         bag_of(objective or "", "en", bag)
         bag_of(" ; ".join(keywords or []), "en", bag, repeat=TITLE_REPEAT)
         if acronym:
             bag[f"en:{acronym.lower()}"] += 1
-        infos.append(ProjectInfo(pid, programme, acronym, title, start.year if start else None))
+        year = start.year if start else None
+        infos.append(ProjectInfo(pid, programme, acronym, title, year, key))
         bags.append(bag)
     return infos, bags
 

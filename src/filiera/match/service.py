@@ -226,3 +226,43 @@ def run(session: Session, viewer: Viewer, request: MatchRequest) -> MatchResult:
         offset=request.offset,
         explain_lang=request.explain_lang,
     )
+
+
+@dataclass
+class Relevance:
+    """Scores of every organisation for one text, among those the viewer may see and the
+    filters let through (the same counting and scaling as `match`): what other features
+    (consortium building) rank with, instead of a second ranking of their own."""
+
+    index: MatchIndex
+    terms: object
+    final: np.ndarray  # position -> score in [0, 1]; 0 where not eligible
+    parts: dict
+    eligible: np.ndarray  # position -> may be used (visible, filters, synthetic rule)
+    filters: MatchFilters
+
+    def explain(self, positions: list[int], lang: str | None = None) -> list[MatchHit]:
+        """The match reasons of `positions` in `lang` (the query's language by default)."""
+        return hits(
+            self.index, self.terms, self.final, self.parts, positions, self.filters,
+            lang or self.terms.lang,
+        )
+
+
+def relevance(
+    session: Session,
+    viewer: Viewer,
+    text: str,
+    *,
+    lang: str | None = None,
+    filters: MatchFilters | None = None,
+) -> Relevance:
+    """Score every organisation `viewer` may see for `text` (see `Relevance`)."""
+    index = current_index(session)
+    flt = filters or MatchFilters()
+    terms = query_terms(text, lang)
+    raw = raw_scores(index, terms)
+    mask = eligible(session, index, viewer, flt)
+    mask, _left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
+    final, parts = scaled(index, raw, mask)
+    return Relevance(index, terms, final, parts, mask, flt)

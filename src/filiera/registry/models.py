@@ -100,6 +100,10 @@ class Organisation(ProvenanceMixin, Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     revenue_band: Mapped[str | None] = mapped_column(String(20))
     founded_year: Mapped[int | None] = mapped_column(Integer)
+    # who controls it, for funding rules (EDF: "not controlled by a non-associated third
+    # country", "not under common control"); None when not known
+    control_group: Mapped[str | None] = mapped_column(String(200))
+    controlled_from: Mapped[str | None] = mapped_column(String(2))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     visibility: Mapped[str] = mapped_column(String(12), default="public")
     field_visibility: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,560 @@
+"""Build and check consortia for a viewer: the one home of the builder's rules.
+
+Everything is computed among the organisations the viewer may see: relevance comes from
+the matchmaking service (`match.service.relevance`, the same counting and scaling as a
+search), candidates, collaboration ties and rule checks use visible organisations only, so
+a hidden organisation is never proposed, counted or hinted at.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filiera.access import audit
+from filiera.access.policy import visible_organisations
+from filiera.access.viewer import Viewer
+from filiera.consortia import builder, calls, rules
+from filiera.consortia.explain import say
+from filiera.consortia.funding import edf_bonus
+from filiera.consortia.graph import Collaboration, collaboration
+from filiera.consortia.members import Member
+from filiera.consortia.schemas import (
+    BuildIn,
+    BuildOut,
+    CheckIn,
+    CheckOut,
+    ConsortiumOut,
+    MemberOut,
+    RuleOut,
+)
+from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
+from filiera.match.engine import MatchFilters
+from filiera.match.index import MatchIndex
+from filiera.match.service import Relevance, current_index, relevance, viewer_mask
+from filiera.registry import taxonomy
+from filiera.registry.models import Identifier, Organisation
+
+NOT_PARTNERS = ["cluster", "investor"]  # they gather or fund consortia, not join them
+DEFAULT_SIZE = (3, 8)
+TIME_LIMIT = 10.0  # seconds for all alternatives together
+CONTROL_CHUNK = 900  # ids per IN (...) query
+
+
+class NoConsortium(ValidationFailed):
+    """No consortium satisfies every rule with the partners fixed and those available."""
+
+    code = "no_consortium"
+
+
+# --- organisations the viewer names -------------------------------------------------------
+
+
+def resolve_refs(session: Session, viewer: Viewer, refs: list[str], field: str) -> list[int]:
+    """Organisation ids for ids or PICs the viewer may see, in order; an unknown or hidden
+    one gets the same NotFound, naming it and the field."""
+    out: list[int] = []
+    for ref in refs:
+        ref = ref.strip()
+        stmt = select(Organisation.id).where(visible_organisations(viewer))
+        if len(ref) == 9 and ref.isdigit():
+            stmt = stmt.join(Identifier).where(Identifier.scheme == "pic", Identifier.value == ref)
+        elif ref.isdigit():
+            stmt = stmt.where(Organisation.id == int(ref))
+        else:
+            stmt = None
+        org_id = session.scalars(stmt).first() if stmt is not None else None
+        if org_id is None:
+            message = f"no organisation {ref!r} (give its id or its 9-digit PIC)"
+            raise NotFound(message, errors=[field_error("consortium", field, message)])
+        if org_id not in out:
+            out.append(org_id)
+    return out
+
+
+def _controls(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    out = {}
+    for start in range(0, len(ids), CONTROL_CHUNK):
+        chunk = ids[start : start + CONTROL_CHUNK]
+        stmt = select(Organisation.id, Organisation.control_group, Organisation.controlled_from)
+        for org_id, group, country in session.execute(stmt.where(Organisation.id.in_(chunk))):
+            out[org_id] = (group, country)
+    return out
+
+
+def members_at(session: Session, index: MatchIndex, positions: list[int]) -> list[Member]:
+    """Members for index positions (the caller checked the viewer may see each)."""
+    controls = _controls(session, [int(index.org_ids[p]) for p in positions])
+    out = []
+    for p in positions:
+        org_id = int(index.org_ids[p])
+        group, controlled = controls.get(org_id, (None, None))
+        region = str(index.region[p]) or None
+        out.append(
+            Member(
+                org_id=org_id,
+                name=index.names[p],
+                country=str(index.country[p]) or None,
+                kind=str(index.kind[p]),
+                regions=(region,) if region else (),
+                control_group=group,
+                controlled_from=controlled,
+                pic=index.pics.get(p),
+                capabilities=frozenset(index.capabilities[p]),
+            )
+        )
+    return out
+
+
+# --- the brief: what to build for ---------------------------------------------------------
+
+
+@dataclass
+class Brief:
+    text: str
+    lang: str | None
+    rule_set: rules.RuleSet
+    capabilities: list[str]
+    size: tuple[int, int]
+    fixed: list[int]
+    excluded: list[int]
+    call: dict[str, Any] | None
+
+
+def _rule_set(name: str, params: dict[str, Any]) -> rules.RuleSet:
+    try:
+        return rules.load(name, params)
+    except ValidationFailed as error:
+        raise ValidationFailed(
+            error.message, errors=[field_error("consortium", "rules", error.message)]
+        ) from None
+
+
+def brief_of(session: Session, viewer: Viewer, data: BuildIn) -> Brief:
+    """Validate the request against the call, the rule set and the registry."""
+    call = calls.get_call(session, viewer, data.call_id) if data.call_id else None
+    text = data.text or f"{call.title}. {call.text}"
+    rule_name = data.rules or (call.rules if call else "open")
+    params = {**(call.rule_params if call else {}), **data.rule_params}
+    rule_set = _rule_set(rule_name, params)
+    capabilities = list(dict.fromkeys([*calls.required_capabilities(call), *data.capabilities]))
+    low_rules, high_rules = rule_set.size_bounds()
+    low = data.size_min or (call.size_min if call else None) or max(low_rules, DEFAULT_SIZE[0])
+    high = (
+        data.size_max
+        or (call.size_max if call else None)
+        or high_rules
+        or max(low, DEFAULT_SIZE[1])
+    )
+    if high_rules is not None:
+        high = min(high, high_rules)
+    if high < low_rules:
+        message = (
+            f"the rules of {rule_set.title} need at least {low_rules} partners; "
+            f"a consortium of at most {high} cannot satisfy them"
+        )
+        raise ValidationFailed(message, errors=[field_error("consortium", "size_max", message)])
+    low = max(low, low_rules)
+    if low > high:
+        message = f"size {low} to {high}: the smallest size is above the largest"
+        raise ValidationFailed(message, errors=[field_error("consortium", "size_min", message)])
+    fixed = resolve_refs(session, viewer, data.with_, "with")
+    excluded = resolve_refs(session, viewer, data.without, "without")
+    both = set(fixed) & set(excluded)
+    if both:
+        message = f"organisation {sorted(both)[0]} is both fixed (with) and excluded (without)"
+        raise ValidationFailed(message, errors=[field_error("consortium", "without", message)])
+    if len(fixed) > high:
+        message = f"{len(fixed)} fixed partners, but at most {high} partners are allowed"
+        raise ValidationFailed(message, errors=[field_error("consortium", "with", message)])
+    call_info = calls.summary(call) if call else None
+    return Brief(text, data.lang, rule_set, capabilities, (low, high), fixed, excluded, call_info)
+
+
+# --- building -----------------------------------------------------------------------------
+
+
+def _candidate_positions(rel: Relevance, brief: Brief, index: MatchIndex) -> list[int]:
+    """Visible organisations worth considering: relevant ones, those covering a required
+    capability, the fixed ones, and a few per country (for the countries rules)."""
+    usable = rel.eligible.copy()
+    for org_id in brief.excluded:
+        if (p := index.position(org_id)) is not None:
+            usable[p] = False
+    wanted = usable & (rel.final > 0)
+    for code in brief.capabilities:
+        holders = index.capability_masks.get(code)
+        if holders is not None:
+            wanted |= usable & holders
+    positions = set(np.flatnonzero(wanted).tolist())
+    per_country: Counter[str] = Counter()
+    for p in np.argsort(-index.experience, kind="stable").tolist():
+        country = str(index.country[p])
+        if usable[p] and p not in positions and per_country[country] < brief.size[1]:
+            per_country[country] += 1
+            positions.add(p)
+    return sorted(positions)
+
+
+def _problem(
+    session: Session, brief: Brief, rel: Relevance, fixed_positions: list[int], data: BuildIn
+) -> tuple[builder.Problem, list[int], Collaboration, list[str]]:
+    index = rel.index
+    positions = sorted(set(_candidate_positions(rel, brief, index)) | set(fixed_positions))
+    members = members_at(session, index, positions)
+    fixed = set(fixed_positions)
+    for p, member in zip(positions, members, strict=True):
+        if p in fixed and (why := rules.admits(brief.rule_set, member)):
+            message = f"{member.name} cannot take part under {brief.rule_set.title}: {why[0]}"
+            raise ValidationFailed(message, errors=[field_error("consortium", "with", message)])
+    kept = [
+        (p, m)
+        for p, m in zip(positions, members, strict=True)
+        if p in fixed or not rules.admits(brief.rule_set, m)
+    ]
+    positions = [p for p, _ in kept]
+    links = collaboration(index, positions)
+    where = {p: i for i, p in enumerate(positions)}
+    pairs = {(where[a], where[b]): n for (a, b), n in links.shared.items()}
+    candidates = [
+        builder.Candidate(m, float(rel.final[p]), links.history(p), fixed=p in fixed)
+        for p, m in kept
+    ]
+    covers: dict[str, list[int]] = {}
+    missing = []
+    for code in brief.capabilities:
+        holders = index.capability_masks.get(code)
+        covers[code] = [i for i, p in enumerate(positions) if holders is not None and holders[p]]
+        if not covers[code]:
+            missing.append(code)
+    weights = builder.Weights(collaboration=data.collaboration, newcomer=data.newcomer)
+    coverable = [code for code in brief.capabilities if code not in missing]
+    problem = builder.Problem(
+        candidates, pairs, brief.rule_set, coverable, covers, brief.size, weights
+    )
+    return problem, positions, links, missing
+
+
+def build(session: Session, viewer: Viewer, data: BuildIn) -> BuildOut:
+    """Propose up to `data.alternatives` different consortia, best first, explained."""
+    brief = brief_of(session, viewer, data)
+    index = current_index(session)
+    flt = MatchFilters(exclude_kinds=NOT_PARTNERS, include_synthetic=None)
+    rel = relevance(session, viewer, brief.text, lang=brief.lang, filters=flt)
+    visible = viewer_mask(session, index, viewer)
+    fixed_positions = []
+    for org_id in brief.fixed:
+        p = index.position(org_id)
+        if p is None or not visible[p]:
+            raise NotFound(f"no organisation {org_id!r}")
+        fixed_positions.append(p)
+    problem, positions, links, missing = _problem(session, brief, rel, fixed_positions, data)
+    pool, kept = builder.shortlist(problem, keep=data.pool, alternatives=data.alternatives)
+    differ = data.differ or max(1, math.ceil((brief.size[1] - len(brief.fixed)) / 4))
+    outcome = builder.solve(
+        pool, alternatives=data.alternatives, differ=differ, time_limit=TIME_LIMIT
+    )
+    if not outcome.solutions:
+        raise _unsatisfiable(pool, brief, outcome.status)
+    lang = data.explain_lang or rel.terms.lang
+    first = None
+    consortia = []
+    for solution in outcome.solutions:
+        chosen = [kept[i] for i in solution.members]
+        out = _consortium(problem, chosen, solution, positions, links, rel, brief, missing, lang)
+        first = first or {m.org_id for m in out.members}
+        out.changed = [m.name for m in out.members if m.org_id not in first]
+        consortia.append(out)
+    shown = sorted({m.org_id for c in consortia for m in c.members})
+    _audit_restricted(session, shown, "consortium proposal")
+    notes = [say(lang, "no_visible", label=taxonomy.label(code, lang)) for code in missing]
+    return BuildOut(
+        consortia=consortia,
+        call=brief.call,
+        rules={
+            "name": brief.rule_set.name,
+            "title": brief.rule_set.title,
+            "reference": brief.rule_set.reference,
+        },
+        size=list(brief.size),
+        pool=len(pool.candidates),
+        notes=notes,
+    )
+
+
+def _audit_restricted(session: Session, ids: list[int], detail: str) -> None:
+    stmt = select(Organisation.id).where(
+        Organisation.id.in_(ids), Organisation.visibility.in_(("restricted", "owner"))
+    )
+    audit.record_read(session, "organisation", list(session.scalars(stmt)), detail)
+
+
+def _unsatisfiable(pool: builder.Problem, brief: Brief, status: str) -> NoConsortium:
+    if status == "no_answer":
+        message = "no consortium found within the time limit; fix more partners or narrow the size"
+        return NoConsortium(message, errors=[field_error("consortium", "size_max", message)])
+    names = builder.culprits(pool)
+    errors = [field_error("consortium", *_culprit_words(name, brief)) for name in names]
+    if not errors:
+        errors = [
+            field_error(
+                "consortium",
+                "rules",
+                "the rules, the capabilities and the size "
+                "cannot all be met by the organisations available together",
+            )
+        ]
+    message = "no consortium satisfies every rule: " + "; ".join(e["message"] for e in errors)
+    return NoConsortium(message, errors=errors)
+
+
+def _culprit_words(name: str, brief: Brief) -> tuple[str, str]:
+    low, high = brief.size
+    if name == "size":
+        return "size_max", f"the size {low} to {high} is what makes it impossible"
+    if name.startswith("capability:"):
+        code = name.split(":", 1)[1]
+        return "capabilities", (
+            f"covering {taxonomy.label(code)} is what makes it impossible with the other rules"
+        )
+    number, kind = name.split(":", 1)
+    rule = brief.rule_set.rules[int(number)]
+    article = f" ({rule.article})" if rule.article else ""
+    return "rules", (
+        f"rule {kind}{article} cannot be met by the partners you fixed and the "
+        "organisations available to you"
+    )
+
+
+def _member_out(
+    member: Member,
+    p: int,
+    rel: Relevance,
+    links: Collaboration,
+    team: list[int],
+    names: dict[int, str],
+    brief: Brief,
+    lang: str,
+    role: str,
+    match_reasons: dict[int, list[str]],
+) -> MemberOut:
+    score = float(rel.final[p])
+    reasons = []
+    if member.org_id in brief.fixed:
+        reasons.append(say(lang, "locked"))
+    rank = int((rel.final > score).sum()) + 1
+    of = int((rel.final > 0).sum())
+    if score > 0:
+        reasons.append(say(lang, "fit", score=score, rank=rank, of=of))
+        reasons.extend(match_reasons.get(p, [])[:2])
+    else:
+        reasons.append(say(lang, "weak_fit", score=score))
+    covered = sorted(
+        code
+        for code in brief.capabilities
+        if code in member.capabilities
+        or any(
+            code in taxonomy.ancestors(own)
+            for own in member.capabilities
+            if own in taxonomy.capabilities()
+        )
+    )
+    if covered:
+        reasons.append(
+            say(lang, "covers", labels=", ".join(taxonomy.label(c, lang) for c in covered))
+        )
+    partners = links.partners_of(p, team)
+    if partners:
+        shared = sum(n for _, n in partners)
+        reasons.append(
+            say(
+                lang, "worked_with", names=", ".join(names[o] for o, _ in partners), projects=shared
+            )
+        )
+    history = links.history(p)
+    reasons.append(say(lang, "newcomer") if history == 0 else say(lang, "history", n=history))
+    if member.sme:
+        reasons.append(say(lang, "sme"))
+    elif member.kind == "midcap":
+        reasons.append(say(lang, "midcap"))
+    return MemberOut(
+        org_id=member.org_id,
+        pic=member.pic,
+        name=member.name,
+        country=member.country,
+        kind=member.kind,
+        sme=member.sme,
+        role=role,
+        fixed=member.org_id in brief.fixed,
+        relevance=round(score, 4),
+        capabilities=covered,
+        reasons=reasons,
+    )
+
+
+def _consortium(
+    problem: builder.Problem,
+    chosen: list[int],
+    solution: builder.Solution,
+    positions: list[int],
+    links: Collaboration,
+    rel: Relevance,
+    brief: Brief,
+    missing: list[str],
+    lang: str,
+) -> ConsortiumOut:
+    index = rel.index
+    cands = [problem.candidates[i] for i in chosen]
+    team = [positions[i] for i in chosen]
+    # the coordinator: the first fixed partner, else the most relevant
+    order = sorted(
+        range(len(team)),
+        key=lambda k: (0 if cands[k].member.org_id in brief.fixed[:1] else 1, -cands[k].relevance),
+    )
+    cands = [cands[k] for k in order]
+    team = [team[k] for k in order]
+    names = {p: index.names[p] for p in team}
+    hits = rel.explain([p for p in team if rel.final[p] > 0], lang)
+    match_reasons = {index.position(h.org_id): [e["text"] for e in h.explanations] for h in hits}
+    members = [
+        _member_out(
+            c.member,
+            p,
+            rel,
+            links,
+            team,
+            names,
+            brief,
+            lang,
+            "coordinator" if k == 0 else "participant",
+            match_reasons,
+        )
+        for k, (c, p) in enumerate(zip(cands, team, strict=True))
+    ]
+    outcomes = rules.check(brief.rule_set, [c.member for c in cands])
+    w = problem.weights
+    credit = sum(
+        min(1.0, sum(builder.strength(n) for _, n in links.partners_of(p, team))) for p in team
+    )
+    parts = {
+        "relevance": round(sum(c.relevance for c in cands) * w.relevance, 4),
+        "collaboration": round(credit * w.collaboration, 4),
+        "newcomers": round(sum(w.newcomer for c in cands if c.newcomer), 4),
+    }
+    return ConsortiumOut(
+        members=members,
+        score=round(solution.objective, 4),
+        parts=parts,
+        rules=[RuleOut(**o.as_dict()) for o in outcomes],
+        ok=all(o.ok for o in outcomes) and not missing,
+        missing=list(missing),
+        countries=dict(Counter(c.member.country or "?" for c in cands).most_common()),
+        funding=_funding(brief.rule_set, [c.member for c in cands]),
+        optimal=solution.optimal,
+        gap=round(solution.gap, 6),
+    )
+
+
+def _funding(
+    rule_set: rules.RuleSet, members: list[Member], shares: dict[int, float] | None = None
+):
+    if not rule_set.funding or rule_set.funding.get("scheme") != "edf_sme_bonus":
+        return None
+    params = rule_set.params
+    bonus = edf_bonus(
+        members,
+        action=params.get("action", "development"),
+        pesco=bool(params.get("pesco")),
+        shares=shares,
+    )
+    return bonus.as_dict() | {"article": rule_set.funding.get("article")}
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+def check(session: Session, viewer: Viewer, data: CheckIn) -> CheckOut:
+    """Check the consortium the user typed in: every rule, explained in plain words."""
+    call = calls.get_call(session, viewer, data.call_id) if data.call_id else None
+    rule_name = data.rules or (call.rules if call else "open")
+    rule_set = _rule_set(rule_name, {**(call.rule_params if call else {}), **data.rule_params})
+    ids = resolve_refs(session, viewer, data.members, "members")
+    index = current_index(session)
+    positions = [index.position(org_id) for org_id in ids]
+    if any(p is None for p in positions):
+        raise Conflict("the registry changed meanwhile; try again")
+    members = members_at(session, index, positions)
+    shares = _shares(session, viewer, data.shares)
+    capabilities = list(dict.fromkeys([*calls.required_capabilities(call), *data.capabilities]))
+    missing = [code for code in capabilities if not any(_covers(m, code) for m in members)]
+    outcomes = rules.check(rule_set, members)
+    links = collaboration(index, positions)
+    team = list(positions)
+    names = {p: index.names[p] for p in team}
+    outs = []
+    for k, (m, p) in enumerate(zip(members, positions, strict=True)):
+        reasons = []
+        partners = links.partners_of(p, team)
+        if partners:
+            reasons.append(
+                say(
+                    "en",
+                    "worked_with",
+                    names=", ".join(names[o] for o, _ in partners),
+                    projects=sum(n for _, n in partners),
+                )
+            )
+        outs.append(
+            MemberOut(
+                org_id=m.org_id,
+                pic=m.pic,
+                name=m.name,
+                country=m.country,
+                kind=m.kind,
+                sme=m.sme,
+                role="coordinator" if k == 0 else "participant",
+                fixed=True,
+                relevance=0.0,
+                capabilities=sorted(code for code in capabilities if _covers(m, code)),
+                reasons=reasons,
+            )
+        )
+    _audit_restricted(session, ids, "consortium check")
+    violations = [o.detail for o in outcomes if not o.ok]
+    violations += [f"nobody covers {taxonomy.label(code)}" for code in missing]
+    return CheckOut(
+        ok=not violations,
+        members=outs,
+        rules=[RuleOut(**o.as_dict()) for o in outcomes],
+        violations=violations,
+        warnings=[w for o in outcomes for w in o.warnings],
+        missing=missing,
+        countries=dict(Counter(m.country or "?" for m in members).most_common()),
+        funding=_funding(rule_set, members, shares),
+    )
+
+
+def _covers(member: Member, code: str) -> bool:
+    known = taxonomy.capabilities()
+    return any(
+        own == code or (own in known and code in taxonomy.ancestors(own))
+        for own in member.capabilities
+    )
+
+
+def _shares(session: Session, viewer: Viewer, raw: dict[str, float]) -> dict[int, float] | None:
+    if not raw:
+        return None
+    out = {}
+    for ref, value in raw.items():
+        if value < 0:
+            message = f"share of {ref!r} is negative"
+            raise ValidationFailed(message, errors=[field_error("consortium", "shares", message)])
+        out[resolve_refs(session, viewer, [ref], "shares")[0]] = value
+    return out
