@@ -1,12 +1,15 @@
 """The consortium builder: an exact MILP (HiGHS) over a pruned pool of candidates.
 
-Maximise  sum_i x_i (w_rel * relevance_i + w_new * newcomer_i - cost) + w_col * sum_i c_i
+Maximise  sum_i x_i (w_rel * relevance_i + w_new * newcomer_i + w_fix * with_fixed_i - cost)
+        + w_col * sum_i c_i
 subject to the rule set (as linear constraints), the required capabilities (each covered
 by a partner), the size range, the fixed partners, and, for the k-th alternative, a
 "no-good" cut per earlier answer so each differs from it in at least `differ` partners.
-where c_i, partner i's proven-collaboration credit, is at most 1 and at most the sum of
-its ties to the other partners; a tie's strength is 1 - 0.5^(projects in common): one
-shared project counts half, three almost fully.
+Here with_fixed_i is the strength of i's ties with the fixed partners (past partners of
+the coordinator are the best predictor of a real consortium: see
+benchmarks/consortium_quality.py), and c_i, partner i's proven-collaboration credit, is at
+most 1 and at most the sum of its ties to the other partners; a tie's strength is
+1 - 0.5^(projects in common): one shared project counts half, three almost fully.
 
 EDF's "at least 3 entities from 3 countries, not under common control" is a bipartite
 matching of control groups to countries (z_gc <= partners of group g in country c, each
@@ -29,6 +32,7 @@ from filiera.consortia.members import Member
 from filiera.consortia.rules import RuleSet
 
 INF = highspy.kHighsInf
+COUNTRY_FEW = 3  # best candidates kept per country, so countries rules can be met
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Weights:
     collaboration: float = 0.35
     newcomer: float = 0.1  # a bonus for partners without any funded project yet
     member_cost: float = 0.05  # a partner must bring more than this to be added
+    fixed_ties: float = 0.0  # per unit of tie strength with the fixed partners (coordinator)
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Candidate:
     relevance: float
     history: int  # funded projects known
     fixed: bool = False
+    with_fixed: float = 0.0  # sum of tie strengths with the fixed partners
 
     @property
     def newcomer(self) -> bool:
@@ -167,7 +173,10 @@ def _coefficients(problem: Problem) -> list[float]:
     """Objective weight of each candidate on its own."""
     w = problem.weights
     return [
-        w.relevance * c.relevance + (w.newcomer if c.newcomer else 0.0) - w.member_cost
+        w.relevance * c.relevance
+        + (w.newcomer if c.newcomer else 0.0)
+        + (0.0 if c.fixed else w.fixed_ties * c.with_fixed)
+        - w.member_cost
         for c in problem.candidates
     ]
 
@@ -286,6 +295,8 @@ def solve(
     """Up to `alternatives` best consortia, each differing from every earlier one in at
     least `differ` partners (beyond the fixed ones)."""
     started = time.perf_counter()
+    if not problem.candidates:  # HiGHS calls a model without columns empty, not infeasible
+        return Outcome([], "infeasible", 0, time.perf_counter() - started)
     m, x, families = _base_model(problem)
     for rows in families.values():
         m.rows.extend(rows)
@@ -351,7 +362,7 @@ def culprits(problem: Problem, time_limit: float = 5.0) -> list[str]:
     return found
 
 
-def _class_key(problem: Problem, c: Candidate) -> tuple:
+def _class_key(problem: Problem, c: Candidate, held: frozenset[str]) -> tuple:
     """Candidates with one key are interchangeable for every rule and capability."""
     m = c.member
     parts: list[object] = [m.country, m.group if m.control_group else "own"]
@@ -360,12 +371,32 @@ def _class_key(problem: Problem, c: Candidate) -> tuple:
             parts.append(m.in_region(rule.args["regions"]))
         elif rule.kind == "min_share":
             parts.append(m.kind in rule.args["kinds"])
-    parts.append(frozenset(code for code in problem.capabilities if code in covered(problem, c)))
+    parts.append(held)
     return tuple(parts)
 
 
-def covered(problem: Problem, c: Candidate) -> set[str]:
-    return c.member.capabilities & set(problem.capabilities)
+def covered(problem: Problem) -> dict[int, frozenset[str]]:
+    """Candidate index -> the required capabilities it covers, as the model counts them
+    (`covers`, which holds descendants of a required code too)."""
+    held: dict[int, set[str]] = defaultdict(set)
+    for code in problem.capabilities:
+        for i in problem.covers.get(code, ()):
+            held[i].add(code)
+    return {i: frozenset(codes) for i, codes in held.items()}
+
+
+def _worth_at_most(problem: Problem, linear: list[float], ties: dict) -> list[float]:
+    """The most each candidate can add to an answer: its own weight, its collaboration
+    credit (at most 1) and what its ties add to its partners' credits (each credit moves
+    by at most the tie's strength), over its `size max - 1` strongest ties."""
+    w_col = problem.weights.collaboration
+    room = max(0, problem.size[1] - 1)
+    out = []
+    for i, own in enumerate(linear):
+        strongest = sorted((s for _, s in ties.get(i, ())), reverse=True)[:room]
+        total = sum(strongest)
+        out.append(own + w_col * (min(1.0, total) + total))
+    return out
 
 
 def prune(problem: Problem, alternatives: int = 1) -> tuple[Problem, list[int]]:
@@ -375,25 +406,22 @@ def prune(problem: Problem, alternatives: int = 1) -> tuple[Problem, list[int]]:
     Exact: any answer using it can swap it for an unused one of them at no loss.
     Returns the smaller problem and the original index of each kept candidate."""
     linear = _coefficients(problem)
-    ties = _ties(problem)
-    w_col = problem.weights.collaboration
-    best = [linear[i] + (w_col if i in ties else 0.0) for i in range(len(linear))]
+    best = _worth_at_most(problem, linear, _ties(problem))
     threshold = problem.size[1] * max(1, alternatives)
+    held = covered(problem)
     classes: dict[tuple, list[int]] = defaultdict(list)
     for i, c in enumerate(problem.candidates):
         if not c.fixed:
-            classes[_class_key(problem, c)].append(i)
+            classes[_class_key(problem, c, held.get(i, frozenset()))].append(i)
     drop: set[int] = set()
     for members in classes.values():
         if len(members) <= threshold:
             continue
-        values = np.sort(np.array([linear[i] for i in members]))  # ascending
-        for i in members:
-            at_least = len(values) - int(np.searchsorted(values, best[i], side="left"))
-            if linear[i] >= best[i]:
-                at_least -= 1  # itself
-            if at_least >= threshold:
-                drop.add(i)
+        # the `threshold` best on their own always stay, so every dropped one has that
+        # many kept ones to be swapped for (ties in value broken by position)
+        ranked = sorted(members, key=lambda i: (-linear[i], i))
+        cutoff = linear[ranked[threshold - 1]]
+        drop.update(i for i in ranked[threshold:] if best[i] <= cutoff)
     keep = [i for i in range(len(problem.candidates)) if i not in drop]
     where = {old: new for new, old in enumerate(keep)}
     pairs = {
@@ -417,32 +445,45 @@ def prune(problem: Problem, alternatives: int = 1) -> tuple[Problem, list[int]]:
 def shortlist(
     problem: Problem, keep: int = 150, alternatives: int = 1
 ) -> tuple[Problem, list[int]]:
+    """`preselect`, then `prune` (exact). Returns the problem and original indices."""
+    pool, kept = preselect(problem, keep, alternatives)
+    exact, inner = prune(pool, alternatives)
+    return exact, [kept[i] for i in inner]
+
+
+def preselect(
+    problem: Problem, keep: int = 150, alternatives: int = 1, *, ties_unknown: bool = False
+) -> tuple[Problem, list[int]]:
     """The pool the exact solver works on: the fixed partners, the `keep` best candidates
     (on their own, plus their best possible collaboration credit), and for each country,
     kind class, region and required capability its best few, so every rule can still be
-    met the best way; then `prune` (exact). Returns the problem and original indices."""
+    met the best way. With `ties_unknown` (pairs not computed yet, as for a large registry)
+    every candidate is assumed to have ties. Returns the problem and original indices."""
     linear = _coefficients(problem)
     ties = _ties(problem)
     w_col = problem.weights.collaboration
-    best = [linear[i] + (w_col if i in ties else 0.0) for i in range(len(linear))]
+    best = [linear[i] + (w_col if ties_unknown or i in ties else 0.0) for i in range(len(linear))]
+    held = covered(problem)
     order = sorted(range(len(linear)), key=lambda i: -best[i])
     chosen = {i for i, c in enumerate(problem.candidates) if c.fixed}
     chosen.update(order[:keep])
     few = problem.size[1] + max(0, alternatives - 1)
+    few_per_country = min(few, COUNTRY_FEW)
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for i in order:
         c = problem.candidates[i]
-        keys: list[tuple] = [("country", c.member.country)]
+        keys: list[tuple] = [("country", c.member.country, few_per_country)]
         if c.member.control_group:
             keys.append(("group", c.member.group))
-        keys += [("capability", code) for code in covered(problem, c)]
+        keys += [("capability", code) for code in sorted(held.get(i, ()))]
         for rule in problem.rules.rules:
             if rule.kind == "min_distinct_regions":
                 keys.append(("region", c.member.in_region(rule.args["regions"])))
             elif rule.kind == "min_share":
                 keys.append(("share", rule.kind, c.member.kind in rule.args["kinds"]))
         for key in keys:
-            if len(buckets[key]) < few:
+            limit = key[2] if key[0] == "country" else few
+            if len(buckets[key]) < limit:
                 buckets[key].append(i)
                 chosen.add(i)
     kept = sorted(chosen)
@@ -462,5 +503,4 @@ def shortlist(
         problem.size,
         problem.weights,
     )
-    exact, inner = prune(smaller, alternatives)
-    return exact, [kept[i] for i in inner]
+    return smaller, kept

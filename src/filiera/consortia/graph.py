@@ -101,28 +101,36 @@ class Collaboration:
         return [(o, n) for o in among if o != position and (n := self.pair(position, o))]
 
 
-def collaboration(
+def projects_of(
     index: MatchIndex, positions: Iterable[int], history: History | None = None
-) -> Collaboration:
-    """The collaboration among `positions` of the match index: registry projects plus the
-    shipped history by PIC (`history`, the shipped one by default)."""
+) -> dict[int, set[ProjectKey]]:
+    """The funded projects of `positions` of the match index: registry projects plus the
+    shipped history by PIC (`history`, the shipped one by default), each project once."""
     history = shipped_history() if history is None else history
-    wanted = set(int(p) for p in positions)
-    projects_of: dict[int, set[ProjectKey]] = defaultdict(set)
+    wanted = {int(p) for p in positions}
+    found: dict[int, set[ProjectKey]] = defaultdict(set)
     for org, project in zip(index.part_org.tolist(), index.part_project.tolist(), strict=True):
         if org in wanted:
             info = index.projects[project]
             family = FAMILY.get(info.programme)
-            key = (
-                (family, info.external_id) if family and info.external_id else ("db", str(info.id))
-            )
-            projects_of[org].add(key)
+            if family and info.external_id:
+                found[org].add((family, info.external_id))
+            else:
+                found[org].add(("db", str(info.id)))
     for position in wanted:
         pic = index.pics.get(position)
         if pic and pic in history.projects_of:
-            projects_of[position] |= history.projects_of[pic]
+            found[position] |= history.projects_of[pic]
+    return dict(found)
+
+
+def collaboration(
+    index: MatchIndex, positions: Iterable[int], history: History | None = None
+) -> Collaboration:
+    """The collaboration among `positions` of the match index (see `projects_of`)."""
+    found = projects_of(index, positions, history)
     members: dict[ProjectKey, list[int]] = defaultdict(list)
-    for position, keys in projects_of.items():
+    for position, keys in found.items():
         for key in keys:
             members[key].append(position)
     shared: dict[tuple[int, int], int] = defaultdict(int)
@@ -133,4 +141,4 @@ def collaboration(
         for i, a in enumerate(team):
             for b in team[i + 1 :]:
                 shared[(a, b)] += 1
-    return Collaboration(dict(projects_of), dict(shared))
+    return Collaboration(found, dict(shared))

@@ -10,6 +10,7 @@ named.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,12 +97,16 @@ def _countries(raw: Any) -> tuple[str, ...]:
         raise ValueError("expected a non-empty list of ISO 3166-1 alpha-2 country codes")
     if any(isinstance(code, bool) for code in raw):
         raise ValueError('a country code read as true/false: write Norway as "NO" (quoted)')
+    if any(code is None for code in raw):
+        raise ValueError("a country code is empty")
     return tuple(dict.fromkeys(values.clean_country(code) for code in raw))
 
 
 def _regions(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
         raise ValueError("expected a non-empty list of NUTS region codes")
+    if any(code is None for code in raw):
+        raise ValueError("a NUTS region code is empty")
     return tuple(dict.fromkeys(values.clean_nuts(code) for code in raw))
 
 
@@ -161,8 +166,9 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> R
     `overrides` of its parameters; ValidationFailed naming the file, rule and field."""
     path = Path(name_or_path)
     if str(name_or_path) in available():
-        path = RULES_DIR / f"{name_or_path}.yaml"
-    elif path.suffix not in (".yaml", ".yml"):
+        data = copy.deepcopy(_shipped(str(name_or_path)))
+        return parse(data, f"{name_or_path}.yaml", overrides or {})
+    if path.suffix not in (".yaml", ".yml"):
         raise ValidationFailed(
             f"unknown rule set {name_or_path!r}; known: {', '.join(available())}",
             errors=[field_error("call", "rules", f"unknown rule set {name_or_path!r}")],
@@ -200,7 +206,10 @@ def parse(data: dict[str, Any], record: str, overrides: dict[str, Any]) -> RuleS
         raise _invalid(
             record, sorted(unknown)[0], f"unknown key; known: {', '.join(sorted(SET_KEYS))}"
         )
-    params = dict(data.get("params") or {})
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise _invalid(record, "params", "expected a mapping of parameter names to values")
+    params = dict(params)
     for key in overrides:
         if key not in params:
             known = ", ".join(sorted(params)) or "none"
@@ -213,7 +222,9 @@ def parse(data: dict[str, Any], record: str, overrides: dict[str, Any]) -> RuleS
         raise _invalid(record, "rules", "expected a list of rules")
     rules = tuple(_rule(record, n, raw, params) for n, raw in enumerate(raw_rules, start=1))
     funding = data.get("funding")
-    if funding is not None and funding.get("scheme") not in FUNDING_SCHEMES:
+    if funding is not None and (
+        not isinstance(funding, dict) or funding.get("scheme") not in FUNDING_SCHEMES
+    ):
         raise _invalid(
             record, "funding.scheme", f"unknown scheme; known: {', '.join(FUNDING_SCHEMES)}"
         )
@@ -221,6 +232,7 @@ def parse(data: dict[str, Any], record: str, overrides: dict[str, Any]) -> RuleS
         params["eligible_countries"] = _parsed(
             record, "params.eligible_countries", _countries, params["eligible_countries"]
         )
+    _check_funding_params(record, params)
     return RuleSet(
         name=str(data.get("name") or record),
         title=str(data.get("title") or data.get("name") or record),
@@ -229,6 +241,16 @@ def parse(data: dict[str, Any], record: str, overrides: dict[str, Any]) -> RuleS
         funding=funding,
         reference=data.get("reference"),
     )
+
+
+def _check_funding_params(record: str, params: dict[str, Any]) -> None:
+    """The parameters the funding scheme reads (not the rules): `action`, `pesco`."""
+    if "action" in params and params["action"] not in ACTIONS:
+        raise _invalid(
+            record, "params.action", f"expected {' or '.join(ACTIONS)}, got {params['action']!r}"
+        )
+    if "pesco" in params and not isinstance(params["pesco"], bool):
+        raise _invalid(record, "params.pesco", f"expected true or false, got {params['pesco']!r}")
 
 
 def _parsed(record: str, where: str, parser: Callable[[Any], Any], raw: Any) -> Any:
@@ -243,7 +265,7 @@ def _rule(record: str, number: int, raw: Any, params: dict[str, Any]) -> Rule:
     if not isinstance(raw, dict) or "rule" not in raw:
         raise _invalid(record, where, "each rule is a mapping with a `rule` key")
     kind = raw["rule"]
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise _invalid(record, f"{where}.rule", f"unknown rule {kind!r}; known: {', '.join(KINDS)}")
     spec = KINDS[kind]
     extra = set(raw) - RULE_KEYS - set(spec)
@@ -256,7 +278,9 @@ def _rule(record: str, number: int, raw: Any, params: dict[str, Any]) -> Rule:
             raise _invalid(record, f"{where}.{name}", f"rule {kind!r} needs `{name}`")
         args[name] = _parsed(record, f"{where}.{name}", parser, value)
     if kind == "size" and args["min"] and args["max"] and args["min"] > args["max"]:
-        raise _invalid(record, where, f"size: min {args['min']} is above max {args['max']}")
+        raise _invalid(
+            record, f"{where}.max", f"size: max {args['max']} is below min {args['min']}"
+        )
     return Rule(kind, args, raw.get("article"))
 
 
@@ -280,10 +304,18 @@ def admits(rule_set: RuleSet, member: Member) -> list[str]:
     """Why `member` can never be in a consortium under these rules (empty: it can)."""
     reasons = []
     for rule in rule_set.rules:
-        outcome = CHECKS[rule.kind](rule, [member]) if rule.kind in PER_MEMBER else None
-        if outcome is not None and not outcome.ok:
-            reasons.append(outcome.detail)
+        if rule.kind in PER_MEMBER and not _fits(rule, member):
+            reasons.append(CHECKS[rule.kind](rule, [member]).detail)
     return reasons
+
+
+def _fits(rule: Rule, member: Member) -> bool:
+    """The per-member rules' quick test (the check explains a failure)."""
+    if rule.kind == "established_in":
+        return member.country in rule.args["countries"]
+    if rule.kind == "not_controlled_from_outside":
+        return not member.controlled_from or member.controlled_from in rule.args["countries"]
+    return member.in_region(rule.args["regions"]) is not None
 
 
 def _names(members: list[Member]) -> str:
@@ -510,3 +542,4 @@ CHECKS: dict[str, Callable[[Rule, list[Member]], Outcome]] = {
 }
 PER_MEMBER = frozenset({"established_in", "not_controlled_from_outside", "located_in_regions"})
 FUNDING_SCHEMES = ("edf_sme_bonus",)
+ACTIONS = ("research", "development")  # EDF actions (Art. 10(3)); funding.BASE_RATE

@@ -125,7 +125,10 @@ class BuildIn(_In):
     text: str | None = Field(default=None, min_length=10, max_length=20_000)
     lang: Lang | None = None
     rules: str | None = Field(
-        default=None, max_length=60, description="Rule set; the call's by default"
+        default=None,
+        max_length=300,
+        description="Rule set (edf, regional, open; a YAML file from the command line only); "
+        "the call's by default",
     )
     rule_params: dict[str, Any] = Field(default_factory=dict)
     capabilities: Capabilities = Field(default_factory=list, description="Added to the call's")
@@ -141,6 +144,12 @@ class BuildIn(_In):
     )
     collaboration: float = Field(
         default=0.35, ge=0, le=3, description="Weight of proven collaboration"
+    )
+    fixed_ties: float = Field(
+        default=0.25,
+        ge=0,
+        le=3,
+        description="Weight of past projects with the fixed partners (the coordinator)",
     )
     newcomer: float = Field(
         default=0.1, ge=0, le=3, description="Bonus for partners without funded projects"
@@ -171,7 +180,7 @@ class CheckIn(_In):
     )
     members: Annotated[list[OrgRef], Field(min_length=1, max_length=60)]
     call_id: int | None = Field(default=None, ge=1)
-    rules: str | None = Field(default=None, max_length=60)
+    rules: str | None = Field(default=None, max_length=300)
     rule_params: dict[str, Any] = Field(default_factory=dict)
     capabilities: Capabilities = Field(default_factory=list)
     shares: dict[str, float] = Field(default_factory=dict, description="Member -> share of costs")
@@ -269,11 +278,16 @@ class BidIn(_In):
 
 
 class BidAnswer(_In):
+    organisation_id: int = Field(ge=1, description="The invited organisation you answer for")
     accept: bool
 
 
 class BidStatusIn(_In):
     status: Literal[BID_STATUSES]  # type: ignore[valid-type]
+
+
+class CallStatusIn(_In):
+    status: Literal[CALL_STATUSES]  # type: ignore[valid-type]
 
 
 class BidPartnerOut(BaseModel):

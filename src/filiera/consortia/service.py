@@ -23,7 +23,7 @@ from filiera.access.viewer import Viewer
 from filiera.consortia import builder, calls, rules
 from filiera.consortia.explain import say
 from filiera.consortia.funding import edf_bonus
-from filiera.consortia.graph import Collaboration, collaboration
+from filiera.consortia.graph import Collaboration, History, collaboration, projects_of
 from filiera.consortia.members import Member
 from filiera.consortia.schemas import (
     BuildIn,
@@ -41,7 +41,8 @@ from filiera.match.service import Relevance, current_index, relevance, viewer_ma
 from filiera.registry import taxonomy
 from filiera.registry.models import Identifier, Organisation
 
-NOT_PARTNERS = ["cluster", "investor"]  # they gather or fund consortia, not join them
+NOT_PARTNERS = ["cluster", "investor", "buyer", "public_body"]  # they gather, fund, buy or
+# grant; a user who wants one in the consortium locks it (`with`)
 DEFAULT_SIZE = (3, 8)
 TIME_LIMIT = 10.0  # seconds for all alternatives together
 CONTROL_CHUNK = 900  # ids per IN (...) query
@@ -127,7 +128,12 @@ class Brief:
     call: dict[str, Any] | None
 
 
-def _rule_set(name: str, params: dict[str, Any]) -> rules.RuleSet:
+def _rule_set(viewer: Viewer, name: str, params: dict[str, Any]) -> rules.RuleSet:
+    """The rule set `name` with `params`; a YAML file only from the command line (over HTTP
+    a path would make the server read files it was told to)."""
+    if name not in rules.available() and viewer.via != "cli":
+        message = f"unknown rule set {name!r}; known: {', '.join(rules.available())}"
+        raise ValidationFailed(message, errors=[field_error("consortium", "rules", message)])
     try:
         return rules.load(name, params)
     except ValidationFailed as error:
@@ -142,7 +148,7 @@ def brief_of(session: Session, viewer: Viewer, data: BuildIn) -> Brief:
     text = data.text or f"{call.title}. {call.text}"
     rule_name = data.rules or (call.rules if call else "open")
     params = {**(call.rule_params if call else {}), **data.rule_params}
-    rule_set = _rule_set(rule_name, params)
+    rule_set = _rule_set(viewer, rule_name, params)
     capabilities = list(dict.fromkeys([*calls.required_capabilities(call), *data.capabilities]))
     low_rules, high_rules = rule_set.size_bounds()
     low = data.size_min or (call.size_min if call else None) or max(low_rules, DEFAULT_SIZE[0])
@@ -202,9 +208,35 @@ def _candidate_positions(rel: Relevance, brief: Brief, index: MatchIndex) -> lis
     return sorted(positions)
 
 
+RELATED_POWER = 4  # only projects very close to the call count as a related tie
+
+
+def related_to_fixed(rel: Relevance, fixed_positions: list[int]) -> np.ndarray:
+    """Per organisation, how close to the call its best registry project shared with a
+    fixed partner is: (project score / best project score)^4, 0 without one. A predecessor
+    project with the coordinator is the strongest sign of a partner (consortium_quality)."""
+    index = rel.index
+    out = np.zeros(index.size)
+    scores = rel.parts["project_scores"]
+    best = float(scores.max()) if scores.size else 0.0
+    if not fixed_positions or best <= 0:
+        return out
+    theirs = np.isin(index.part_org, fixed_positions)
+    projects = np.unique(index.part_project[theirs])
+    shared = np.isin(index.part_project, projects) & ~np.isin(index.part_org, fixed_positions)
+    closeness = (scores / best) ** RELATED_POWER
+    np.maximum.at(out, index.part_org[shared], closeness[index.part_project[shared]])
+    return out
+
+
 def _problem(
-    session: Session, brief: Brief, rel: Relevance, fixed_positions: list[int], data: BuildIn
-) -> tuple[builder.Problem, list[int], Collaboration, list[str]]:
+    session: Session,
+    brief: Brief,
+    rel: Relevance,
+    fixed_positions: list[int],
+    data: BuildIn,
+    history: History | None = None,
+) -> tuple[builder.Problem, list[int], list[str]]:
     index = rel.index
     positions = sorted(set(_candidate_positions(rel, brief, index)) | set(fixed_positions))
     members = members_at(session, index, positions)
@@ -219,11 +251,18 @@ def _problem(
         if p in fixed or not rules.admits(brief.rule_set, m)
     ]
     positions = [p for p, _ in kept]
-    links = collaboration(index, positions)
-    where = {p: i for i, p in enumerate(positions)}
-    pairs = {(where[a], where[b]): n for (a, b), n in links.shared.items()}
+    past = projects_of(index, positions, history)
+    fixed_projects = [past.get(p, set()) for p in fixed_positions]
+    related = related_to_fixed(rel, fixed_positions)
     candidates = [
-        builder.Candidate(m, float(rel.final[p]), links.history(p), fixed=p in fixed)
+        builder.Candidate(
+            m,
+            float(rel.final[p]),
+            len(past.get(p, ())),
+            fixed=p in fixed,
+            with_fixed=float(related[p])
+            + sum(builder.strength(len(past.get(p, set()) & f)) for f in fixed_projects),
+        )
         for p, m in kept
     ]
     covers: dict[str, list[int]] = {}
@@ -233,16 +272,35 @@ def _problem(
         covers[code] = [i for i, p in enumerate(positions) if holders is not None and holders[p]]
         if not covers[code]:
             missing.append(code)
-    weights = builder.Weights(collaboration=data.collaboration, newcomer=data.newcomer)
-    coverable = [code for code in brief.capabilities if code not in missing]
-    problem = builder.Problem(
-        candidates, pairs, brief.rule_set, coverable, covers, brief.size, weights
+    weights = builder.Weights(
+        collaboration=data.collaboration, newcomer=data.newcomer, fixed_ties=data.fixed_ties
     )
-    return problem, positions, links, missing
+    coverable = [code for code in brief.capabilities if code not in missing]
+    size, rule_set = brief.size, brief.rule_set
+    problem = builder.Problem(candidates, {}, rule_set, coverable, covers, size, weights)
+    return problem, positions, missing
 
 
-def build(session: Session, viewer: Viewer, data: BuildIn) -> BuildOut:
-    """Propose up to `data.alternatives` different consortia, best first, explained."""
+def _pool(
+    problem: builder.Problem, positions: list[int], index: MatchIndex, data: BuildIn, history
+) -> tuple[builder.Problem, list[int], Collaboration]:
+    """The candidates the optimiser sees: a preselection (collaboration not known yet, so
+    assumed possible for all), their ties, then the exact pruning."""
+    pool, kept = builder.preselect(problem, data.pool, data.alternatives, ties_unknown=True)
+    links = collaboration(index, [positions[i] for i in kept], history)
+    where = {positions[i]: k for k, i in enumerate(kept)}
+    pool.pairs = {(where[a], where[b]): n for (a, b), n in links.shared.items()}
+    exact, inner = builder.prune(pool, data.alternatives)
+    return exact, [kept[i] for i in inner], links
+
+
+def build(
+    session: Session, viewer: Viewer, data: BuildIn, *, history: History | None = None
+) -> BuildOut:
+    """Propose up to `data.alternatives` different consortia, best first, explained.
+
+    `history` replaces the shipped EU project history (benchmarks replay the past with it).
+    """
     brief = brief_of(session, viewer, data)
     index = current_index(session)
     flt = MatchFilters(exclude_kinds=NOT_PARTNERS, include_synthetic=None)
@@ -254,8 +312,8 @@ def build(session: Session, viewer: Viewer, data: BuildIn) -> BuildOut:
         if p is None or not visible[p]:
             raise NotFound(f"no organisation {org_id!r}")
         fixed_positions.append(p)
-    problem, positions, links, missing = _problem(session, brief, rel, fixed_positions, data)
-    pool, kept = builder.shortlist(problem, keep=data.pool, alternatives=data.alternatives)
+    problem, positions, missing = _problem(session, brief, rel, fixed_positions, data, history)
+    pool, kept, links = _pool(problem, positions, index, data, history)
     differ = data.differ or max(1, math.ceil((brief.size[1] - len(brief.fixed)) / 4))
     outcome = builder.solve(
         pool, alternatives=data.alternatives, differ=differ, time_limit=TIME_LIMIT
@@ -483,7 +541,9 @@ def check(session: Session, viewer: Viewer, data: CheckIn) -> CheckOut:
     """Check the consortium the user typed in: every rule, explained in plain words."""
     call = calls.get_call(session, viewer, data.call_id) if data.call_id else None
     rule_name = data.rules or (call.rules if call else "open")
-    rule_set = _rule_set(rule_name, {**(call.rule_params if call else {}), **data.rule_params})
+    rule_set = _rule_set(
+        viewer, rule_name, {**(call.rule_params if call else {}), **data.rule_params}
+    )
     ids = resolve_refs(session, viewer, data.members, "members")
     index = current_index(session)
     positions = [index.position(org_id) for org_id in ids]
