@@ -486,6 +486,19 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("GET", "/api/me/introductions"),
         ("POST", "/api/introductions/{intro_id}/accept"),
         ("POST", "/api/introductions/{intro_id}/decline"),
+        ("GET", "/api/calls"),  # test_consortia_api.py, test_noninterference.py
+        ("POST", "/api/calls"),
+        ("GET", "/api/calls/{call_id}"),
+        ("PATCH", "/api/calls/{call_id}"),
+        ("POST", "/api/consortia/build"),
+        ("POST", "/api/consortia/check"),
+        ("GET", "/api/bids"),
+        ("POST", "/api/bids"),
+        ("GET", "/api/bids/{bid_id}"),
+        ("PATCH", "/api/bids/{bid_id}"),
+        ("POST", "/api/bids/{bid_id}/invitations"),
+        ("POST", "/api/bids/{bid_id}/answer"),
+        ("DELETE", "/api/bids/{bid_id}/partners/{org_id}"),
     }
     covered_elsewhere.add(("GET", "/api/projects"))  # participant counts: test_projects_page.py
     public_by_design = {("GET", "/api/taxonomy/capabilities")}

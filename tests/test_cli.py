@@ -1181,3 +1181,181 @@ def test_bad_input_is_a_clear_error_never_a_traceback(
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
     assert named in flat(result.output), result.output
+
+
+# --- call, consortium, bid (issue 11: consortium building) ---------------------------------
+
+LEONARDO_PIC = "999880463"
+EARLY_WARNING = "Satellites, radar and composite structures for space-based early warning"
+CALL_YAML = f"""\
+programme: EDF
+identifier: EDF-2026-DA-SPACE-EW
+title: Space-based early warning
+text: {EARLY_WARNING}.
+rules: edf
+capabilities: [space.satellites]
+size_min: 3
+size_max: 4
+deadline: 2026-11-27
+"""
+
+
+def assert_edf_consortium(consortium: dict) -> None:
+    """Every EDF rule holds, checked here from the members (three eligible countries)."""
+    countries = [m["country"] for m in consortium["members"]]
+    assert len(set(countries)) >= 3 and set(countries) <= {"IT", "FR", "LU"}, countries
+    assert all(rule["ok"] for rule in consortium["rules"]), consortium["rules"]
+    assert {"pic", "name", "country", "kind", "reasons"} <= set(consortium["members"][0])
+
+
+def test_consortium_build_and_check(registry: Registry) -> None:
+    url, polimi, safran = registry.url, registry.org("polimi"), registry.org("safran")
+    built = cli(
+        "consortium", "build", "--text", EARLY_WARNING, "--rules", "edf", "--with", LEONARDO_PIC,
+        "--size", "3-4", "--alternatives", "2", "--json", db=url,
+    )  # fmt: skip
+    consortia = out_json(built)["consortia"]
+    assert len(consortia) == 2
+    assert len({frozenset(m["org_id"] for m in c["members"]) for c in consortia}) == 2
+    for consortium in consortia:
+        assert_edf_consortium(consortium)
+        assert consortium["members"][0]["pic"] == LEONARDO_PIC
+        assert consortium["members"][0]["role"] == "coordinator"
+    readable = flat(
+        cli("consortium", "build", "--text", EARLY_WARNING, "--rules", "edf", db=url).output
+    )
+    assert "Alternative 1: score" in readable and "partners in IT 2, FR 1, LU 1" in readable
+    assert "ok min_independent_entities (Art. 10(4))" in readable
+    assert "SME bonus (Art. 13(3)-(4))" in readable
+    none_of_polimi = cli(
+        "consortium", "build", "--text", EARLY_WARNING, "--rules", "edf", "--without", polimi,
+        "--json", db=url,
+    )  # fmt: skip
+    teams = [{m["org_id"] for m in c["members"]} for c in out_json(none_of_polimi)["consortia"]]
+    assert teams and all(int(polimi) not in team for team in teams)
+
+    violated = cli(
+        "consortium", "check", LEONARDO_PIC, polimi, safran, "--rules", "edf", db=url, code=1
+    )
+    said = flat(violated.output)
+    assert "VIOLATED min_independent_entities" in said and "1 violation:" in said
+    assert "only 2 independent entities from different countries" in said
+    assert "countries now: FR, IT" in said
+    fine = cli(
+        "consortium",
+        "check",
+        LEONARDO_PIC,
+        safran,
+        registry.org("luxspace"),
+        "--rules",
+        "edf",
+        "--json",
+        db=url,
+    )
+    assert out_json(fine)["ok"] and out_json(fine)["violations"] == []
+    unknown = cli("consortium", "build", "--text", EARLY_WARNING, "--rules", "edf2", db=url, code=1)
+    assert "unknown rule set 'edf2'" in flat(unknown.output)
+
+
+def test_call_add_list_show_and_build_for_it(registry: Registry, tmp_path: Path) -> None:
+    url, cluster = registry.url, registry.org("cluster")
+    path = tmp_path / "call.yaml"
+    path.write_text(CALL_YAML, encoding="utf-8")
+    added = cli("call", "add", str(path), "--owner", cluster, "--json", db=url)
+    call = out_json(added)
+    assert (call["owner_id"], call["rules"], call["size_max"]) == (int(cluster), "edf", 4)
+    listed = flat(cli("call", "list", db=url).output)
+    assert f"{call['id']} open 2026-11-27 edf Lombardia Aerospace Cluster Space-based" in listed
+    shown = flat(cli("call", "show", str(call["id"]), db=url).output)
+    assert "EDF EDF-2026-DA-SPACE-EW" in shown and "deadline: 2026-11-27" in shown
+    assert taxonomy.label("space.satellites") in shown and EARLY_WARNING in shown
+
+    for source in (["--call-id", str(call["id"])], ["--call", str(path)]):
+        built = out_json(
+            cli("consortium", "build", *source, "--alternatives", "1", "--json", db=url)
+        )
+        assert built["size"] == [3, 4]
+        consortium = built["consortia"][0]
+        assert_edf_consortium(consortium)
+        assert consortium["missing"] == []
+        assert "space.satellites" in {c for m in consortium["members"] for c in m["capabilities"]}
+    from filiera.consortia.models import Call
+
+    assert registry.count(Call) == 1  # --call FILE is read, not stored
+    missing = cli("call", "show", "4242", db=url, code=1)
+    assert "call 4242 does not exist" in flat(missing.output)
+
+
+def test_bid_save_invite_answer_and_status(registry: Registry) -> None:
+    url, cluster = registry.url, registry.org("cluster")
+    leonardo, safran, lux = (
+        registry.org("leonardo"),
+        registry.org("safran"),
+        registry.org("luxspace"),
+    )
+    users = {
+        "manager": ("cluster_manager", cluster),
+        "leo": ("member", leonardo),
+        "lux": ("member", lux),
+        "polimi": ("member", registry.org("polimi")),
+    }
+    with registry.db.session() as session:
+        for name, (role, org) in users.items():
+            accounts.add_user(
+                session, f"{name}@bids.example", name, PASSWORD, role=role, org_ids=[int(org)]
+            )
+    saved = cli(
+        "bid", "save", LEONARDO_PIC, safran, lux, "--title", "Early warning bid", "--owner",
+        cluster, "--rules", "edf", "--as", "manager@bids.example", "--json", db=url,
+    )  # fmt: skip
+    bid = out_json(saved)
+    number = str(bid["id"])
+    assert [(p["org_id"], p["role"], p["status"]) for p in bid["partners"]] == [
+        (int(leonardo), "coordinator", "proposed"),
+        (int(safran), "participant", "proposed"),
+        (int(lux), "participant", "proposed"),
+    ]
+    assert bid["check"]["ok"]
+    assert "does not exist" in flat(
+        cli("bid", "show", number, "--as", "leo@bids.example", db=url, code=1).output
+    )
+    cli("bid", "invite", number, "--as", "manager@bids.example", db=url)
+    cli("bid", "answer", number, "--org", leonardo, "--accept", "--as", "leo@bids.example", db=url)
+    refused = cli(
+        "bid",
+        "answer",
+        number,
+        "--org",
+        lux,
+        "--accept",
+        "--as",
+        "leo@bids.example",
+        db=url,
+        code=1,
+    )
+    assert "does not act for organisation" in flat(refused.output)
+    cli("bid", "answer", number, "--org", lux, "--decline", "--as", "lux@bids.example", db=url)
+    assert "does not exist" in flat(
+        cli("bid", "show", number, "--as", "polimi@bids.example", db=url, code=1).output
+    )
+    listed = flat(cli("bid", "list", "--as", "leo@bids.example", db=url).output)
+    assert (
+        f"{number} draft Lombardia Aerospace Cluster 1 of 3 partners accepted Early warning bid"
+        in listed
+    )
+    shown = flat(cli("bid", "show", number, "--as", "manager@bids.example", db=url).output)
+    assert (
+        "coordinator" in shown
+        and "accepted" in shown
+        and "declined" in shown
+        and "invited" in shown
+    )
+    assert "every rule holds" in shown
+    done = out_json(
+        cli("bid", "status", number, "submitted", "--as", "manager@bids.example", "--json", db=url)
+    )
+    assert done["status"] == "submitted"
+    bad = cli("bid", "status", number, "won", "--as", "manager@bids.example", db=url, code=1)
+    assert "status" in flat(bad.output)
+    late = cli("bid", "answer", number, "--org", safran, "--accept", db=url, code=1)
+    assert "answers are closed" in flat(late.output)

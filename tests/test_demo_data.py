@@ -152,7 +152,7 @@ def _countries(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def test_top_level_sections_present(data: dict[str, Any]) -> None:
-    assert set(data) == {"dataset", *SECTIONS}
+    assert set(data) == {"dataset", *SECTIONS, "calls", "bids"}
     assert data["dataset"]["name"] == "Filiera demo: ecosystem from the seed news articles"
     assert data["dataset"]["description"].strip()
     assert data["dataset"]["licence_note"].strip()
@@ -327,3 +327,37 @@ def test_required_clusters_are_clusters(data: dict[str, Any]) -> None:
     kinds = {org["key"]: org["kind"] for org in data["organisations"]}
     for key in ("luxdefence", "lombardia_aerospace_cluster", "distretto_aerospaziale_piemonte"):
         assert kinds[key] == "cluster", key
+
+
+def test_calls_and_bids_reference_the_demo(data: dict[str, Any]) -> None:
+    """Calls and bids (issue 11) name demo organisations, a credit, a cited source; every
+    partner of a bid is invited (the loader invites them all) and maybe answered."""
+    kinds = {org["key"]: org["kind"] for org in data["organisations"]}
+    calls = {call["key"]: call for call in data["calls"]}
+    assert len(calls) == len(data["calls"]) == 3
+    for call in data["calls"]:
+        assert kinds[call["owner"]] in ("cluster", "buyer"), call["key"]
+        assert call["by"].endswith(".demo") and call["credit"].strip()
+        assert set(call["capabilities"]) <= CAPABILITY_CODES, call["key"]
+        for package in call.get("work_packages", []):
+            assert set(package["capabilities"]) <= CAPABILITY_CODES, call["key"]
+    for bid in data["bids"]:
+        assert bid["call"] in calls and kinds[bid["owner"]] == "cluster"
+        orgs = [partner["org"] for partner in bid["partners"]]
+        assert len(orgs) == len(set(orgs)) and set(orgs) <= set(kinds)
+        assert {p["status"] for p in bid["partners"]} <= {"invited", "accepted", "declined"}
+        assert [p.get("role") for p in bid["partners"]].count("coordinator") == 1
+    for record in [*data["calls"], *data["bids"]]:
+        source = record["source"]
+        assert source == PUBLIC_KNOWLEDGE or source.removeprefix("seed:") in SEED_FILES
+
+
+def test_control_is_declared_only_with_a_country_code(data: dict[str, Any]) -> None:
+    for org in data["organisations"]:
+        if "controlled_from" in org:
+            assert COUNTRY_RE.match(org["controlled_from"]), org["key"]
+        if "control_group" in org:
+            assert org["control_group"].strip(), org["key"]
+    groups = {o["key"]: o.get("control_group") for o in data["organisations"]}
+    assert groups["leonardo"] == groups["telespazio"] == "Leonardo"
+    assert groups["thales"] == groups["thales_alenia_space_italia"] == "Thales"

@@ -32,6 +32,8 @@ from filiera.access.models import AccessGrant
 from filiera.access.viewer import Viewer, viewer_for
 from filiera.app import create_app
 from filiera.cli.main import app as cli_app
+from filiera.consortia import bids as consortium_bids
+from filiera.consortia.models import Bid, BidPartner, Call
 from filiera.db import Database
 from filiera.directory.models import IntroductionRequest
 from filiera.match.models import Shortlist, ShortlistEntry
@@ -114,7 +116,7 @@ VOLATILE = {
     "last_sign_in_at",
     "added_at",
 }
-RANKED = {"score", "parts", "weight"}
+RANKED = {"score", "parts", "weight", "relevance"}
 SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
     "leonardo",
     "polimi",
@@ -139,6 +141,8 @@ class World:
     people: dict[str, int] = field(default_factory=dict)
     invitations: list[int] = field(default_factory=list)
     shortlists: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    bids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
 
 
@@ -203,6 +207,7 @@ def populate(db: Database) -> World:
         session.flush()
         world.invitations = list(session.scalars(select(ClusterInvitation.id)))
         world.shortlists = _shortlists(session, o)
+        world.calls, world.bids = _calls_and_bids(session, o)
         _introductions(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
@@ -286,6 +291,52 @@ def _shortlists(session, o: dict[str, int]) -> dict[str, int]:
     return ids
 
 
+def _calls_and_bids(session, o: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Calls at each level, one by a hidden organisation; a cluster's bid with partners some
+    viewers may not see (invited, so the member's users read it) and a hidden one's bid."""
+    calls = {}
+    specs = {
+        "public": ("cluster", "public", "open"),
+        "members": ("cluster", "members", "open"),
+        "by_hidden": ("owner_org", "public", "open"),
+        "closed": ("ministry", "public", "closed"),
+    }
+    for key, (owner, level, status) in specs.items():
+        call = Call(
+            programme="EDF",
+            title=f"Call {key}",
+            text=f"{WORD} counter-drone radar sensors and satellites for air bases.",
+            rules="edf",
+            capabilities=["electronics.radar"],
+            owner_id=o[owner],
+            visibility=level,
+            status=status,
+        )
+        session.add(call)
+        session.flush()
+        calls[key] = call.id
+    partners = {
+        "cluster": ["leonardo", "members_org", "restricted_org", "owner_org", "safran"],
+        "owner_org": ["owner_org", "members_org", "leonardo"],
+    }
+    bids = {}
+    for owner, keys in partners.items():
+        bid = Bid(title=f"Bid of {owner}", rules="edf", owner_id=o[owner], call_id=calls["public"])
+        bid.partners = [
+            BidPartner(
+                organisation_id=o[key],
+                position=place,
+                role="coordinator" if place == 0 else "participant",
+                status="proposed" if key == "safran" else "invited",
+            )
+            for place, key in enumerate(keys)
+        ]
+        session.add(bid)
+        session.flush()
+        bids[owner] = bid.id
+    return calls, bids
+
+
 def _needs_and_theses(session, admin: Viewer, o: dict[str, int]):
     text = f"We need {WORD} counter-drone radar sensors and satellites for air bases."
     specs = {
@@ -341,10 +392,13 @@ def shadow(db: Database, name: str) -> None:
     with db.session() as session:
         audit.bind(session, Viewer.system())
         viewer = viewer_of(session, name)
-        for model, entity in ((Need, "need"), (Thesis, "thesis")):
+        for model, entity in ((Need, "need"), (Thesis, "thesis"), (Call, "call")):
             seen = select(model.id).where(policy.visible_records(viewer, model, entity))
             for record in session.scalars(select(model).where(model.id.not_in(seen))):
                 session.delete(record)
+        readable = {bid.id for bid in consortium_bids.list_bids(session, viewer)}
+        for bid in session.scalars(select(Bid).where(Bid.id.not_in(readable))):
+            session.delete(bid)
         hidden_people = select(Person).where(~policy.visible_people(viewer))
         for person in session.scalars(hidden_people):
             session.delete(person)
@@ -478,6 +532,8 @@ def _ids(world: World) -> dict[str, list[Any]]:
         "item_id": [1, 9999],
         "shortlist_id": sorted(world.shortlists.values()) + [9999],
         "user_id": [1, 9999],
+        "call_id": sorted(world.calls.values()) + [9999],
+        "bid_id": sorted(world.bids.values()) + [9999],
     }
 
 
@@ -532,6 +588,9 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/match": lambda w: [{}, *_match_bodies(w), *_match_pages(w)],
     "/match.csv": _match_bodies,
     "/needs": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
+    "/api/calls": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
+    "/consortia/build": lambda w: [{}, *_web_builds(w)],
+    "/consortia/check": lambda w: [{}, *(_page_query(b) for b in _check_bodies(w))],
 }
 NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/clusters",
@@ -546,6 +605,10 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/me/introductions",
     "/api/needs",
     "/api/theses",
+    "/api/bids",
+    "/calls",
+    "/calls/new",
+    "/bids",
     "/",
     "/map",
     "/clusters",
@@ -564,7 +627,56 @@ NOT_COMPARED = {  # routes that show no registry data, with the reason
     "/sign-in": "the sign-in form",
     "/static/plotly.min.js": "a static file",
 }
-POST_READS = {"/api/match": _match_bodies, "/api/match.csv": _match_bodies}
+
+
+def _check_bodies(world: World) -> list[dict[str, Any]]:
+    """Consortia typed in with hidden partners (by id or PIC), for a hidden call."""
+    o, c = world.orgs, world.calls
+    trio = [str(o["leonardo"]), "999993856", str(o["luxspace"])]
+    return [
+        {"members": trio, "rules": "edf"},
+        {"members": [*trio, "999000100"], "rules": "edf"},
+        {"members": [str(o["leonardo"]), str(o["restricted_org"]), str(o["polimi"])]},
+        {"members": trio, "call_id": c["members"], "shares": {"999880463": 3}},
+        {"members": trio, "call_id": c["by_hidden"]},
+        {"members": [str(o["owner_org"])], "rules": "open"},
+    ]
+
+
+def _build_bodies(world: World) -> list[dict[str, Any]]:
+    """Consortia built among what the viewer may see: the hidden ones the best fit."""
+    o, c = world.orgs, world.calls
+    text = f"{WORD} counter-drone radar sensors, satellites and electronics"
+    return [
+        {"text": text, "rules": "edf", "size_min": 3, "size_max": 5, "alternatives": 2},
+        {"text": text, "rules": "open", "size_min": 2, "size_max": 3, "with": ["999000222"]},
+        {"text": text, "rules": "open", "size_max": 3, "without": [str(o["restricted_org"])]},
+        {"call_id": c["public"], "alternatives": 1},
+        {"call_id": c["by_hidden"], "alternatives": 1},
+    ]
+
+
+def _page_query(body: dict[str, Any]) -> dict[str, Any]:
+    """A build or check request as the web form's query string (no cost shares there)."""
+    names = {"call_id": "call"}
+    return {
+        names.get(key, key): "\n".join(value) if isinstance(value, list) else value
+        for key, value in body.items()
+        if key != "shares"
+    }
+
+
+def _web_builds(world: World) -> list[dict[str, Any]]:
+    """The builder page's own requests: a hidden partner fixed by PIC, and a call each."""
+    return [_page_query(b) for b in _build_bodies(world) if "with" in b or "call_id" in b]
+
+
+POST_READS = {
+    "/api/match": _match_bodies,
+    "/api/match.csv": _match_bodies,
+    "/api/consortia/check": _check_bodies,
+    "/api/consortia/build": _build_bodies,
+}
 
 
 def get_routes(app) -> list[str]:
@@ -593,6 +705,7 @@ def requests_for(path: str, world: World) -> list[tuple[str, str, Any]]:
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(\+00:00|Z)?")
 CSRF = re.compile(r'(csrf[-_]token"? (?:value|content)=")[^"]*"')
 DECIMAL = re.compile(r"\b\d\.\d+\b")
+SCORE_IN_WORDS = re.compile(r"\b(score|punteggio) \d+\.\d+")
 TOKEN_PREFIX = re.compile(r"fil_[A-Za-z0-9_-]+")
 
 
@@ -601,6 +714,8 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in value.items() if k not in VOLATILE | RANKED | {"prefix"}}
     if isinstance(value, list):
         return [_clean(v) for v in value]
+    if isinstance(value, str):  # a consortium member's reasons quote its match score
+        return SCORE_IN_WORDS.sub(r"\1 <n>", value)
     return value
 
 
@@ -727,7 +842,8 @@ def test_every_read_route_is_compared(tmp_path) -> None:
     """A new GET route must be added above (with the parameters that could reveal)."""
     app = create_app(Database(f"sqlite:///{tmp_path}/routes.db"), SETTINGS)
     keys = [*ORGANISATIONS, *EXTRA]
-    world = World(orgs={k: i for i, k in enumerate(keys, 1)}, projects={"epc": 1})
+    calls = {k: i for i, k in enumerate(("public", "members", "by_hidden", "closed"), 1)}
+    world = World(orgs={k: i for i, k in enumerate(keys, 1)}, projects={"epc": 1}, calls=calls)
     for path in get_routes(app):
         if path not in NOT_COMPARED:
             assert requests_for(path, world), path

@@ -5,8 +5,11 @@ from fastapi import APIRouter
 from filiera.api import (
     accounts,
     audit,
+    bids,
+    calls,
     catalogue,
     clusters,
+    consortia,
     introductions,
     match,
     needs,
@@ -30,4 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     shortlists.router,
     needs.router,
     theses.router,
+    calls.router,
+    consortia.router,
+    bids.router,
 )

@@ -6,7 +6,10 @@ import typer
 
 from filiera.cli import (
     audit_cmd,
+    bid_cmd,
+    call_cmd,
     cluster_cmd,
+    consortium_cmd,
     db_cmd,
     export_cmd,
     import_cmd,
@@ -41,6 +44,9 @@ synth_cmd.register(app)
 audit_cmd.register(app)
 match_cmd.register(app)
 app.add_typer(shortlist_cmd.app, name="shortlist")
+app.add_typer(call_cmd.app, name="call")
+app.add_typer(consortium_cmd.app, name="consortium")
+app.add_typer(bid_cmd.app, name="bid")
 
 if __name__ == "__main__":
     app()

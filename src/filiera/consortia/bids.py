@@ -135,14 +135,14 @@ def invite(session: Session, viewer: Viewer, bid_id: int) -> Bid:
 def answer(session: Session, viewer: Viewer, bid_id: int, org_id: int, accept: bool) -> Bid:
     """A partner's own user (or an admin) accepts or declines the invitation."""
     bid = get_bid(session, viewer, bid_id)
+    policy.require_role(viewer, "bid.answer")
+    if not viewer.is_admin and org_id not in viewer.org_ids:  # before the lookup: whether a
+        raise Forbidden(  # partner the viewer may not see is invited stays unsaid
+            f"{viewer.label} does not act for organisation {org_id}", key="not_acting_for"
+        )
     partner = next((p for p in bid.partners if p.organisation_id == org_id), None)
     if partner is None or partner.status == "proposed":
         raise NotFound(f"organisation {org_id} is not invited to bid {bid_id}")
-    policy.require_role(viewer, "bid.answer")
-    if not viewer.is_admin and org_id not in viewer.org_ids:
-        raise Forbidden(
-            f"{viewer.label} does not act for organisation {org_id}", key="not_acting_for"
-        )
     if bid.status != "draft":
         raise BidClosed(f"bid {bid_id} is {bid.status}; answers are closed")
     partner.status = "accepted" if accept else "declined"

@@ -66,8 +66,13 @@ def required_capabilities(call: Call | None) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def check_rules(name: str, params: dict[str, Any]) -> None:
-    """The rule set exists and accepts these parameters; else the error names `rules`."""
+def check_rules(name: str, params: dict[str, Any], *, files: bool = False) -> None:
+    """The rule set exists and accepts these parameters; else the error names `rules`.
+    Only a file read at the command line (`files`) may name a YAML rule file: a stored call
+    or bid names a shipped rule set, so the server never reads a path it was given."""
+    if not files and name not in rules.available():
+        message = f"unknown rule set {name!r}; known: {', '.join(rules.available())}"
+        raise ValidationFailed(message, errors=[field_error("call", "rules", message)])
     try:
         rules.load(name, params)
     except ValidationFailed as error:
@@ -155,5 +160,5 @@ def read_call_file(path: Path, owner_id: int) -> CallIn:
         raise ValidationFailed(
             f"{path}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
         ) from None
-    check_rules(data.rules, data.rule_params)
+    check_rules(data.rules, data.rule_params, files=True)
     return data

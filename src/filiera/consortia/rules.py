@@ -521,7 +521,7 @@ def _size(rule: Rule, members: list[Member]) -> Outcome:
         bounds = f"at least {low}"
     elif high and not low:
         bounds = f"at most {high}"
-    detail = f"{n} partners ({bounds} allowed)"
+    detail = f"{n} partners ({bounds or 'any number'} allowed)"
     return Outcome(rule.kind, ok, detail, tight=ok and n in (low, high), article=rule.article)
 
 

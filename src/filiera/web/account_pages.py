@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from filiera.access import accounts, audit
 from filiera.access.secrets_ import MIN_PASSWORD, new_secret, sign, unsign
+from filiera.consortia import bids
 from filiera.directory import introductions
 from filiera.errors import (
     FilieraError,
@@ -143,6 +144,7 @@ def _account_page(request: Request, session, user, status: int = 200, **context)
     values |= {
         "introductions": introductions.mine(session, request.state.viewer),
         "introduction_error": getattr(request.state, "introduction_error", None),
+        "bid_invitations": bids.pending_for(session, request.state.viewer),
     }
     return render(request, "account.html", values | context, status=status)
 
