@@ -154,16 +154,16 @@ def groups(world: World) -> dict[int, str]:
     }
 
 
-def independent_countries(world: World, members: list[dict]) -> int:
-    """The most partners from pairwise different countries and control groups."""
+def meets_article_10_4(world: World, members: list[dict]) -> bool:
+    """EDF Art. 10(4), checked here independently of Filiera: partners from at least 3
+    countries, and 3 of them, not under common control, from at least 2 countries."""
     group_of = groups(world)
-    for size in range(len(members), 0, -1):
-        for team in itertools.combinations(members, size):
-            countries = {m["country"] for m in team}
-            owners = {group_of[m["org_id"]] for m in team}
-            if len(countries) == len(owners) == size:
-                return size
-    return 0
+    if len({m["country"] for m in members}) < 3:
+        return False
+    return any(
+        len({group_of[m["org_id"]] for m in trio}) == 3 and len({m["country"] for m in trio}) >= 2
+        for trio in itertools.combinations(members, 3)
+    )
 
 
 def build_body(**extra) -> dict:
@@ -196,10 +196,11 @@ def test_build_proposes_different_consortia_that_satisfy_every_edf_rule(world: W
         assert {r["rule"] for r in c["rules"]} == {
             "established_in",
             "not_controlled_from_outside",
+            "min_countries",
             "min_independent_entities",
         }
         assert {m["country"] for m in members} <= EDF_COUNTRIES
-        assert independent_countries(world, members) >= 3
+        assert meets_article_10_4(world, members)
         assert members[0]["org_id"] == world.org("leonardo")
         assert members[0]["role"] == "coordinator" and members[0]["fixed"]
         assert all(m["role"] == "participant" for m in members[1:])
@@ -289,17 +290,17 @@ def test_check_explains_every_violated_rule_in_plain_words(world: World) -> None
     assert response.status_code == 200, response.text
     out = response.json()
     assert not out["ok"] and len(out["violations"]) == 1
-    assert "only 2 independent entities from different countries" in out["violations"][0]
-    assert "countries now: FR, IT" in out["violations"][0]
+    assert out["violations"][0] == "2 countries (FR, IT); at least 3 needed"
     broken = [r for r in out["rules"] if not r["ok"]]
-    assert [r["rule"] for r in broken] == ["min_independent_entities"]
+    assert [r["rule"] for r in broken] == ["min_countries"]
     assert [m["role"] for m in out["members"]] == ["coordinator", "participant", "participant"]
 
     one_group = ["999000302", "999000308", str(world.org("safran"))]  # DE, IT, FR; 2 groups
     grouped = world.ask(
         "leo", "POST", "/api/consortia/check", {"members": one_group, "rules": "edf"}
     ).json()
-    assert not grouped["ok"] and "only 2 independent entities" in grouped["violations"][0]
+    assert not grouped["ok"]
+    assert "only 2 entities not under common control" in grouped["violations"][0]
     assert any("under common control" in w for w in grouped["warnings"])
 
     outside = [LEONARDO_PIC, "999000305", "999000307", str(world.org("safran"))]

@@ -23,7 +23,7 @@ from test_consortia_api import (
     MISSING_PIC,
     TOPIC,
     build_world,
-    independent_countries,
+    meets_article_10_4,
 )
 
 RUNNER = CliRunner(env={"COLUMNS": "200"})
@@ -81,7 +81,7 @@ def test_a_user_is_never_proposed_nor_told_of_a_hidden_organisation(world: World
     assert "Stealth" not in json.dumps(managed)
     for consortium in managed["consortia"]:
         assert {m["country"] for m in consortium["members"]} <= EDF_COUNTRIES
-        assert independent_countries(world, consortium["members"]) >= 3
+        assert meets_article_10_4(world, consortium["members"])
     said = []
     for ref in (HIDDEN_PIC, MISSING_PIC):
         args = ("consortium", "build", "--text", TOPIC, "--with", ref, "--as", MANAGER)
@@ -105,7 +105,7 @@ def test_check_prints_every_violation_and_exits_1(world: World) -> None:
     members = [LEONARDO_PIC, "999000305", "999000307", str(world.org("polimi"))]
     result = run(world, "consortium", "check", *members, "--rules", "edf", code=1)
     text = " ".join(result.output.split())
-    assert "3 violations:" in text and "only 2 independent entities" in text
+    assert "3 violations:" in text and "2 countries (GB, IT); at least 3 needed" in text
     assert "established outside the eligible countries: British Counter Drone Ltd (GB)" in text
     assert "controlled from a non-associated third country: Dragon Jamming Srl (CN)" in text
     as_json = run(world, "consortium", "check", *members, "--rules", "edf", "--json", code=1)

@@ -203,7 +203,8 @@ def test_anyone_reads_the_calls_and_their_rules_in_both_languages(site: Site) ->
 
     page = client.get(f"/calls/{site.edf_call}?lang=it").text
     assert IT["consortia.rule_titles.established_in"] in page
-    assert "Almeno 3 soggetti di almeno 3 paesi ammissibili diversi" in page
+    assert "Almeno 3 soggetti non sotto controllo comune" in page
+    assert "Partner di almeno 3 paesi diversi." in page
     assert "Ogni partner ha sede in uno dei 28 paesi ammissibili." in page
     assert "Norvegia" in page  # the eligible countries, by name in the page's language
     assert IT["consortia.funding_note"] in page
@@ -380,10 +381,13 @@ def test_the_checker_explains_every_rule(site: Site) -> None:
     assert answer.status_code == 200
     page = answer.text
     assert 'data-check-result data-ok="false"' in page
-    rule = page[page.find('data-rule="min_independent_entities"') :]
+    rule = page[page.find('data-rule="min_countries"') :]
     assert 'data-outcome="bad"' in rule[:400]
     assert IT["consortia.outcome.bad"] in rule[:400]
-    assert '<div class="small rule-detail" lang="en">only 1 independent entities' in rule
+    assert '<div class="small rule-detail" lang="en">1 country (IT); at least 3 needed' in rule
+    rule = page[page.find('data-rule="min_independent_entities"') :]
+    assert 'data-outcome="bad"' in rule[:400]
+    assert "only 2 entities not under common control" in rule
     three = "%0A".join(["999880463", "999993856", "911000001"])  # IT, FR, DE
     ok = client.get(f"/consortia/check?members={three}&rules=edf&lang=en").text
     assert 'data-check-result data-ok="true"' in ok and EN["consortia.check_ok"] in ok

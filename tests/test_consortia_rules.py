@@ -48,8 +48,11 @@ def test_the_shipped_rule_sets_load() -> None:
     assert [r.kind for r in edf.rules] == [
         "established_in",
         "not_controlled_from_outside",
+        "min_countries",
         "min_independent_entities",
     ]
+    assert edf.rules[2].args == {"count": 3}  # Art. 10(4): three entities, three countries
+    assert edf.rules[3].args == {"entities": 3, "countries": 2}  # three independent, two
     eligible = edf.rules[0].args["countries"]
     assert set(eligible) == set(EU) | {"NO"} and len(eligible) == 28
     assert edf.params["action"] == "development" and edf.funding["scheme"] == "edf_sme_bonus"
@@ -254,23 +257,44 @@ def test_edf_three_countries_but_two_under_common_control_is_not_enough() -> Non
         member(2, "FR", control_group=" leonardo"),
         member(3, "DE", "sme"),
     ]
+    assert outcome(EDF, "min_countries", team).ok
     found = outcome(EDF, "min_independent_entities", team)
     assert not found.ok
-    assert "only 2 independent entities" in found.detail
-    assert "at least 3 entities from 3 different countries" in found.detail
+    assert "only 2 entities not under common control" in found.detail
+    assert "at least 3 entities not under common control, established in at least 2" in (
+        found.detail
+    )
     assert found.warnings == ("under common control (leonardo): Org 1, Org 2 count as one entity",)
     assert found.article == "Art. 10(4)"
     fourth = outcome(EDF, "min_independent_entities", [*team, member(4, "ES")])
     assert fourth.ok and fourth.tight
-    assert "3 independent entities in 4 countries" in fourth.detail
+    assert "3 independent entities" in fourth.detail
     spare = [*team, member(4, "ES"), member(5, "PL")]
     assert not outcome(EDF, "min_independent_entities", spare).tight
 
 
 def test_edf_three_entities_of_two_countries_is_not_enough() -> None:
+    """Three independent entities in two countries meet the independence sentence of
+    Art. 10(4) but not its first one (three countries)."""
     team = [member(1, "IT"), member(2, "IT"), member(3, "FR")]
-    found = outcome(EDF, "min_independent_entities", team)
-    assert not found.ok and "countries now: FR, IT" in found.detail
+    assert outcome(EDF, "min_independent_entities", team).ok
+    found = outcome(EDF, "min_countries", team)
+    assert not found.ok and found.detail == "2 countries (FR, IT); at least 3 needed"
+
+
+def test_edf_one_group_in_two_countries_and_two_independent_italians_is_enough() -> None:
+    """Art. 10(4) read as written: 3 entities in 3 countries, and 3 independent entities in
+    at least 2 countries; the two conditions may be met by different partners."""
+    team = [
+        member(1, "FR", control_group="G"),
+        member(2, "DE", control_group="G"),
+        member(3, "IT"),
+        member(4, "IT"),
+    ]
+    assert all(o.ok for o in rules.check(EDF, team))
+    same_country = [member(1, "IT", control_group="G"), member(3, "IT"), member(4, "IT")]
+    found = outcome(EDF, "min_independent_entities", same_country)
+    assert not found.ok and "established in only 1 country" in found.detail
 
 
 def test_edf_control_from_a_third_country_breaks_the_rule() -> None:
@@ -428,5 +452,13 @@ def test_independent_matching_is_a_largest_one(team: list[Member], countries) ->
     assert len({m.country for m in chosen}) == len(chosen) == len({m.group for m in chosen})
     assert all(m in team and (countries is None or m.country in countries) for m in chosen)
     if team:
-        everyone = len(rules.independent_matching(team))
-        assert rules.check(EDF, team)[2].ok == (everyone >= 3)
+        assert rules.check(EDF, team)[3].ok == brute_force_edf_independence(team)
+
+
+def brute_force_edf_independence(team: list[Member]) -> bool:
+    """Some 3 partners of 3 different control groups span at least 2 countries."""
+    placed = [m for m in team if m.country]
+    return any(
+        len({m.group for m in trio}) == 3 and len({m.country for m in trio}) >= 2
+        for trio in itertools.combinations(placed, 3)
+    )

@@ -181,6 +181,7 @@ def test_edf_build_keeps_every_rule_and_the_fixed_and_excluded_partners(site: Si
         assert {r.rule for r in consortium.rules} == {
             "established_in",
             "not_controlled_from_outside",
+            "min_countries",
             "min_independent_entities",
         }
         assert 4 <= len(consortium.members) <= 6
@@ -249,7 +250,7 @@ def test_an_impossible_request_names_what_makes_it_impossible(site: Site) -> Non
     fields = {error["field"]: error["message"] for error in caught.value.errors}
     assert fields == {
         "size_max": "the size 3 to 3 is what makes it impossible",
-        "rules": "rule min_independent_entities (Art. 10(4)) cannot be met by the partners "
+        "rules": "rule min_countries (Art. 10(4)) cannot be met by the partners "
         "you fixed and the organisations available to you",
     }
 
@@ -319,10 +320,9 @@ def test_a_hidden_organisation_is_never_proposed_nor_felt(site: Site) -> None:
 def test_check_of_a_two_country_consortium_names_the_broken_rule(site: Site) -> None:
     out = site.check(members=[site.ref("alpha"), site.ref("eta"), site.ref("beta")])
     assert not out.ok
-    assert [r.rule for r in out.rules if not r.ok] == ["min_independent_entities"]
+    assert [r.rule for r in out.rules if not r.ok] == ["min_countries"]
     (violation,) = out.violations
-    assert violation.startswith("only 2 independent entities from different countries")
-    assert "countries now: FR, IT" in violation
+    assert violation == "2 countries (FR, IT); at least 3 needed"
     assert out.countries == {"IT": 2, "FR": 1}
     assert out.funding is not None and out.funding["article"] == "Art. 13(3)-(4)"
     alpha = out.members[0]
@@ -411,6 +411,6 @@ def test_build_and_check_on_postgresql(pg_url: str) -> None:
                 assert all(rule.ok for rule in consortium.rules)
                 assert consortium.members[0].org_id == pg.orgs["gamma"]
             checked = pg.check(members=[pg.ref("alpha"), pg.ref("eta"), pg.ref("beta")])
-            assert [r.rule for r in checked.rules if not r.ok] == ["min_independent_entities"]
+            assert [r.rule for r in checked.rules if not r.ok] == ["min_countries"]
         finally:
             pg.db.dispose()

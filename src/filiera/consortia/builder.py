@@ -211,6 +211,34 @@ def _at_least_distinct(m: _Model, groups: dict[object, list[int]], count: int) -
     return rows
 
 
+def _independent_rows(
+    m: _Model, x: list[int], cands: list[Candidate], entities: int, countries: int
+) -> list[tuple]:
+    """At least `entities` control groups present, and a matching of groups to countries
+    of size min(entities, countries): together exactly "that many independent partners
+    spread over that many countries" (the matched ones plus any others of other groups)."""
+    cells: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cands):
+        if c.member.country:
+            cells[(c.member.group, c.member.country)].append(x[i])
+            by_group[c.member.group].append(x[i])
+    rows = _at_least_distinct(m, by_group, entities)
+    z: dict[tuple[str, str], int] = {}
+    for cell, members in cells.items():
+        z[cell] = m.var(0.0)
+        rows.append(([z[cell], *members], [1.0] + [-1.0] * len(members), -INF, 0.0))
+    per_group, per_country = defaultdict(list), defaultdict(list)
+    for (g, country), var in z.items():
+        per_group[g].append(var)
+        per_country[country].append(var)
+    for vars_ in (*per_group.values(), *per_country.values()):
+        if len(vars_) > 1:
+            rows.append((vars_, [1.0] * len(vars_), -INF, 1.0))
+    rows.append((list(z.values()), [1.0] * len(z), float(min(entities, countries)), INF))
+    return rows
+
+
 def _rule_rows(problem: Problem, m: _Model, x: list[int]) -> dict[str, list[tuple]]:
     """The rows of each rule (keyed by rule name, for the infeasibility diagnosis)."""
     cands = problem.candidates
@@ -218,25 +246,9 @@ def _rule_rows(problem: Problem, m: _Model, x: list[int]) -> dict[str, list[tupl
     for n, rule in enumerate(problem.rules.rules):
         name = f"{n}:{rule.kind}"
         if rule.kind == "min_independent_entities":
-            need = max(rule.args["entities"], rule.args["countries"])
-            cells: dict[tuple[str, str], list[int]] = defaultdict(list)
-            for i, c in enumerate(cands):
-                if c.member.country:
-                    cells[(c.member.group, c.member.country)].append(x[i])
-            z: dict[tuple[str, str], int] = {}
-            rows = []
-            for cell, members in cells.items():
-                z[cell] = m.var(0.0)
-                rows.append(([z[cell], *members], [1.0] + [-1.0] * len(members), -INF, 0.0))
-            by_group, by_country = defaultdict(list), defaultdict(list)
-            for (g, c), var in z.items():
-                by_group[g].append(var)
-                by_country[c].append(var)
-            for vars_ in (*by_group.values(), *by_country.values()):
-                if len(vars_) > 1:
-                    rows.append((vars_, [1.0] * len(vars_), -INF, 1.0))
-            rows.append((list(z.values()), [1.0] * len(z), float(need), INF))
-            out[name] = rows
+            out[name] = _independent_rows(
+                m, x, cands, rule.args["entities"], rule.args["countries"]
+            )
         elif rule.kind == "min_countries":
             keys = {i: c.member.country for i, c in enumerate(cands)}
             out[name] = _at_least_distinct(m, _group_rows(problem, m, x, keys), rule.args["count"])

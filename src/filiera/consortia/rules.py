@@ -405,38 +405,43 @@ def independent_matching(members: list[Member], countries: set[str] | None = Non
 
 
 def _min_independent(rule: Rule, members: list[Member]) -> Outcome:
+    """At least `entities` partners, no two under common control, established in at least
+    `countries` different countries (EDF Art. 10(4), second sentence: 3 in 2)."""
     need_entities, need_countries = rule.args["entities"], rule.args["countries"]
-    need = max(need_entities, need_countries)
-    chosen = independent_matching(members)
-    groups = {m.group for m in members if m.country}
-    countries = {m.country for m in members if m.country}
-    ok = len(chosen) >= need
-    shared = [g for g in groups if sum(1 for m in members if m.group == g) > 1]
-    warnings = ()
-    if shared:
-        warnings = tuple(
-            "under common control ("
-            + g[2:]
-            + "): "
-            + _names([m for m in members if m.group == g])
-            + " count as one entity"
-            for g in shared
-        )
+    spread = min(need_entities, need_countries)
+    placed = [m for m in members if m.country]
+    chosen = independent_matching(placed)  # independent partners in different countries
+    groups = {m.group for m in placed}
+    ok = len(chosen) >= spread and len(groups) >= need_entities
+    shared = sorted(g for g in groups if sum(1 for m in placed if m.group == g) > 1)
+    warnings = tuple(
+        f"under common control ({g[2:]}): "
+        + _names([m for m in placed if m.group == g])
+        + " count as one entity"
+        for g in shared
+    )
+    needed = (
+        f"at least {need_entities} entities not under common control, established in at "
+        f"least {need_countries} different countries"
+    )
     if ok:
         detail = (
-            f"{len(chosen)} independent entities in {len(countries)} countries "
-            f"(at least {need_entities} in {need_countries} needed): "
-            + ", ".join(f"{m.name} ({m.country})" for m in chosen)
+            f"{len(groups)} independent entities, from {len(chosen)} different countries "
+            f"at most ({needed})"
         )
+    elif len(groups) < need_entities:
+        detail = f"only {len(groups)} entities not under common control ({needed})"
     else:
         detail = (
-            f"only {len(chosen)} independent entities from different countries "
-            f"(at least {need_entities} entities from {need_countries} different "
-            f"countries, not under common control, are needed); "
-            f"countries now: {', '.join(sorted(countries)) or 'none'}"
+            f"the {len(groups)} independent entities are established in only "
+            f"{_countries_word(len(chosen))} ({needed})"
         )
-    tight = ok and len(chosen) == need
+    tight = ok and (len(groups) == need_entities or len(chosen) == spread)
     return Outcome(rule.kind, ok, detail, tight=tight, article=rule.article, warnings=warnings)
+
+
+def _countries_word(n: int) -> str:
+    return f"{n} country" if n == 1 else f"{n} countries"
 
 
 def _min_countries(rule: Rule, members: list[Member]) -> Outcome:
@@ -444,7 +449,8 @@ def _min_countries(rule: Rule, members: list[Member]) -> Outcome:
     need = rule.args["count"]
     ok = len(countries) >= need
     detail = (
-        f"{len(countries)} countries ({', '.join(countries) or 'none'}); at least {need} needed"
+        f"{_countries_word(len(countries))} ({', '.join(countries) or 'none'}); "
+        f"at least {need} needed"
     )
     return Outcome(rule.kind, ok, detail, tight=ok and len(countries) == need, article=rule.article)
 

@@ -244,7 +244,12 @@ class Relevance:
     def explain(self, positions: list[int], lang: str | None = None) -> list[MatchHit]:
         """The match reasons of `positions` in `lang` (the query's language by default)."""
         return hits(
-            self.index, self.terms, self.final, self.parts, positions, self.filters,
+            self.index,
+            self.terms,
+            self.final,
+            self.parts,
+            positions,
+            self.filters,
             lang or self.terms.lang,
         )
 

@@ -1,13 +1,12 @@
-"""calls bids and control fields
+"""Calls for proposals, bids and their partners; who controls an organisation.
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 14:40:21.009180
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0008"
 down_revision = "0007"
