@@ -44,7 +44,7 @@ from _common import ROOT, SHARED, emit
 from sqlalchemy import select
 
 from filiera.access.viewer import Viewer
-from filiera.consortia import rules, service
+from filiera.consortia import inputs, rules, service
 from filiera.consortia.builder import strength
 from filiera.consortia.graph import History, collaboration, read_history
 from filiera.consortia.schemas import BuildIn
@@ -219,7 +219,7 @@ def evaluate(
             for name, chosen_positions in picks.items():
                 ids = {int(index.org_ids[p]) for p in chosen_positions}
                 row[name] = _recall(ids, partners, with_history)
-                members = service.members_at(session, index, [cpos, *chosen_positions])
+                members = inputs.members_at(session, index, [cpos, *chosen_positions])
                 row[name]["rules_ok"] = all(o.ok for o in rules.check(edf[call.action], members))
             rows.append(row)
     return {"rows": rows}

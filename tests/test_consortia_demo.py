@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from filiera.access import accounts
 from filiera.access.viewer import Viewer, viewer_for
-from filiera.consortia import bids, rules, service
+from filiera.consortia import bids, checker, rules, service
 from filiera.consortia.models import Bid, Call
 from filiera.consortia.schemas import BuildIn, BuildOut, CheckIn
 from filiera.db import Database
@@ -158,7 +158,7 @@ def test_each_call_builds_consortia_that_satisfy_its_rules(
                 assert 2 * sum(o.kind in ("sme", "startup") for o in orgs) >= len(orgs)
             # the checker, given the same team, agrees with the builder
             names = [str(o.id) for o in orgs]
-            checked = service.check(session, viewer, CheckIn(members=names, call_id=call.id))
+            checked = checker.check(session, viewer, CheckIn(members=names, call_id=call.id))
             assert checked.ok, checked.violations
         assert len(teams) == len(out.consortia)  # different alternatives
 
@@ -189,7 +189,7 @@ def test_declared_control_drives_the_edf_rules(demo_db: Database) -> None:
         leonardo = by_name["Leonardo S.p.A."]
         assert (leonardo.control_group, leonardo.controlled_from) == ("Leonardo", "IT")
         refs = [str(o.id) for o in by_name.values()]
-        out = service.check(session, Viewer.system(), CheckIn(members=refs, rules="edf"))
+        out = checker.check(session, Viewer.system(), CheckIn(members=refs, rules="edf"))
     outcome = {r.rule: r for r in out.rules}
     assert not outcome["not_controlled_from_outside"].ok
     assert "Avio Aero (US)" in outcome["not_controlled_from_outside"].detail

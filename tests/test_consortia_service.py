@@ -19,7 +19,7 @@ from sqlalchemy import select
 from filiera.access import accounts
 from filiera.access.models import User
 from filiera.access.viewer import Viewer, viewer_for
-from filiera.consortia import service
+from filiera.consortia import checker, service
 from filiera.consortia.graph import History, collaboration, edf_year, read_history
 from filiera.consortia.schemas import BuildIn, BuildOut, CheckIn
 from filiera.db import Database
@@ -94,7 +94,7 @@ class Site:
     def check(self, viewer: Viewer | None = None, **fields):
         fields.setdefault("rules", "edf")
         with self.db.session() as session:
-            return service.check(session, viewer or self.admin, CheckIn(**fields))
+            return checker.check(session, viewer or self.admin, CheckIn(**fields))
 
     def ref(self, key: str) -> str:
         return str(self.orgs[key])

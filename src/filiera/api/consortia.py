@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from filiera.api.responses import errors
-from filiera.consortia import service
+from filiera.consortia import checker, service
 from filiera.consortia.schemas import BuildIn, BuildOut, CheckIn, CheckOut
 from filiera.http.deps import SessionDep, ViewerDep
 
@@ -45,4 +45,4 @@ def check_consortium(
 ) -> CheckOut:
     """Check a consortium you typed in against a rule set: every violated rule in plain
     words (`violations`), the warnings and the capabilities nobody covers."""
-    return service.check(session, viewer, body)
+    return checker.check(session, viewer, body)

@@ -20,7 +20,7 @@ from filiera.cli.common import (
     print_json,
 )
 from filiera.cli.formatting import plural, tally
-from filiera.consortia import calls, service
+from filiera.consortia import calls, checker, service
 from filiera.consortia.schemas import (
     BuildIn,
     BuildOut,
@@ -209,7 +209,7 @@ def check_cmd(
     }
     wanted = parse(CheckIn, {k: v for k, v in given.items() if v is not None}, "consortium")
     with open_db(db).session() as session:
-        out = service.check(session, cli_viewer(session, as_user), wanted)
+        out = checker.check(session, cli_viewer(session, as_user), wanted)
     print_json(out) if as_json else print_check(out)
     if not out.ok:
         raise typer.Exit(1)

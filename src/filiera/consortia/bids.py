@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 from filiera.access import policy
 from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
-from filiera.consortia import calls, service
+from filiera.consortia import calls, checker
+from filiera.consortia.inputs import resolve_refs
 from filiera.consortia.models import Bid, BidPartner, Call
 from filiera.consortia.schemas import BidIn, BidOut, BidPartnerOut, CheckIn
-from filiera.consortia.service import resolve_refs
 from filiera.directory import queries
 from filiera.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from filiera.registry.models import Organisation, utcnow
@@ -205,7 +205,7 @@ def bid_out(session: Session, viewer: Viewer, bid: Bid) -> BidOut:
             call_id=call.id if call else None,
         )
         try:
-            check = service.check(session, viewer, request)
+            check = checker.check(session, viewer, request)
         except (NotFound, ValidationFailed):
             check = None
     return BidOut(

@@ -190,9 +190,8 @@ def _ties(problem: Problem) -> dict[int, list[tuple[int, float]]]:
     return ties
 
 
-def _group_rows(
-    problem: Problem, m: _Model, x: list[int], keys: dict[int, object]
-) -> dict[object, list[int]]:
+def _group_rows(x: list[int], keys: dict[int, object]) -> dict[object, list[int]]:
+    """Candidates' columns by key (country, region...), leaving out those without one."""
     groups: dict[object, list[int]] = defaultdict(list)
     for i, key in keys.items():
         if key is not None:
@@ -251,14 +250,14 @@ def _rule_rows(problem: Problem, m: _Model, x: list[int]) -> dict[str, list[tupl
             )
         elif rule.kind == "min_countries":
             keys = {i: c.member.country for i, c in enumerate(cands)}
-            out[name] = _at_least_distinct(m, _group_rows(problem, m, x, keys), rule.args["count"])
+            out[name] = _at_least_distinct(m, _group_rows(x, keys), rule.args["count"])
         elif rule.kind == "min_distinct_regions":
             regions = rule.args["regions"]
             keys = {i: c.member.in_region(regions) for i, c in enumerate(cands)}
-            out[name] = _at_least_distinct(m, _group_rows(problem, m, x, keys), rule.args["count"])
+            out[name] = _at_least_distinct(m, _group_rows(x, keys), rule.args["count"])
         elif rule.kind == "max_per_country":
             keys = {i: c.member.country for i, c in enumerate(cands)}
-            groups = _group_rows(problem, m, x, keys)
+            groups = _group_rows(x, keys)
             limit = float(rule.args["count"])
             out[name] = [
                 (v, [1.0] * len(v), -INF, limit) for v in groups.values() if len(v) > limit
@@ -357,8 +356,7 @@ def solve(
 def culprits(problem: Problem, time_limit: float = 5.0) -> list[str]:
     """When no consortium fits, the constraint families whose removal alone makes one
     possible (each a name: `size`, `capability:<code>`, `<n>:<rule kind>`)."""
-    m, x, families = _base_model(problem)
-    names = list(families)
+    names = list(_base_model(problem)[2])
     found = []
     for name in names:
         m2, x2, fam2 = _base_model(problem)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from filiera.consortia.members import Member
+from filiera.consortia.rules import RuleSet
 
 BASE_RATE = {"research": 100.0, "development": 80.0}
 SME_THRESHOLD = 10.0  # % of eligible costs
@@ -122,3 +123,17 @@ def edf_bonus(
         + "; ".join(parts)
     )
     return Bonus(capped > 0, capped, sme_share, same, cross, midcap, base, rate, detail, equal)
+
+
+def for_rule_set(rule_set: RuleSet, members: list[Member], shares: dict[int, float] | None = None):
+    """The funding-rate increase the rule set's scheme gives `members` (None: no scheme)."""
+    if not rule_set.funding or rule_set.funding.get("scheme") != "edf_sme_bonus":
+        return None
+    params = rule_set.params
+    bonus = edf_bonus(
+        members,
+        action=params.get("action", "development"),
+        pesco=bool(params.get("pesco")),
+        shares=shares,
+    )
+    return bonus.as_dict() | {"article": rule_set.funding.get("article")}

@@ -1,4 +1,4 @@
-"""Build and check consortia for a viewer: the one home of the builder's rules.
+"""Build consortia for a viewer: the one home of the builder's rules.
 
 Everything is computed among the organisations the viewer may see: relevance comes from
 the matchmaking service (`match.service.relevance`, the same counting and scaling as a
@@ -14,103 +14,44 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filiera.access import audit
-from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.consortia import builder, calls, rules
 from filiera.consortia.explain import say
-from filiera.consortia.funding import edf_bonus
+from filiera.consortia.funding import for_rule_set
 from filiera.consortia.graph import Collaboration, History, collaboration, projects_of
+from filiera.consortia.inputs import (
+    audit_restricted,
+    covers,
+    members_at,
+    resolve_refs,
+    rule_set_for,
+)
 from filiera.consortia.members import Member
 from filiera.consortia.schemas import (
     BuildIn,
     BuildOut,
-    CheckIn,
-    CheckOut,
     ConsortiumOut,
     MemberOut,
     RuleOut,
 )
-from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
+from filiera.errors import NotFound, ValidationFailed, field_error
 from filiera.match.engine import MatchFilters
 from filiera.match.index import MatchIndex
 from filiera.match.service import Relevance, current_index, relevance, viewer_mask
 from filiera.registry import taxonomy
-from filiera.registry.models import Identifier, Organisation
 
 NOT_PARTNERS = ["cluster", "investor", "buyer", "public_body"]  # they gather, fund, buy or
 # grant; a user who wants one in the consortium locks it (`with`)
 DEFAULT_SIZE = (3, 8)
 TIME_LIMIT = 10.0  # seconds for all alternatives together
-CONTROL_CHUNK = 900  # ids per IN (...) query
 
 
 class NoConsortium(ValidationFailed):
     """No consortium satisfies every rule with the partners fixed and those available."""
 
     code = "no_consortium"
-
-
-# --- organisations the viewer names -------------------------------------------------------
-
-
-def resolve_refs(session: Session, viewer: Viewer, refs: list[str], field: str) -> list[int]:
-    """Organisation ids for ids or PICs the viewer may see, in order; an unknown or hidden
-    one gets the same NotFound, naming it and the field."""
-    out: list[int] = []
-    for ref in refs:
-        ref = ref.strip()
-        stmt = select(Organisation.id).where(visible_organisations(viewer))
-        if len(ref) == 9 and ref.isdigit():
-            stmt = stmt.join(Identifier).where(Identifier.scheme == "pic", Identifier.value == ref)
-        elif ref.isdigit():
-            stmt = stmt.where(Organisation.id == int(ref))
-        else:
-            stmt = None
-        org_id = session.scalars(stmt).first() if stmt is not None else None
-        if org_id is None:
-            message = f"no organisation {ref!r} (give its id or its 9-digit PIC)"
-            raise NotFound(message, errors=[field_error("consortium", field, message)])
-        if org_id not in out:
-            out.append(org_id)
-    return out
-
-
-def _controls(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
-    out = {}
-    for start in range(0, len(ids), CONTROL_CHUNK):
-        chunk = ids[start : start + CONTROL_CHUNK]
-        stmt = select(Organisation.id, Organisation.control_group, Organisation.controlled_from)
-        for org_id, group, country in session.execute(stmt.where(Organisation.id.in_(chunk))):
-            out[org_id] = (group, country)
-    return out
-
-
-def members_at(session: Session, index: MatchIndex, positions: list[int]) -> list[Member]:
-    """Members for index positions (the caller checked the viewer may see each)."""
-    controls = _controls(session, [int(index.org_ids[p]) for p in positions])
-    out = []
-    for p in positions:
-        org_id = int(index.org_ids[p])
-        group, controlled = controls.get(org_id, (None, None))
-        region = str(index.region[p]) or None
-        out.append(
-            Member(
-                org_id=org_id,
-                name=index.names[p],
-                country=str(index.country[p]) or None,
-                kind=str(index.kind[p]),
-                regions=(region,) if region else (),
-                control_group=group,
-                controlled_from=controlled,
-                pic=index.pics.get(p),
-                capabilities=frozenset(index.capabilities[p]),
-            )
-        )
-    return out
 
 
 # --- the brief: what to build for ---------------------------------------------------------
@@ -128,27 +69,13 @@ class Brief:
     call: dict[str, Any] | None
 
 
-def _rule_set(viewer: Viewer, name: str, params: dict[str, Any]) -> rules.RuleSet:
-    """The rule set `name` with `params`; a YAML file only from the command line (over HTTP
-    a path would make the server read files it was told to)."""
-    if name not in rules.available() and viewer.via != "cli":
-        message = f"unknown rule set {name!r}; known: {', '.join(rules.available())}"
-        raise ValidationFailed(message, errors=[field_error("consortium", "rules", message)])
-    try:
-        return rules.load(name, params)
-    except ValidationFailed as error:
-        raise ValidationFailed(
-            error.message, errors=[field_error("consortium", "rules", error.message)]
-        ) from None
-
-
 def brief_of(session: Session, viewer: Viewer, data: BuildIn) -> Brief:
     """Validate the request against the call, the rule set and the registry."""
     call = calls.get_call(session, viewer, data.call_id) if data.call_id else None
     text = data.text or f"{call.title}. {call.text}"
     rule_name = data.rules or (call.rules if call else "open")
     params = {**(call.rule_params if call else {}), **data.rule_params}
-    rule_set = _rule_set(viewer, rule_name, params)
+    rule_set = rule_set_for(viewer, rule_name, params)
     capabilities = list(dict.fromkeys([*calls.required_capabilities(call), *data.capabilities]))
     low_rules, high_rules = rule_set.size_bounds()
     low = data.size_min or (call.size_min if call else None) or max(low_rules, DEFAULT_SIZE[0])
@@ -330,7 +257,7 @@ def build(
         out.changed = [m.name for m in out.members if m.org_id not in first]
         consortia.append(out)
     shown = sorted({m.org_id for c in consortia for m in c.members})
-    _audit_restricted(session, shown, "consortium proposal")
+    audit_restricted(session, shown, "consortium proposal")
     notes = [say(lang, "no_visible", label=taxonomy.label(code, lang)) for code in missing]
     return BuildOut(
         consortia=consortia,
@@ -344,13 +271,6 @@ def build(
         pool=len(pool.candidates),
         notes=notes,
     )
-
-
-def _audit_restricted(session: Session, ids: list[int], detail: str) -> None:
-    stmt = select(Organisation.id).where(
-        Organisation.id.in_(ids), Organisation.visibility.in_(("restricted", "owner"))
-    )
-    audit.record_read(session, "organisation", list(session.scalars(stmt)), detail)
 
 
 def _unsatisfiable(pool: builder.Problem, brief: Brief, status: str) -> NoConsortium:
@@ -413,16 +333,7 @@ def _member_out(
         reasons.extend(match_reasons.get(p, [])[:2])
     else:
         reasons.append(say(lang, "weak_fit", score=score))
-    covered = sorted(
-        code
-        for code in brief.capabilities
-        if code in member.capabilities
-        or any(
-            code in taxonomy.ancestors(own)
-            for own in member.capabilities
-            if own in taxonomy.capabilities()
-        )
-    )
+    covered = sorted(code for code in brief.capabilities if covers(member, code))
     if covered:
         reasons.append(
             say(lang, "covers", labels=", ".join(taxonomy.label(c, lang) for c in covered))
@@ -513,108 +424,7 @@ def _consortium(
         ok=all(o.ok for o in outcomes) and not missing,
         missing=list(missing),
         countries=dict(Counter(c.member.country or "?" for c in cands).most_common()),
-        funding=_funding(brief.rule_set, [c.member for c in cands]),
+        funding=for_rule_set(brief.rule_set, [c.member for c in cands]),
         optimal=solution.optimal,
         gap=round(solution.gap, 6),
     )
-
-
-def _funding(
-    rule_set: rules.RuleSet, members: list[Member], shares: dict[int, float] | None = None
-):
-    if not rule_set.funding or rule_set.funding.get("scheme") != "edf_sme_bonus":
-        return None
-    params = rule_set.params
-    bonus = edf_bonus(
-        members,
-        action=params.get("action", "development"),
-        pesco=bool(params.get("pesco")),
-        shares=shares,
-    )
-    return bonus.as_dict() | {"article": rule_set.funding.get("article")}
-
-
-# --- checking -----------------------------------------------------------------------------
-
-
-def check(session: Session, viewer: Viewer, data: CheckIn) -> CheckOut:
-    """Check the consortium the user typed in: every rule, explained in plain words."""
-    call = calls.get_call(session, viewer, data.call_id) if data.call_id else None
-    rule_name = data.rules or (call.rules if call else "open")
-    rule_set = _rule_set(
-        viewer, rule_name, {**(call.rule_params if call else {}), **data.rule_params}
-    )
-    ids = resolve_refs(session, viewer, data.members, "members")
-    index = current_index(session)
-    positions = [index.position(org_id) for org_id in ids]
-    if any(p is None for p in positions):
-        raise Conflict("the registry changed meanwhile; try again")
-    members = members_at(session, index, positions)
-    shares = _shares(session, viewer, data.shares)
-    capabilities = list(dict.fromkeys([*calls.required_capabilities(call), *data.capabilities]))
-    missing = [code for code in capabilities if not any(_covers(m, code) for m in members)]
-    outcomes = rules.check(rule_set, members)
-    links = collaboration(index, positions)
-    team = list(positions)
-    names = {p: index.names[p] for p in team}
-    outs = []
-    for k, (m, p) in enumerate(zip(members, positions, strict=True)):
-        reasons = []
-        partners = links.partners_of(p, team)
-        if partners:
-            reasons.append(
-                say(
-                    "en",
-                    "worked_with",
-                    names=", ".join(names[o] for o, _ in partners),
-                    projects=sum(n for _, n in partners),
-                )
-            )
-        outs.append(
-            MemberOut(
-                org_id=m.org_id,
-                pic=m.pic,
-                name=m.name,
-                country=m.country,
-                kind=m.kind,
-                sme=m.sme,
-                role="coordinator" if k == 0 else "participant",
-                fixed=True,
-                relevance=0.0,
-                capabilities=sorted(code for code in capabilities if _covers(m, code)),
-                reasons=reasons,
-            )
-        )
-    _audit_restricted(session, ids, "consortium check")
-    violations = [o.detail for o in outcomes if not o.ok]
-    violations += [f"nobody covers {taxonomy.label(code)}" for code in missing]
-    return CheckOut(
-        ok=not violations,
-        members=outs,
-        rules=[RuleOut(**o.as_dict()) for o in outcomes],
-        violations=violations,
-        warnings=[w for o in outcomes for w in o.warnings],
-        missing=missing,
-        countries=dict(Counter(m.country or "?" for m in members).most_common()),
-        funding=_funding(rule_set, members, shares),
-    )
-
-
-def _covers(member: Member, code: str) -> bool:
-    known = taxonomy.capabilities()
-    return any(
-        own == code or (own in known and code in taxonomy.ancestors(own))
-        for own in member.capabilities
-    )
-
-
-def _shares(session: Session, viewer: Viewer, raw: dict[str, float]) -> dict[int, float] | None:
-    if not raw:
-        return None
-    out = {}
-    for ref, value in raw.items():
-        if value < 0:
-            message = f"share of {ref!r} is negative"
-            raise ValidationFailed(message, errors=[field_error("consortium", "shares", message)])
-        out[resolve_refs(session, viewer, [ref], "shares")[0]] = value
-    return out

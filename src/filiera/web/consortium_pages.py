@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.consortia import calls, service
+from filiera.consortia import calls, checker, service
 from filiera.consortia.schemas import BuildIn, BuildOut, CheckIn, MemberOut
 from filiera.errors import NotFound, ValidationFailed
 from filiera.http.deps import SessionDep, ViewerDep
@@ -243,7 +243,7 @@ def check_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Resp
         if raw["rules"]:
             data["rules"] = raw["rules"]
         try:
-            result = service.check(session, viewer, parse(CheckIn, data, "form"))
+            result = checker.check(session, viewer, parse(CheckIn, data, "form"))
             context["result"] = result
             context["map"] = country_map(result.countries, lang)
             name = raw["rules"] or _call_rules(session, viewer, raw["call"])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from filiera.access.viewer import Viewer
-from filiera.consortia import rules, service
+from filiera.consortia import inputs, rules
 from filiera.errors import FilieraError, NotFound
 from filiera.web.i18n import strings, translator
 from filiera.web.messages import detail_text, error_text, field_label
@@ -154,7 +154,7 @@ def unknown_ref(session: Session, viewer: Viewer, given: dict[str, list[str]]) -
     for field, values in given.items():
         for ref in values:
             try:
-                service.resolve_refs(session, viewer, [ref], field)
+                inputs.resolve_refs(session, viewer, [ref], field)
             except NotFound:
                 return ref
     return None
