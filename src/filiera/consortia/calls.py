@@ -19,6 +19,7 @@ from filiera.consortia.schemas import CallIn, CallOut
 from filiera.directory import queries
 from filiera.errors import NotFound, ValidationFailed, field_error
 from filiera.match.text import detect_language
+from filiera.registry.schemas import validation_errors
 
 
 def call_out(call: Call) -> CallOut:
@@ -153,10 +154,7 @@ def read_call_file(path: Path, owner_id: int) -> CallIn:
     try:
         data = CallIn.model_validate(raw)
     except ValidationError as error:
-        errors = [
-            field_error(str(path), ".".join(str(p) for p in e["loc"]) or "file", e["msg"])
-            for e in error.errors()
-        ]
+        errors = validation_errors(str(path), error)
         raise ValidationFailed(
             f"{path}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
         ) from None
