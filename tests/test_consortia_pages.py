@@ -363,6 +363,9 @@ def test_build_errors_are_said_in_italian_above_the_form(site: Site) -> None:
     text = visible_text(impossible.text)
     assert "min_independent_entities" not in text and "cannot be met" not in text
     assert IT["fields.size_max"] in text or IT["fields.rules"] in text
+    # two Italians fixed in a team of three: the countries rule is named, in Italian
+    title = IT["consortia.rule_titles.min_countries"]
+    assert IT["consortia.errors.rule_culprit"].format(rule=title) in text
 
 
 def test_a_viewer_may_build_but_not_save(site: Site) -> None:

@@ -49,9 +49,17 @@ TIME_LIMIT = 10.0  # seconds for all alternatives together
 
 
 class NoConsortium(ValidationFailed):
-    """No consortium satisfies every rule with the partners fixed and those available."""
+    """No consortium satisfies every rule with the partners fixed and those available.
+
+    `culprits` names, detail by detail, what makes it impossible (`size`,
+    `capability:<code>`, `rule:<kind>`, or None), so a page can say it in its language
+    without reading the English message."""
 
     code = "no_consortium"
+
+    def __init__(self, message: str, *, culprits: list[str | None] | None = None, **named):
+        super().__init__(message, **named)
+        self.culprits = list(culprits or [None] * len(self.errors))
 
 
 # --- the brief: what to build for ---------------------------------------------------------
@@ -276,7 +284,9 @@ def build(
 def _unsatisfiable(pool: builder.Problem, brief: Brief, status: str) -> NoConsortium:
     if status == "no_answer":
         message = "no consortium found within the time limit; fix more partners or narrow the size"
-        return NoConsortium(message, errors=[field_error("consortium", "size_max", message)])
+        return NoConsortium(
+            message, errors=[field_error("consortium", "size_max", message)], culprits=["size"]
+        )
     names = builder.culprits(pool)
     errors = [field_error("consortium", *_culprit_words(name, brief)) for name in names]
     if not errors:
@@ -289,7 +299,8 @@ def _unsatisfiable(pool: builder.Problem, brief: Brief, status: str) -> NoConsor
             )
         ]
     message = "no consortium satisfies every rule: " + "; ".join(e["message"] for e in errors)
-    return NoConsortium(message, errors=errors)
+    kinds = [f"rule:{n.split(':', 1)[1]}" if n[0].isdigit() else n for n in names]
+    return NoConsortium(message, errors=errors, culprits=kinds or [None])
 
 
 def _culprit_words(name: str, brief: Brief) -> tuple[str, str]:

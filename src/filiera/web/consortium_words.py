@@ -7,7 +7,6 @@ element marked `lang="en"` and put a translated title per rule kind next to them
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,6 @@ from filiera.web.render import country_name, data, kind_label, region_name
 
 REF_FIELDS = ("with", "without", "members", "partners")  # fields naming organisations
 RULE_SETS = ("edf", "regional", "open")  # shipped rule sets offered by the forms
-RULE_CULPRIT = re.compile(r"rule (\w+)\b")  # how the builder names a rule it cannot meet
 
 
 def sign_in_first(request: Request, viewer: Viewer) -> RedirectResponse | None:
@@ -126,15 +124,17 @@ def error_lines(
     the organisation reference that was not found, when the error is about one."""
     t, table = translator(lang), strings(lang)
     lines = []
-    for detail in error.errors or [{"field": "", "message": error.message}]:
+    details = error.errors or [{"field": "", "message": error.message}]
+    culprits = getattr(error, "culprits", None) or [None] * len(details)
+    for detail, culprit in zip(details, culprits, strict=False):
         field = str(detail.get("field", "")).split(".")[0].split("[")[0]
         field = "" if field.startswith("(") else field
         label = field_label(field, lang) if field else ""
-        broken = RULE_CULPRIT.match(str(detail.get("message", "")))
+        broken = culprit.removeprefix("rule:") if culprit and culprit.startswith("rule:") else None
         if unknown is not None and field in REF_FIELDS and isinstance(error, NotFound):
             text = t("consortia.errors.unknown_partner", ref=data(unknown))
-        elif error.code == "no_consortium" and broken and broken[1] in rules.KINDS:
-            text = t("consortia.errors.rule_culprit", rule=rule_title(broken[1], lang))
+        elif error.code == "no_consortium" and broken in rules.KINDS:
+            text = t("consortia.errors.rule_culprit", rule=rule_title(broken, lang))
         elif lang == "en":
             text = str(detail.get("message") or error.message)
         elif f"consortia.errors.{error.code}.{field or 'other'}" in table:
