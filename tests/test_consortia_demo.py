@@ -235,3 +235,31 @@ def test_demo_bid_with_its_statuses_passes_the_regional_rules(demo_db: Database)
         with pytest.raises(NotFound):
             bids.get_bid(session, outsider, bid.id)
         assert bid.id not in [b.id for b in bids.list_bids(session, outsider)]
+
+
+def test_partners_of_a_project_close_to_the_topic_say_so(demo_db: Database) -> None:
+    """Locking the coordinator of a real EDF project and asking for its topic: its past
+    partners in that project are proposed with the project named as the reason, in the
+    language asked for; a free text without the coordinator names no such project."""
+    projects = json.loads((EDF_DIR / "projects.json").read_text(encoding="utf-8"))
+    epiic = next(p for p in projects if p["acronym"] == "EPIIC")
+    partners = {p["pic"] for p in epiic["participants"]} - {epiic["coordinator"]["pic"]}
+    topic = "Fighter cockpit: pilot interfaces, helmet mounted display, virtual assistant"
+    with demo_db.session() as session:
+        built = service.build(
+            session,
+            Viewer.system(),
+            BuildIn(
+                text=topic, rules="edf", size_min=6, size_max=6, alternatives=1,
+                explain_lang="it", **{"with": [epiic["coordinator"]["pic"]]},
+            ),
+        )  # fmt: skip
+        unlocked = service.build(
+            session, Viewer.system(), BuildIn(text=topic, rules="edf", alternatives=1)
+        )
+    members = built.consortia[0].members
+    said = [m for m in members if any("in EPIIC, un progetto vicino" in r for r in m.reasons)]
+    assert said and all(m.pic in partners for m in said)
+    assert all(not m.fixed for m in said)
+    everyone = [r for m in unlocked.consortia[0].members for r in m.reasons]
+    assert not any("a project close to this topic" in r for r in everyone)

@@ -164,6 +164,36 @@ def related_to_fixed(rel: Relevance, fixed_positions: list[int]) -> np.ndarray:
     return out
 
 
+CLOSE_PROJECT = 0.25  # closeness from which a shared project is named in the reasons
+
+
+def close_projects(rel: Relevance, team: list[int], fixed: list[int]) -> dict[int, tuple]:
+    """For each non-fixed member of `team` (index positions), its registry project shared
+    with a fixed partner that is closest to the call, when close enough to say so:
+    position -> (project, the fixed partner's position)."""
+    index = rel.index
+    scores = rel.parts["project_scores"]
+    best = float(scores.max()) if scores.size else 0.0
+    if not fixed or best <= 0:
+        return {}
+    projects_of: dict[int, set[int]] = {}
+    for org, project in zip(index.part_org.tolist(), index.part_project.tolist(), strict=True):
+        if org in team:
+            projects_of.setdefault(org, set()).add(project)
+    out = {}
+    for p in team:
+        if p in fixed:
+            continue
+        shared = [
+            (q, f) for f in fixed for q in projects_of.get(p, set()) & projects_of.get(f, set())
+        ]
+        if shared:
+            q, f = max(shared, key=lambda pair: scores[pair[0]])
+            if (scores[q] / best) ** RELATED_POWER >= CLOSE_PROJECT:
+                out[p] = (index.projects[q], f)
+    return out
+
+
 def _problem(
     session: Session,
     brief: Brief,
@@ -402,6 +432,11 @@ def _consortium(
     names = {p: index.names[p] for p in team}
     hits = rel.explain([p for p in team if rel.final[p] > 0], lang)
     match_reasons = {index.position(h.org_id): [e["text"] for e in h.explanations] for h in hits}
+    fixed = [p for org_id in brief.fixed if (p := index.position(org_id)) is not None]
+    for p, (project, partner) in close_projects(rel, team, fixed).items():
+        named = project.acronym or project.title
+        said = say(lang, "close_project", partner=index.names[partner], project=named)
+        match_reasons[p] = [said, *match_reasons.get(p, [])]
     members = [
         _member_out(
             c.member,
