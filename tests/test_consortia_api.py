@@ -357,6 +357,9 @@ def test_calls_are_published_read_and_closed_by_their_publisher(world: World) ->
         "manager", "POST", "/api/calls", call_body(world, rules=str(rules.RULES_DIR / "edf.yaml"))
     )
     assert a_file.status_code == 422 and error_fields(a_file) == ["rules"]
+    deep = "/" + "deep/" * 30 + "edf.yaml"  # a path as long as a fresh clone's: same answer
+    a_long = world.ask("manager", "POST", "/api/calls", call_body(world, rules=deep))
+    assert a_long.status_code == 422 and error_fields(a_long) == ["rules"]
     made = world.ask("manager", "POST", "/api/calls", body)
     assert made.status_code == 201, made.text
     call = made.json()

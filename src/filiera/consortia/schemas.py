@@ -61,7 +61,7 @@ class CallIn(_In):
     topic: str | None = Field(default=None, max_length=120)
     deadline: dt.date | None = None
     budget: float | None = Field(default=None, ge=0)
-    rules: str = Field(default="open", min_length=2, max_length=60)
+    rules: str = Field(default="open", min_length=2, max_length=300)  # a path is refused by name
     rule_params: dict[str, Any] = Field(default_factory=dict)
     capabilities: Capabilities = Field(default_factory=list)
     work_packages: Annotated[list[WorkPackage], Field(max_length=30)] = Field(default_factory=list)
