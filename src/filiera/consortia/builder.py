@@ -409,6 +409,26 @@ def _worth_at_most(problem: Problem, linear: list[float], ties: dict) -> list[fl
     return out
 
 
+def _subproblem(problem: Problem, keep: list[int]) -> Problem:
+    """The problem restricted to the candidates `keep` (ascending original indices)."""
+    where = {old: new for new, old in enumerate(keep)}
+    pairs = {
+        (where[i], where[j]): n for (i, j), n in problem.pairs.items() if i in where and j in where
+    }
+    covers = {
+        code: [where[i] for i in holders if i in where] for code, holders in problem.covers.items()
+    }
+    return Problem(
+        [problem.candidates[i] for i in keep],
+        pairs,
+        problem.rules,
+        problem.capabilities,
+        covers,
+        problem.size,
+        problem.weights,
+    )
+
+
 def prune(problem: Problem, alternatives: int = 1) -> tuple[Problem, list[int]]:
     """Drop every candidate that cannot be in an optimal answer: one with at least
     `size max x alternatives` interchangeable others (same country, control, region, kind
@@ -433,23 +453,7 @@ def prune(problem: Problem, alternatives: int = 1) -> tuple[Problem, list[int]]:
         cutoff = linear[ranked[threshold - 1]]
         drop.update(i for i in ranked[threshold:] if best[i] <= cutoff)
     keep = [i for i in range(len(problem.candidates)) if i not in drop]
-    where = {old: new for new, old in enumerate(keep)}
-    pairs = {
-        (where[i], where[j]): n for (i, j), n in problem.pairs.items() if i in where and j in where
-    }
-    covers = {
-        code: [where[i] for i in holders if i in where] for code, holders in problem.covers.items()
-    }
-    smaller = Problem(
-        [problem.candidates[i] for i in keep],
-        pairs,
-        problem.rules,
-        problem.capabilities,
-        covers,
-        problem.size,
-        problem.weights,
-    )
-    return smaller, keep
+    return _subproblem(problem, keep), keep
 
 
 def shortlist(
@@ -497,20 +501,4 @@ def preselect(
                 buckets[key].append(i)
                 chosen.add(i)
     kept = sorted(chosen)
-    where = {old: new for new, old in enumerate(kept)}
-    pairs = {
-        (where[i], where[j]): n for (i, j), n in problem.pairs.items() if i in where and j in where
-    }
-    covers = {
-        code: [where[i] for i in holders if i in where] for code, holders in problem.covers.items()
-    }
-    smaller = Problem(
-        [problem.candidates[i] for i in kept],
-        pairs,
-        problem.rules,
-        problem.capabilities,
-        covers,
-        problem.size,
-        problem.weights,
-    )
-    return smaller, kept
+    return _subproblem(problem, kept), kept
