@@ -212,6 +212,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "call.publish": ("admin", "cluster_manager", "buyer"),
     "bid.create": ("admin", "cluster_manager", "member"),
     "bid.answer": ("admin", "cluster_manager", "member"),
+    "event.organise": ("admin", "cluster_manager"),
+    "event.register": ("admin", "cluster_manager", "member", "buyer", "investor"),
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),

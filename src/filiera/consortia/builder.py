@@ -19,15 +19,14 @@ group and each country used once, sum z >= 3): exact, and integral for integral 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 
+from filiera import solvers
 from filiera.consortia.members import Member
 from filiera.consortia.rules import RuleSet
 
@@ -92,31 +91,11 @@ def strength(shared: int) -> float:
     return 1.0 - 0.5**shared
 
 
-@contextmanager
-def _quiet():
-    """HiGHS prints its banner on stdout at construction; keep `--json` output clean."""
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (some test runners)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
 class _Model:
     """A thin row builder over highspy's low-level interface (fast for 10^4 columns)."""
 
     def __init__(self) -> None:
-        with _quiet():
-            self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = solvers.highs()
         self.cols = 0
         self.cost: list[float] = []
         self.lower: list[float] = []

@@ -6,6 +6,7 @@ from filiera.access import models as access_models  # noqa: F401  (registers the
 from filiera.consortia import models as consortia_models  # noqa: F401
 from filiera.db import Base, make_engine
 from filiera.directory import models as directory_models  # noqa: F401
+from filiera.events import models as events_models  # noqa: F401
 from filiera.match import models as match_models  # noqa: F401
 from filiera.needs import models as need_models  # noqa: F401
 from filiera.registry import models  # noqa: F401

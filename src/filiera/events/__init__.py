@@ -1,0 +1,1 @@
+"""B2B matchmaking events: participants, meeting requests, an optimal schedule, agendas."""
