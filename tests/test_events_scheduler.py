@@ -91,7 +91,9 @@ def exact_optimum(inst: instance.Instance) -> int:
                 seen.add((member, slot))
         cap = {s.id: inst.tables_in(s) for s in inst.slots}
         if ok and all(n <= cap[s] for s, n in used.items()):
-            best = max(best, sum(r.priority for r, s in zip(inst.requests, choice) if s))
+            best = max(
+                best, sum(r.priority for r, s in zip(inst.requests, choice, strict=True) if s)
+            )
     return best
 
 
