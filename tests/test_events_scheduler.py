@@ -199,6 +199,7 @@ def test_infeasible_parts_are_reported_not_fatal():
     assert why["r0"].key == "no_free_slot" and "a has no free slot" in why["r0"].reason
     assert why["r1"].key == "no_common_slot" and "b and c share no free slot" in why["r1"].reason
     assert result.stats["weight"] == 3 and result.stats["upper_bound"] == 3
+    assert "participant 'a' has no free slot" in result.stats["warnings"][0]
 
 
 @pytest.mark.parametrize(

@@ -338,7 +338,11 @@ def parse(raw: Any, *, source: str = "instance") -> Instance:
     instance = Instance(
         slots, tables, people, requests, table_names=names and [str(n) for n in names]
     )
-    instance.warnings = warnings
+    instance.warnings = warnings + [
+        f"participant {p.id!r} has no free slot: their requests cannot be scheduled"
+        for p in people
+        if slots and len(p.unavailable) == len(slots)
+    ]
     problems.raise_any()
     _check_locks(instance, problems)
     instance.previous = _previous(raw.get("previous"), instance, problems)
