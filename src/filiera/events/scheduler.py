@@ -63,9 +63,11 @@ def schedule(instance: Instance, *, time_limit: float = 30.0, seed: int = 1) -> 
     missed = repair(search, first_fit(search, aimed), evict=False)
     repair(search, missed + first_fit(search, others), evict=True)
     include_everyone(search)
-    passes = 0
-    while not search.out_of_time() and search.compact(compaction_order(search)) and passes < 8:
-        passes += 1
+    for _ in range(8):
+        moved = search.compact(compaction_order(search))
+        swapped = search.swap_slots(compaction_order(search))
+        if search.out_of_time() or (moved + swapped) * 1000 <= len(problem.members):
+            break  # out of time, or the last pass changed less than one meeting in 1,000
     tables = assign_tables(problem, board)
     return _result(problem, board, search, tables, bound, started)
 

@@ -308,3 +308,54 @@ class Search:
             moved += target != s
         board.forget()
         return moved
+
+    def idle_change(self, r: int, s: int, t: int, skip: tuple[int, ...] = ()) -> int:
+        """Idle slots saved for `r`'s members (but `skip`) if `r` left `s` for `t`."""
+        board, gain = self.board, 0
+        for p in self.problem.members[r]:
+            if p in skip:
+                continue
+            before = board.idle(p)
+            board.busy[p] ^= (1 << s) | (1 << t)
+            gain += before - board.idle(p)
+            board.busy[p] ^= (1 << s) | (1 << t)
+        return gain
+
+    def swap_slots(self, order: list[int]) -> int:
+        """Exchange the slots of two meetings when it saves idle time (full slots allow no
+        single move); returns the number of swaps."""
+        board, problem = self.board, self.problem
+        swaps = 0
+        for r in order:
+            if self.out_of_time():
+                break
+            s = board.slot_of[r]
+            if s < 0 or r in self.pinned:
+                continue
+            members = problem.members[r]
+            reachable = problem.candidates[r] & ~(1 << s)
+            for p in members:
+                reachable &= ~board.busy[p]
+            best = None
+            for t in bits(reachable & board.full):
+                own = self.idle_change(r, s, t)
+                if own <= 0:
+                    continue
+                for m in board.inside[t]:
+                    if m in self.pinned or not problem.candidates[m] >> s & 1:
+                        continue
+                    if any(board.busy[q] >> s & 1 for q in problem.members[m]):
+                        continue
+                    gain = own + self.idle_change(m, t, s)
+                    if gain > 0 and (best is None or gain > best[0]):
+                        best = (gain, t, m)
+            if best:
+                _, t, m = best
+                board.take(r)
+                board.take(m)
+                board.put(r, t)
+                board.put(m, s)
+                swaps += 1
+        board.forget()
+        return swaps
+
