@@ -290,3 +290,17 @@ def test_group_meetings_take_one_table_and_all_their_members():
     check(raw, result)
     placed = {m.request: m.slot for m in result.meetings}
     assert placed == {"g": "s1", "r1": "s2"}
+
+
+def test_a_second_run_with_fewer_tables_keeps_every_table_number_in_range():
+    raw = generate.instance(40, 200, 6, seed=2, tables=10)
+    inst = instance.parse(raw)
+    first = scheduler.schedule(inst, time_limit=3)
+    raw2 = instance.to_raw(inst)
+    raw2["tables"] = 4
+    raw2["previous"] = scheduler.to_json(inst, first)["meetings"]
+    second = scheduler.schedule(instance.parse(raw2), time_limit=3)
+    check(raw2, second)
+    assert second.stats["kept"] + second.stats["moved"] + second.stats["dropped"] == len(
+        first.meetings
+    )

@@ -162,7 +162,7 @@ def assign_tables(problem: Problem, board: Board) -> dict[int, int]:
         rest = []
         for r in ordered:
             wish = problem.locked.get(r) or problem.previous.get(r)
-            if wish and wish[0] == s and wish[1] not in taken:
+            if wish and wish[0] == s and wish[1] not in taken and wish[1] <= problem.capacity[s]:
                 tables[r] = wish[1]
                 taken.add(wish[1])
             else:
