@@ -1358,3 +1358,61 @@ def test_bid_save_invite_answer_and_status(registry: Registry) -> None:
     assert "status" in flat(bad.output)
     late = cli("bid", "answer", number, "--org", safran, "--accept", db=url, code=1)
     assert "answers are closed" in flat(late.output)
+
+
+# --- events (issue 12: B2B matchmaking events; more in test_events_cli.py) ----------------
+
+
+def test_events_generate_schedule_and_every_database_command(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The local operator generates and schedules a file, then runs an event on the
+    database: create, list, show, register, request, answer, suggest, run, agenda, grid, lock."""
+    url = registry.url
+    made = cli("events", "generate", "--participants", "12", "--requests", "20", "--slots", "4")
+    instance = write_json(tmp_path / "instance.json", json.loads(made.stdout))
+    schedule = out_json(cli("events", "schedule", instance, "--time-limit", "2", "--json"))
+    assert schedule["stats"]["weight"] <= schedule["stats"]["upper_bound"]
+    assert len(schedule["meetings"]) + len(schedule["unscheduled"]) == 20
+    plan = tmp_path / "event.yaml"
+    plan.write_text(
+        "name: Cluster B2B day\ndays: [2027-02-10]\nday_start: '09:00'\nday_end: '10:00'\n"
+        "slot_minutes: 20\ntables: 3\n",
+        encoding="utf-8",
+    )
+    created = cli("events", "create", str(plan), "--owner", registry.org("cluster"), db=url)
+    event = created.stdout.split()[2].rstrip(":")
+    assert "Cluster B2B day (3 meeting slots)" in flat(created.stdout)
+    assert f"{event} open 2027-02-10" in flat(cli("events", "list", db=url).stdout)
+    people = {}
+    for org, name in (("leonardo", "Anna Radar"), ("safran", "Bruno Motori")):
+        added = cli("events", "register", event, "--org", registry.org(org), "--name", name, db=url)
+        people[org] = added.stdout.split()[2].rstrip(":")
+    shown = flat(cli("events", "show", event, db=url).stdout)
+    assert "Anna Radar" in shown and "Bruno Motori" in shown and "09:40" in shown
+    asked = cli(
+        "events",
+        "request",
+        event,
+        "--from",
+        people["leonardo"],
+        "--to",
+        people["safran"],
+        "--priority",
+        "3",
+        db=url,
+    )
+    request = asked.stdout.split()[1].rstrip(":")
+    assert "accepted" in cli("events", "answer", request, "--accept", db=url).stdout
+    suggested = cli("events", "suggest", event, "--participant", people["leonardo"], db=url)
+    assert "Bruno Motori" not in suggested.stdout  # already asked
+    ran = flat(cli("events", "run", event, "--time-limit", "2", db=url).stdout)
+    assert "weight 3 of upper bound 3" in ran and "1 added" in ran
+    agenda = cli("events", "agenda", event, "--participant", people["safran"], db=url).stdout
+    assert "Anna Radar (Leonardo" in agenda
+    grid = out_json(cli("events", "grid", event, "--json", db=url))
+    [meeting] = [c["meeting"] for row in grid["rows"] for c in row["cells"] if c["meeting"]]
+    locked = out_json(cli("events", "lock", str(meeting["id"]), "--json", db=url))
+    assert locked["locked"] and locked["id"] == meeting["id"]
+    refused = cli("events", "request", event, "--to", people["safran"], db=url, code=1)
+    assert "not registered" in flat(refused.output)

@@ -54,6 +54,7 @@ from filiera.settings import Settings
 from support import BACKENDS
 from support.auth import PASSWORD
 from support.dataset import ORGANISATIONS, build
+from support.event_ni_world import add_events, hide_events
 from support.pg_server import fresh_database
 
 WORD = "quasar"  # in hidden and visible profiles alike: a query that reaches hidden ones
@@ -116,7 +117,7 @@ VOLATILE = {
     "last_sign_in_at",
     "added_at",
 }
-RANKED = {"score", "parts", "weight", "relevance"}
+RANKED = {"score", "parts", "weight", "relevance", "for_me", "for_them"}
 SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
     "leonardo",
     "polimi",
@@ -143,6 +144,8 @@ class World:
     shortlists: dict[str, int] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     bids: dict[str, int] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
+    delegates: dict[str, int] = field(default_factory=dict)  # "<event>:<organisation>" -> id
     tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
 
 
@@ -208,6 +211,7 @@ def populate(db: Database) -> World:
         world.invitations = list(session.scalars(select(ClusterInvitation.id)))
         world.shortlists = _shortlists(session, o)
         world.calls, world.bids = _calls_and_bids(session, o)
+        world.events, world.delegates = add_events(session, o)
         _introductions(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
@@ -396,6 +400,7 @@ def shadow(db: Database, name: str) -> None:
             seen = select(model.id).where(policy.visible_records(viewer, model, entity))
             for record in session.scalars(select(model).where(model.id.not_in(seen))):
                 session.delete(record)
+        hide_events(session, viewer)
         readable = {bid.id for bid in consortium_bids.list_bids(session, viewer)}
         for bid in session.scalars(select(Bid).where(Bid.id.not_in(readable))):
             session.delete(bid)
@@ -534,7 +539,34 @@ def _ids(world: World) -> dict[str, list[Any]]:
         "user_id": [1, 9999],
         "call_id": sorted(world.calls.values()) + [9999],
         "bid_id": sorted(world.bids.values()) + [9999],
+        "event_id": sorted(world.events.values()) + [9999],
     }
+
+
+def _delegates(world: World) -> list[int]:
+    """The member's own delegate, a visible one, a hidden organisation's, a missing id."""
+    keys = ("open:members_org", "open:leonardo", "by_leonardo:owner_org")
+    return [world.delegates[k] for k in keys if k in world.delegates] + [9999]
+
+
+ID_QUERIES = {  # paths with one id and query parameters: every id with every query
+    "/api/events/{event_id}/requests": lambda w: [{}, {"box": "sent"}, {"box": "received"}],
+    "/api/events/{event_id}/grid": lambda w: [{}, {"by": "table"}],
+    "/api/events/{event_id}/suggestions": lambda w: [{"participant": p} for p in _delegates(w)],
+    "/api/events/{event_id}/agenda": lambda w: [{"participant": p} for p in _delegates(w)],
+    "/api/events/{event_id}/agenda.ics": lambda w: [{"participant": p} for p in _delegates(w)],
+    "/api/events/{event_id}/agenda.txt": lambda w: [
+        {"participant": p, "lang": "it"} for p in _delegates(w)
+    ],
+    "/events/{event_id}": lambda w: [{}, {"q": "radar"}, {"kind": "sme"}, {"country": "FR"}],
+    "/events/{event_id}/grid": lambda w: [{}, {"by": "table", "print": "1"}],
+    "/events/{event_id}/agenda": lambda w: [{}, *({"participant": p} for p in _delegates(w))],
+    "/events/{event_id}/agenda.ics": lambda w: [
+        {},
+        *({"participant": p} for p in _delegates(w)),
+    ],
+    "/events/{event_id}/agendas": lambda w: [{}, {"print": "1"}],
+}
 
 
 def _directory_queries(world: World) -> list[dict[str, Any]]:
@@ -589,6 +621,7 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/match.csv": _match_bodies,
     "/needs": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
     "/api/calls": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
+    "/api/events": lambda w: [{}, {"status": "draft"}, {"status": "open"}],
     "/consortia/build": lambda w: [{}, *_web_builds(w)],
     "/consortia/check": lambda w: [{}, *(_page_query(b) for b in _check_bodies(w))],
 }
@@ -608,6 +641,8 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/bids",
     "/calls",
     "/calls/new",
+    "/events",
+    "/events/new",
     "/bids",
     "/",
     "/map",
@@ -697,7 +732,8 @@ def requests_for(path: str, world: World) -> list[tuple[str, str, Any]]:
     names = re.findall(r"{(\w+)}", path)
     assert len(names) == 1, f"{path}: add it to the non-interference test"
     values = _ids(world)[names[0]]
-    return [("GET", path.replace(f"{{{names[0]}}}", str(v)), None) for v in values]
+    queries = ID_QUERIES[path](world) if path in ID_QUERIES else [None]
+    return [("GET", path.replace(f"{{{names[0]}}}", str(v)), q) for v in values for q in queries]
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -707,6 +743,7 @@ CSRF = re.compile(r'(csrf[-_]token"? (?:value|content)=")[^"]*"')
 DECIMAL = re.compile(r"\b\d\.\d+\b")
 SCORE_IN_WORDS = re.compile(r"\b(score|punteggio) \d+\.\d+")
 TOKEN_PREFIX = re.compile(r"fil_[A-Za-z0-9_-]+")
+ICS_STAMP = re.compile(r"DTSTAMP:\d{8}T\d{6}Z")
 
 
 def _clean(value: Any) -> Any:
@@ -725,6 +762,8 @@ def normalised(response) -> tuple[int, Any]:
     if "json" in kind:
         return response.status_code, _clean(response.json())
     text = CSRF.sub(r"\1", TOKEN_PREFIX.sub("fil_", DATETIME.sub("<t>", response.text)))
+    if "calendar" in kind:  # when the file was made
+        text = ICS_STAMP.sub("DTSTAMP:<t>", text)
     if "csv" in kind:
         return response.status_code, _csv_without_scores(text)
     return response.status_code, DECIMAL.sub("<n>", text)
@@ -818,6 +857,8 @@ def test_cli_exports_answer_as_if_hidden_records_did_not_exist(
         ["match", text, "--csv"],
         ["thesis", "list", "--all", "--json"],
         *(["org", "show", str(pair.world.orgs[k]), "--json"] for k in SAMPLED_ORGS),
+        ["events", "list", "--json"],
+        *(["events", "show", str(i), "--json"] for i in sorted(pair.world.events.values())),
     ]
     failures = []
     for args in commands:

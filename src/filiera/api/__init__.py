@@ -10,8 +10,10 @@ from filiera.api import (
     catalogue,
     clusters,
     consortia,
+    events,
     introductions,
     match,
+    meetings,
     needs,
     organisations,
     projects,
@@ -36,4 +38,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     calls.router,
     consortia.router,
     bids.router,
+    events.router,
+    meetings.router,
 )

@@ -11,6 +11,7 @@ from filiera.cli import (
     cluster_cmd,
     consortium_cmd,
     db_cmd,
+    events_cmd,
     export_cmd,
     import_cmd,
     info_cmd,
@@ -47,6 +48,7 @@ app.add_typer(shortlist_cmd.app, name="shortlist")
 app.add_typer(call_cmd.app, name="call")
 app.add_typer(consortium_cmd.app, name="consortium")
 app.add_typer(bid_cmd.app, name="bid")
+app.add_typer(events_cmd.app, name="events")
 
 if __name__ == "__main__":
     app()

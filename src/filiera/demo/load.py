@@ -16,6 +16,7 @@ from filiera.access import audit
 from filiera.access.policy import narrower
 from filiera.demo.access import DEMO_PASSWORD, load_demo_access
 from filiera.demo.consortia import load_demo_consortia
+from filiera.demo.events import load_demo_events
 from filiera.demo.needs import load_demo_needs
 from filiera.imports.data import EDF_DIR, H2020_DIR
 from filiera.imports.edf import import_edf
@@ -70,6 +71,7 @@ def load_demo(
     summary["access"] = load_demo_access(session, keys)
     summary["needs"] = load_demo_needs(session, keys)
     summary["consortia"] = load_demo_consortia(session, demo_data(), keys, DEMO_PASSWORD)
+    summary["events"] = load_demo_events(session, keys)
     return summary
 
 

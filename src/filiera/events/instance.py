@@ -193,7 +193,8 @@ def _members(item: dict[str, Any], record: str, problems: _Problems) -> tuple[st
 
 def _priority(item: dict[str, Any], record: str, problems: _Problems) -> int | None:
     priority = item.get("priority", 2)
-    if isinstance(priority, bool) or priority not in PRIORITY_NAMES:
+    number = isinstance(priority, int | float) and not isinstance(priority, bool)
+    if not number or priority not in PRIORITY_NAMES:  # a list or an object is no priority
         problems.add(record, "priority", f"priority is 1, 2 or 3, not {priority!r}")
         return None
     return int(priority)

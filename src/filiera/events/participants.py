@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access import audit, policy
 from filiera.access.models import User
 from filiera.access.viewer import Viewer
-from filiera.errors import Conflict, Forbidden, NotFound, field_error
+from filiera.errors import Conflict, Forbidden, NotFound, Unauthorized, field_error
 from filiera.events import roles
 from filiera.events.events import Problems, label, local, zone
 from filiera.events.models import Event, EventParticipant
@@ -54,7 +54,9 @@ def participant_in(
 
 
 def require_acting(viewer: Viewer, event: Event, participant: EventParticipant) -> None:
-    """The viewer acts for the participant or organises the event."""
+    """The viewer acts for the participant or organises the event (anonymous: sign in)."""
+    if not viewer.signed_in:
+        raise Unauthorized("sign in first", key="sign_in_first")
     if not (roles.acts_for(viewer, participant) or roles.is_organiser(viewer, event)):
         raise Forbidden(
             f"{viewer.label} does not act for participant {participant.id}",
@@ -305,3 +307,40 @@ def participant_out(
         out.blocked_slots = list(participant.blocked_slots or [])
         out.auto_accept = participant.auto_accept
     return out
+
+
+# --- for the events list and the account page -----------------------------------------------
+
+
+def count_participants(session: Session, viewer: Viewer, event: Event) -> int:
+    """How many active participants the viewer may list (as `list_participants` would)."""
+    stmt = select(func.count(EventParticipant.id)).where(
+        roles.listed_participants_clause(session, viewer, event),
+        EventParticipant.status == roles.ACTIVE,
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def my_registrations(session: Session, viewer: Viewer) -> list[tuple[Event, EventParticipant]]:
+    """The active registrations the viewer acts for, at events they may see, soonest first."""
+    if not viewer.signed_in:
+        return []
+    stmt = (
+        select(Event, EventParticipant)
+        .join(EventParticipant, EventParticipant.event_id == Event.id)
+        .where(
+            roles.visible_events(viewer),
+            roles.acting_for_clause(viewer),
+            EventParticipant.status == roles.ACTIVE,
+        )
+        .options(selectinload(EventParticipant.organisation))
+        .order_by(Event.starts_on, Event.id, EventParticipant.id)
+    )
+    return [(event, participant) for event, participant in session.execute(stmt)]
+
+
+def own_registration(session: Session, viewer: Viewer, event: Event) -> EventParticipant | None:
+    """The viewer's own registration at the event: the one made with their account first,
+    then their organisation's first; None when they have none."""
+    own = roles.own_participants(session, viewer, event)
+    return next((p for p in own if p.user_id == viewer.user_id), own[0] if own else None)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from filiera.access import policy
 from filiera.access.viewer import Viewer
-from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
+from filiera.errors import Conflict, NotFound, Unauthorized, ValidationFailed, field_error
 from filiera.events import requests, roles, scheduler
 from filiera.events.instance import Instance, parse
 from filiera.events.models import (
@@ -37,9 +37,12 @@ from filiera.events.models import (
     ScheduleRun,
 )
 from filiera.events.schedule_schemas import (
+    SERVER_TIME_LIMIT,
     AgendaSlot,
     MeetingOut,
+    MeetingPatch,
     PersonOut,
+    ScheduleOut,
     ScheduleRunOut,
     UnscheduledOut,
 )
@@ -540,3 +543,52 @@ def move(
     meeting.slot, meeting.table_no, meeting.locked = slot, table_no, True
     session.flush()
     return meeting_out(event, meeting)
+
+
+# --- for the API: the schedule as it stands, one change of a meeting, a plain instance ------
+
+
+def current_schedule(session: Session, viewer: Viewer, event_id: int) -> ScheduleOut:
+    """The last run's certificate and every meeting that will take place, in slot and table
+    order (hand moves included); organisers only."""
+    event = _organised_event(session, viewer, event_id)
+    meetings = sorted(
+        live_meetings(session, event), key=lambda m: (m.slot.starts_at, m.table_no, m.id)
+    )
+    return ScheduleOut(
+        run=latest_run(session, viewer, event_id),
+        meetings=[meeting_out(event, m) for m in meetings],
+    )
+
+
+def change_meeting(
+    session: Session, viewer: Viewer, meeting_id: int, patch: MeetingPatch
+) -> MeetingOut:
+    """Move a meeting (`slot_id` and `table` together; it is then locked there), then lock
+    or unlock it if `locked` is given; organisers only."""
+    if (patch.slot_id is None) != (patch.table is None):
+        missing = "table" if patch.table is None else "slot_id"
+        message = "a move names both the slot and the table"
+        raise ValidationFailed(message, errors=[field_error("meeting", missing, message)])
+    if patch.slot_id is None and patch.locked is None:
+        message = "give locked, or a slot and a table to move the meeting to"
+        raise ValidationFailed(message, errors=[field_error("meeting", "locked", message)])
+    out = None
+    if patch.slot_id is not None and patch.table is not None:
+        out = move(session, viewer, meeting_id, patch.slot_id, patch.table)
+    if patch.locked is not None:
+        out = lock(session, viewer, meeting_id, patch.locked)
+    assert out is not None
+    return out
+
+
+def schedule_instance(
+    viewer: Viewer, raw: Any, *, time_limit: float = 30.0, seed: int = 1
+) -> dict[str, Any]:
+    """Any signed-in user schedules a plain instance (no database), for at most
+    `SERVER_TIME_LIMIT` seconds: the scheduler's JSON output, or every problem at once."""
+    if not viewer.signed_in:
+        raise Unauthorized("sign in first", key="sign_in_first")
+    instance = parse(raw, source="instance")
+    limit = min(time_limit, SERVER_TIME_LIMIT)
+    return scheduler.to_json(instance, scheduler.schedule(instance, time_limit=limit, seed=seed))

@@ -17,7 +17,14 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access.viewer import Viewer
-from filiera.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from filiera.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    field_error,
+)
 from filiera.events import roles
 from filiera.events.models import (
     PRIORITIES,
@@ -54,6 +61,12 @@ def members(request: MeetingRequest) -> list[EventParticipant]:
     return [request.requester, request.receiver]
 
 
+def _signed_in(viewer: Viewer) -> None:
+    """Writes need an account: anonymous callers are asked to sign in."""
+    if not viewer.signed_in:
+        raise Unauthorized("sign in first", key="sign_in_first")
+
+
 def _require_active(participant: EventParticipant, field: str) -> None:
     if participant.status != roles.ACTIVE:
         message = f"participant {participant.id} is {participant.status.replace('_', ' ')}"
@@ -70,6 +83,7 @@ def request_meeting(
 ) -> MeetingRequest:
     """Ask another participant for a meeting (see the module's rules)."""
     event = roles.get_event(session, viewer, event_id)
+    _signed_in(viewer)
     requester = _requester(session, viewer, event, data.from_participant)
     receiver = participant_in(session, viewer, event, data.to_participant, "to_participant")
     require_open(event, viewer)
@@ -361,3 +375,28 @@ def accepted_for_schedule(session: Session, event: Event) -> list[MeetingRequest
         for request in accepted_requests(session, event)
         if all(m is not None and m.status == roles.ACTIVE for m in members(request))
     ]
+
+
+# --- for the account page -------------------------------------------------------------------
+
+
+def waiting_for(session: Session, viewer: Viewer) -> list[tuple[MeetingRequest, Event]]:
+    """Pending requests the viewer may answer as the receiver (they act for it), at open
+    events they may see, oldest first."""
+    if not viewer.signed_in:
+        return []
+    receivers = select(EventParticipant.id).where(roles.acting_for_clause(viewer))
+    stmt = (
+        select(MeetingRequest, Event)
+        .join(Event, Event.id == MeetingRequest.event_id)
+        .where(
+            roles.visible_events(viewer),
+            Event.status == "open",
+            MeetingRequest.kind == "pair",
+            MeetingRequest.status == "pending",
+            MeetingRequest.receiver_id.in_(receivers),
+        )
+        .options(*_loaded())
+        .order_by(MeetingRequest.id)
+    )
+    return [(request, event) for request, event in session.execute(stmt)]

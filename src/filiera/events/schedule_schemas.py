@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AgendaStatus = Literal["meeting", "free", "break", "unavailable"]
 
@@ -156,3 +156,45 @@ class SlotGridOut(BaseModel):
     tables: list[TableOut]
     rows: list[GridRow]
     meetings: int
+
+
+# --- inputs of the API (runs, hand moves) and the schedule as it stands ----------------------
+
+SERVER_TIME_LIMIT = 60.0  # seconds: a run on the server never takes longer
+
+
+class ScheduleIn(BaseModel):
+    """A run of the scheduler: how long it may search (cut to 60 s on the server), and the
+    seed that makes it repeatable."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"time_limit": 30, "seed": 1}]}
+    )
+    time_limit: float = Field(default=30.0, gt=0, description="Seconds; more than 60 is cut to 60")
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+
+    @field_validator("time_limit")
+    @classmethod
+    def _capped(cls, value: float) -> float:
+        return min(value, SERVER_TIME_LIMIT)
+
+
+class MeetingPatch(BaseModel):
+    """Lock a meeting where it is (`locked`), or move it by hand to `slot_id` and `table`
+    (it is then locked there); both may be given."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"locked": True}, {"slot_id": 12, "table": 3}]},
+    )
+    locked: bool | None = None
+    slot_id: int | None = Field(default=None, ge=1)
+    table: int | None = Field(default=None, ge=1, le=500)
+
+
+class ScheduleOut(BaseModel):
+    """The event's schedule as it stands: the last run's certificate (None before the first
+    run) and every meeting that will take place, hand moves included."""
+
+    run: ScheduleRunOut | None
+    meetings: list[MeetingOut]

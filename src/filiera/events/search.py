@@ -358,4 +358,3 @@ class Search:
                 swaps += 1
         board.forget()
         return swaps
-

@@ -19,6 +19,8 @@ from filiera.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from filiera.events import participants as event_participants
+from filiera.events import requests as event_requests
 from filiera.http.auth import SESSION_COOKIE, check_csrf, client_address
 from filiera.http.deps import SessionDep, ViewerDep
 from filiera.registry.schemas import parse
@@ -145,6 +147,8 @@ def _account_page(request: Request, session, user, status: int = 200, **context)
         "introductions": introductions.mine(session, request.state.viewer),
         "introduction_error": getattr(request.state, "introduction_error", None),
         "bid_invitations": bids.pending_for(session, request.state.viewer),
+        "event_requests": event_requests.waiting_for(session, request.state.viewer),
+        "event_agendas": event_participants.my_registrations(session, request.state.viewer),
     }
     return render(request, "account.html", values | context, status=status)
 
