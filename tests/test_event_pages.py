@@ -389,7 +389,7 @@ def test_reasons_are_said_from_their_key_in_both_languages() -> None:
 
     busy = item("crowded_out", shared=2, busy={"Anna (Avio)": 2, "Bruno (Brembo)": 1}, full=0)
     italian = event_words.reason_text(busy, "it")
-    assert italian.startswith("Esclusa da incontri") and "Anna (Avio) è occupato in 2" in italian
+    assert italian.startswith("Nessuno spazio libero") and "Anna (Avio) è occupato in 2" in italian
     assert "delle 2 fasce in comune" in italian
     assert event_words.reason_text(item("no_free_slot", member="Anna"), "en") == (
         "Anna has no free slot."

@@ -323,18 +323,13 @@ def _named_reason(item: scheduler.Unscheduled, lookup: Lookup) -> tuple[str, dic
     params = dict(item.params)
     if item.key == "no_free_slot":
         params["member"] = name[params["member"]]
-        return f"{params['member']} has no free slot", params
-    if item.key == "no_common_slot":
+    elif item.key == "no_common_slot":
         params["members"] = [name[m] for m in params["members"]]
-        return f"{' and '.join(params['members'])} share no free slot", params
-    if item.key == "crowded_out":
+    elif item.key == "crowded_out":
         params["busy"] = {name[m]: n for m, n in params["busy"].items()}
-        detail = ", ".join(f"{who} is busy in {n}" for who, n in params["busy"].items())
-        return (
-            f"crowded out by meetings of equal or higher priority: of the {params['shared']} "
-            f"slots they share, {detail}; {params['full']} have no table left"
-        ), params
-    return item.reason, params
+    else:
+        return item.reason, params
+    return scheduler.reason_text(item.key, params), params
 
 
 def _apply(

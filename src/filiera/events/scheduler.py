@@ -176,24 +176,32 @@ def assign_tables(problem: Problem, board: Board) -> dict[int, int]:
 # --- the result --------------------------------------------------------------------------
 
 
+def reason_text(key: str, params: dict[str, Any]) -> str:
+    """Why a request was left out, in words (the web pages translate `key` + `params`)."""
+    if key == "no_free_slot":
+        return f"{params['member']} has no free slot"
+    if key == "no_common_slot":
+        return f"{' and '.join(params['members'])} share no free slot"
+    detail = ", ".join(f"{who} is busy in {n}" for who, n in params["busy"].items())
+    return (
+        f"no room left: of the {params['shared']} slots they share, {detail}; "
+        f"{params['full']} have no table left"
+    )
+
+
 def _why(problem: Problem, board: Board, r: int) -> tuple[str, str, dict[str, Any]]:
     people = [problem.people[p] for p in problem.members[r]]
-    for p in problem.members[r]:
-        if not problem.free[p]:
-            who = problem.people[p]
-            return f"{who} has no free slot", "no_free_slot", {"member": who}
     shared = problem.candidates[r]
-    if not shared:
-        names = " and ".join(people)
-        return f"{names} share no free slot", "no_common_slot", {"members": people}
-    busy = {problem.people[p]: (board.busy[p] & shared).bit_count() for p in problem.members[r]}
-    full = (board.full & shared).bit_count()
-    detail = ", ".join(f"{who} is busy in {n}" for who, n in busy.items())
-    reason = (
-        f"crowded out by meetings of equal or higher priority: of the {shared.bit_count()} "
-        f"slots they share, {detail}; {full} have no table left"
-    )
-    return reason, "crowded_out", {"shared": shared.bit_count(), "busy": busy, "full": full}
+    away = [problem.people[p] for p in problem.members[r] if not problem.free[p]]
+    if away:
+        key, params = "no_free_slot", {"member": away[0]}
+    elif not shared:
+        key, params = "no_common_slot", {"members": people}
+    else:
+        busy = {problem.people[p]: (board.busy[p] & shared).bit_count() for p in problem.members[r]}
+        full = (board.full & shared).bit_count()
+        key, params = "crowded_out", {"shared": shared.bit_count(), "busy": busy, "full": full}
+    return reason_text(key, params), key, params
 
 
 def _without_meetings(problem: Problem, board: Board) -> int:

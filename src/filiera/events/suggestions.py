@@ -30,7 +30,7 @@ from filiera.events.schemas import SuggestionOut, SuggestionsOut
 from filiera.match.concepts import lexicon
 from filiera.match.engine import QueryTerms, query_terms
 from filiera.match.service import Relevance, relevance
-from filiera.match.text import LANGUAGES, detect_language
+from filiera.match.text import LANGUAGES, detect_language, stopwords
 
 MAX_LIMIT = 50
 MAX_TERMS = 6
@@ -159,13 +159,20 @@ def _mentions(terms: QueryTerms, candidate: EventParticipant, lang: str) -> tupl
         return 0.0, []
     theirs = query_terms(text, terms.lang).weights
     shared = sorted((t for t in terms.weights if t in theirs), key=lambda t: -terms.weights[t])
-    plain = [t for t in shared if not t.startswith("c:")]
+    plain = [t for t in shared if not t.startswith("c:") and not _stopword(terms, t)]
     words: list[str] = []
     for term in plain or shared:  # the words written; the concepts when no word is shared
         word = _word(terms, term, lang)
         if word.casefold() not in {w.casefold() for w in words} and len(words) < MAX_TERMS:
             words.append(word)
     return min(1.0, sum(terms.weights[t] for t in shared) / total), words
+
+
+def _stopword(terms: QueryTerms, term: str) -> bool:
+    """A word like "and" or "in" in any of the four languages (a text's language may be
+    misread, and then its little words pass as content)."""
+    word = terms.shown.get(term, term.split(":", 1)[-1]).casefold()
+    return len(word) < 3 or any(word in stopwords(lang) for lang in LANGUAGES)
 
 
 def _word(terms: QueryTerms, term: str, lang: str) -> str:
