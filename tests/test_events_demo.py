@@ -212,7 +212,7 @@ def _no_double_booking(event: Event, meetings) -> None:
     for meeting in meetings:
         slot = meeting.slot
         assert slot.kind == "meeting"
-        assert 1 <= meeting.table_no <= planning.tables_in(event, slot)
+        assert 1 <= meeting.table_no <= event.tables_in(slot)
         assert (slot.id, meeting.table_no) not in tables
         tables.add((slot.id, meeting.table_no))
         for member in planning.members_of(meeting.request):

@@ -128,7 +128,7 @@ def _cell(event: Event, slot: EventSlot, table: int, placed: dict) -> GridCell:
     return GridCell(
         slot_id=slot.id,
         table=table,
-        open=table <= planning.tables_in(event, slot),
+        open=table <= event.tables_in(slot),
         meeting=None if meeting is None else _grid_meeting(meeting),
     )
 

@@ -17,7 +17,7 @@ import highspy
 import numpy as np
 
 from filiera import solvers
-from filiera.events.problem import Problem, bits
+from filiera.events.problem import Problem
 
 
 @dataclass
@@ -93,7 +93,3 @@ def upper_bound(problem: Problem, *, time_limit: float = 10.0, integral: bool = 
         optimal = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
         return Bound(math.floor(value + 1e-6), chosen, "mip" if optimal else "mip-limit")
     return Bound(math.floor(info.objective_function_value + 1e-6), chosen, "lp")
-
-
-def slots_of(mask: int) -> list[int]:
-    return bits(mask)

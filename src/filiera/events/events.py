@@ -377,12 +377,6 @@ def remove_slot(session: Session, viewer: Viewer, event_id: int, slot_id: int) -
 # --- output ---------------------------------------------------------------------------------
 
 
-def capacity(event: Event, slot: EventSlot) -> int:
-    if slot.kind != "meeting":
-        return 0
-    return event.tables if slot.tables is None else slot.tables
-
-
 def slot_out(event: Event, slot: EventSlot) -> SlotOut:
     return SlotOut(
         id=slot.id,
@@ -391,7 +385,7 @@ def slot_out(event: Event, slot: EventSlot) -> SlotOut:
         session=slot.session,
         kind=slot.kind,
         tables=slot.tables,
-        capacity=capacity(event, slot),
+        capacity=event.tables_in(slot),
     )
 
 

@@ -65,6 +65,12 @@ class Event(Base):
         back_populates="event", cascade="all, delete-orphan", order_by="EventSlot.starts_at"
     )
 
+    def tables_in(self, slot: EventSlot) -> int:
+        """Tables usable in `slot`: none in a break, the slot's cap, never more than the venue."""
+        if slot.kind != "meeting":
+            return 0
+        return self.tables if slot.tables is None else min(slot.tables, self.tables)
+
 
 class EventSlot(Base):
     """One time slot; `kind` "break" slots hold no meetings; `tables` caps this slot."""

@@ -58,13 +58,6 @@ def meeting_slots(event: Event) -> list[EventSlot]:
     return [slot for slot in event.slots if slot.kind == "meeting"]
 
 
-def tables_in(event: Event, slot: EventSlot) -> int:
-    """Tables usable in `slot`: none in a break, the slot's cap, never more than the venue."""
-    if slot.kind != "meeting":
-        return 0
-    return event.tables if slot.tables is None else min(slot.tables, event.tables)
-
-
 def table_label(event: Event, table: int) -> str:
     names = event.table_names or []
     if len(names) == event.tables and 0 < table <= len(names):
@@ -149,7 +142,7 @@ def slot_out(event: Event, slot: EventSlot) -> AgendaSlot:
         ends_at=slot.ends_at,
         kind=slot.kind,
         session=slot.session,
-        tables=tables_in(event, slot),
+        tables=event.tables_in(slot),
     )
 
 
@@ -191,7 +184,7 @@ def _lock_problem(
     slot = slots.get(meeting.slot_id)
     if slot is None:
         return "its slot no longer holds meetings"
-    if meeting.table_no > tables_in(event, slot):
+    if meeting.table_no > event.tables_in(slot):
         return f"table {table_label(event, meeting.table_no)} is not in use at {_when(slot)}"
     if (slot.id, meeting.table_no) in taken:
         return f"another locked meeting holds its table at {_when(slot)}"
@@ -256,7 +249,7 @@ def instance_for(session: Session, event: Event) -> tuple[Instance, Lookup]:
                 "id": str(s.id),
                 "start": s.starts_at.isoformat(),
                 "end": s.ends_at.isoformat(),
-                "tables": tables_in(event, s),
+                "tables": event.tables_in(s),
             }
             for s in slots
         ],
@@ -473,13 +466,13 @@ def _target_slot(event: Event, slot_id: int, table_no: int) -> EventSlot:
         raise ValidationFailed(
             message, errors=[field_error("meeting", "slot_id", message)], key="not_a_meeting_slot"
         )
-    if not 1 <= table_no <= tables_in(event, slot):
-        message = f"table {table_no} is not in use at {_when(slot)} (1–{tables_in(event, slot)})"
+    if not 1 <= table_no <= event.tables_in(slot):
+        message = f"table {table_no} is not in use at {_when(slot)} (1–{event.tables_in(slot)})"
         raise ValidationFailed(
             message,
             errors=[field_error("meeting", "table_no", message)],
             key="no_such_table",
-            params={"table": table_no, "tables": tables_in(event, slot)},
+            params={"table": table_no, "tables": event.tables_in(slot)},
         )
     return slot
 

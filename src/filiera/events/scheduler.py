@@ -21,7 +21,7 @@ from typing import Any
 from filiera.events.board import Board
 from filiera.events.bound import upper_bound
 from filiera.events.instance import PRIORITY_NAMES, Instance
-from filiera.events.problem import Problem, bits, build
+from filiera.events.problem import Problem, build
 from filiera.events.search import Search
 
 
@@ -292,7 +292,3 @@ def to_json(instance: Instance, result: Schedule) -> dict[str, Any]:
         for u in result.unscheduled
     ]
     return {"meetings": meetings, "unscheduled": unscheduled, "stats": result.stats}
-
-
-def slot_list(mask: int) -> list[int]:
-    return bits(mask)
