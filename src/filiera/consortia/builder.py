@@ -24,7 +24,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import highspy
-import numpy as np
 
 from filiera import solvers
 from filiera.consortia.members import Member
@@ -91,63 +90,6 @@ def strength(shared: int) -> float:
     return 1.0 - 0.5**shared
 
 
-class _Model:
-    """A thin row builder over highspy's low-level interface (fast for 10^4 columns)."""
-
-    def __init__(self) -> None:
-        self.h = solvers.highs()
-        self.cols = 0
-        self.cost: list[float] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.integer: list[int] = []
-        self.rows: list[tuple[list[int], list[float], float, float]] = []
-
-    def var(
-        self, cost: float, lower: float = 0.0, upper: float = 1.0, integer: bool = False
-    ) -> int:
-        self.cost.append(cost)
-        self.lower.append(lower)
-        self.upper.append(upper)
-        if integer:
-            self.integer.append(self.cols)
-        self.cols += 1
-        return self.cols - 1
-
-    def row(self, index: list[int], value: list[float], lower: float, upper: float) -> None:
-        self.rows.append((index, value, lower, upper))
-
-    def load(self) -> None:
-        h = self.h
-        h.addVars(self.cols, np.array(self.lower), np.array(self.upper))
-        h.changeColsCost(self.cols, np.arange(self.cols, dtype=np.int32), np.array(self.cost))
-        if self.integer:
-            kinds = np.full(len(self.integer), highspy.HighsVarType.kInteger)
-            h.changeColsIntegrality(
-                len(self.integer), np.array(self.integer, dtype=np.int32), kinds
-            )
-        self.add_rows(self.rows)
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-
-    def add_rows(self, rows: list[tuple[list[int], list[float], float, float]]) -> None:
-        if not rows:
-            return
-        starts, index, value = [], [], []
-        for idx, val, _, _ in rows:
-            starts.append(len(index))
-            index.extend(idx)
-            value.extend(val)
-        self.h.addRows(
-            len(rows),
-            np.array([r[2] for r in rows]),
-            np.array([r[3] for r in rows]),
-            len(index),
-            np.array(starts, dtype=np.int32),
-            np.array(index, dtype=np.int32),
-            np.array(value, dtype=np.float64),
-        )
-
-
 def _coefficients(problem: Problem) -> list[float]:
     """Objective weight of each candidate on its own."""
     w = problem.weights
@@ -178,7 +120,9 @@ def _group_rows(x: list[int], keys: dict[int, object]) -> dict[object, list[int]
     return groups
 
 
-def _at_least_distinct(m: _Model, groups: dict[object, list[int]], count: int) -> list[tuple]:
+def _at_least_distinct(
+    m: solvers.Model, groups: dict[object, list[int]], count: int
+) -> list[tuple]:
     """sum over groups of [some member of the group is in] >= count."""
     rows, flags = [], []
     for members in groups.values():
@@ -190,7 +134,7 @@ def _at_least_distinct(m: _Model, groups: dict[object, list[int]], count: int) -
 
 
 def _independent_rows(
-    m: _Model, x: list[int], cands: list[Candidate], entities: int, countries: int
+    m: solvers.Model, x: list[int], cands: list[Candidate], entities: int, countries: int
 ) -> list[tuple]:
     """At least `entities` control groups present, and a matching of groups to countries
     of size min(entities, countries): together exactly "that many independent partners
@@ -217,7 +161,7 @@ def _independent_rows(
     return rows
 
 
-def _rule_rows(problem: Problem, m: _Model, x: list[int]) -> dict[str, list[tuple]]:
+def _rule_rows(problem: Problem, m: solvers.Model, x: list[int]) -> dict[str, list[tuple]]:
     """The rows of each rule (keyed by rule name, for the infeasibility diagnosis)."""
     cands = problem.candidates
     out: dict[str, list[tuple]] = {}
@@ -249,13 +193,13 @@ def _rule_rows(problem: Problem, m: _Model, x: list[int]) -> dict[str, list[tupl
     return out
 
 
-def _base_model(problem: Problem) -> tuple[_Model, list[int], dict[str, list[tuple]]]:
+def _base_model(problem: Problem) -> tuple[solvers.Model, list[int], dict[str, list[tuple]]]:
     """Columns x (one per candidate) and c (proven-collaboration credit), and the rows of
     each constraint family. c_i <= x_i and c_i <= sum_j strength_ij x_j: a partner earns up
     to one unit for its ties to the others, so the objective prefers teams with proven
     links without rewarding a closed circle of past winners quadratically."""
     linear = _coefficients(problem)
-    m = _Model()
+    m = solvers.Model()
     x = [
         m.var(linear[i], lower=1.0 if c.fixed else 0.0, integer=True)
         for i, c in enumerate(problem.candidates)

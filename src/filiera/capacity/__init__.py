@@ -1,0 +1,1 @@
+"""Production capacity and supply chains: bottlenecks, expansion plans, risk."""
