@@ -80,7 +80,8 @@ class _Horizon:
             for item in s.items.values():
                 if item.id not in made and item.id not in s.demand:
                     cap = INF if item.supply_per_month is None else item.supply_per_month
-                    cap *= _left(self.d, item.id, month, "item")
+                    left = _left(self.d, item.id, month, "item")
+                    cap = cap * left if left > 0 else 0.0  # inf * 0 would be nan
                     self.buy[item.id, month] = m.var(0.0, 0.0, cap)
                 self.stock[item.id, month] = m.var(0.0, 0.0, INF)
             for item, values in s.demand.items():
@@ -273,25 +274,38 @@ def optimise(
     h.rows()
     solver, status = _solve(h, time_limit=time_limit / 2, gap=gap)
     info = solver.getInfo()
-    first = info.objective_function_value
     stats = {"shortfall_status": status, "shortfall_gap": _gap(info)}
     if h.start:
-        # Second: the cheapest plan within the shortfall reached (and a hair of tolerance).
-        shorts = np.array(list(h.short.values()), dtype=np.int32)
-        weights = np.array([h.m.cost[c] for c in h.short.values()])
-        h.m.h.addRow(-INF, first * (1 + 1e-6) + 1e-6, len(shorts), shorts, weights)
-        cost = [0.0] * h.m.cols
-        for (eid, _start), col in h.start.items():
-            cost[col] = scenario.expansions[eid].capex
-        h.m.h.changeColsCost(h.m.cols, np.arange(h.m.cols, dtype=np.int32), np.array(cost))
-        h.m.h.setOptionValue("time_limit", time_limit / 2)
-        h.m.h.run()
+        _cheapest_within(h, solver, time_limit / 2)
         stats["cost_status"] = status_name(h.m.h.getModelStatus())
         stats["cost_gap"] = _gap(h.m.h.getInfo())
-        solver = h.m.h
     chosen = _outcome(h, solver, status, with_duals=False).starts
     # Duals come from the LP with the chosen expansions fixed.
     return evaluate(scenario, chosen), stats
+
+
+def _cheapest_within(h: _Horizon, solver: Any, time_limit: float) -> None:
+    """Second stage: keep the total shortfall reached (a hair of tolerance), then spend the
+    least, and among equal spends start as late as still works (capex deferred); the
+    early-delivery preference of the first stage stays as a far smaller term."""
+    values = solver.getSolution().col_value
+    shorts = list(h.short.values())
+    reached = sum(values[c] for c in shorts)
+    h.m.h.addRow(
+        -INF,
+        reached * (1 + 1e-7) + 1e-6,
+        len(shorts),
+        np.array(shorts, dtype=np.int32),
+        np.ones(len(shorts)),
+    )
+    months = h.s.months
+    cost = np.array(h.m.cost) * 1e-6
+    for (eid, start), col in h.start.items():
+        capex = h.s.expansions[eid].capex / 1e6  # in millions: keeps HiGHS well scaled
+        cost[col] = capex * (1 + 1e-3 * (months - start) / months) + 1e-3 * (months - start)
+    h.m.h.changeColsCost(h.m.cols, np.arange(h.m.cols, dtype=np.int32), cost)
+    h.m.h.setOptionValue("time_limit", time_limit)
+    h.m.h.run()
 
 
 def _gap(info: Any) -> float:
