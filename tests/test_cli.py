@@ -1416,3 +1416,31 @@ def test_events_generate_schedule_and_every_database_command(
     assert locked["locked"] and locked["id"] == meeting["id"]
     refused = cli("events", "request", event, "--to", people["safran"], db=url, code=1)
     assert "not registered" in flat(refused.output)
+
+
+# --- capacity (issue 13; more in test_capacity_cli.py) -----------------------------------
+
+
+def test_capacity_commands(registry: Registry, tmp_path: Path) -> None:
+    """Plan, risk, concentration and compare a file; save, list, show and compare by id."""
+    from test_capacity_store import chain
+
+    path = tmp_path / "chain.yaml"
+    path.write_text(chain(), encoding="utf-8")
+    plan = out_json(cli("capacity", "plan", str(path), "--json"))
+    assert (plan["max_output_per_month"], plan["bottleneck"]) == (75, "steel")
+    risk = out_json(cli("capacity", "risk", str(path), "--runs", "8", "--workers", "1", "--json"))
+    assert risk["runs"] == 8
+    assert out_json(cli("capacity", "concentration", str(path), "--json"))
+    owner = registry.org("cluster")
+    saved = out_json(
+        cli("capacity", "save", str(path), "--owner", owner, "--json", db=registry.url)
+    )
+    assert str(saved["id"]) in cli("capacity", "list", db=registry.url).stdout
+    shown = cli("capacity", "show", str(saved["id"]), db=registry.url).stdout
+    assert "lines: asm, mill, qmill" in shown
+    both = out_json(
+        cli("capacity", "compare", str(path), f"id:{saved['id']}", "--json", db=registry.url)
+    )
+    assert [s["total_shortfall"] for s in both["scenarios"]] == [25, 25]
+    cli("capacity", "show", "999999", db=registry.url, code=1)

@@ -214,6 +214,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "bid.answer": ("admin", "cluster_manager", "member"),
     "event.organise": ("admin", "cluster_manager"),
     "event.register": ("admin", "cluster_manager", "member", "buyer", "investor"),
+    # Capacity planners save, change and delete scenarios for an organisation they act for:
+    # admins, buyers (ministries, procurement agencies) and cluster managers.
+    "capacity.plan": ("admin", "buyer", "cluster_manager"),
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),

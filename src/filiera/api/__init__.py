@@ -7,6 +7,7 @@ from filiera.api import (
     audit,
     bids,
     calls,
+    capacity,
     catalogue,
     clusters,
     consortia,
@@ -40,4 +41,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     bids.router,
     events.router,
     meetings.router,
+    capacity.router,
 )

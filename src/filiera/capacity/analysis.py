@@ -20,23 +20,21 @@ def _round(value: float) -> float:
 
 def _month_bottleneck(outcome: horizon.Outcome, month: int) -> str | None:
     """The stage whose capacity in `month` is worth most (None when nothing binds)."""
-    lines = outcome.scenario.all_lines()
     best, stage = 1e-9, None
-    for (line_id, m), value in outcome.duals.items():
+    for (group, m), value in outcome.duals.items():
         if m == month and value > best:
-            best, stage = value, lines[line_id].item
+            best, stage = value, outcome.items[group]
     return stage
 
 
 def _months(s: Scenario, best: horizon.Outcome, before: horizon.Outcome) -> list[dict]:
     main = next(iter(s.demand))
-    lines = s.all_lines()
     rows = []
     for month in range(s.months):
         output: dict[str, float] = {}
-        for (line_id, m), value in best.production.items():
+        for (group, m), value in best.production.items():
             if m == month and value > 1e-9:
-                item = lines[line_id].item
+                item = best.items[group]
                 output[item] = _round(output.get(item, 0.0) + value)
         rows.append(
             {

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,14 @@ def _left(disruption: Disruption, key: str, month: int, by: str) -> float:
 
 
 class _Horizon:
-    """The month-by-month model: production, purchases, stocks, deliveries, shortfall."""
+    """The month-by-month model: production, purchases, stocks, deliveries, shortfall.
+
+    Lines of one item that no expansion touches are pooled (one production column per
+    item and month, their capacities summed, outages applied line by line): they are
+    interchangeable, and pooling keeps national-scale scenarios small. An expansion is a
+    run of binaries "started by month t" (non-decreasing), so a month's capacity row holds
+    one term per expansion (or one per ramp-up month), not one per possible start.
+    """
 
     def __init__(self, scenario: Scenario, disruption: Disruption) -> None:
         self.s, self.d = scenario, disruption
@@ -64,19 +72,39 @@ class _Horizon:
         self.stock: dict[tuple[str, int], int] = {}
         self.dlv: dict[tuple[str, int], int] = {}
         self.short: dict[tuple[str, int], int] = {}
-        self.start: dict[tuple[str, int], int] = {}  # expansion start binaries
+        self.started: dict[tuple[str, int], int] = {}  # expansion "started by month t"
         self.capacity_rows: dict[tuple[str, int], int] = {}
         # Each demanded item weighs by its share of demand (1 for the largest), so a
         # shortfall of shells and one of charges count alike in relative terms.
         average = {i: max(1e-9, sum(v) / len(v)) for i, v in scenario.demand.items()}
         self.weights = {i: max(average.values()) / a for i, a in average.items()}
+        self.expansions_of: dict[str, list[Expansion]] = {}
+        for e in scenario.expansions.values():
+            self.expansions_of.setdefault(e.line, []).append(e)
+        self.groups = self._groups()
+        self.makers: dict[str, list[str]] = {}
+        for group, (item, _members) in self.groups.items():
+            self.makers.setdefault(item, []).append(group)
+
+    def _groups(self) -> dict[str, tuple[str, list[str]]]:
+        """Production groups: group id -> (item, its lines)."""
+        groups: dict[str, tuple[str, list[str]]] = {}
+        for line_id, line in self.lines.items():
+            if line_id in self.expansions_of or line_id not in self.s.lines:
+                groups[line_id] = (line.item, [line_id])
+            else:
+                groups.setdefault(f"{line.item}@pool", (line.item, []))[1].append(line_id)
+        return groups
+
+    def last_start(self, e: Expansion) -> int:
+        return self.s.months - 1 - e.lead_time
 
     def columns(self, choices: dict[str, int] | None, integer: bool) -> None:
         s, m = self.s, self.m
-        made = {line.item for line in self.lines.values()}
+        made = set(self.makers)
         for month in range(s.months):
-            for line_id in self.lines:
-                self.prod[line_id, month] = m.var(0.0, 0.0, INF)
+            for group in self.groups:
+                self.prod[group, month] = m.var(0.0, 0.0, INF)
             for item in s.items.values():
                 if item.id not in made and item.id not in s.demand:
                     cap = INF if item.supply_per_month is None else item.supply_per_month
@@ -92,10 +120,15 @@ class _Horizon:
                 self.short[item, month] = m.var(self.weights[item] * early, 0.0, upper)
         if choices is None:
             for e in s.expansions.values():
-                last = s.months - 1 - e.lead_time
-                for start in range(e.earliest, last + 1):
-                    self.start[e.id, start] = m.var(0.0, 0.0, 1.0, integer=integer)
+                for t in range(e.earliest, self.last_start(e) + 1):
+                    self.started[e.id, t] = m.var(0.0, 0.0, 1.0, integer=integer)
         self.fixed = choices or {}
+
+    def started_by(self, e: Expansion, t: int) -> int | None:
+        """The column "e started by month t", or None when it cannot have started."""
+        if t < e.earliest:
+            return None
+        return self.started.get((e.id, min(t, self.last_start(e))))
 
     def rows(self) -> None:
         s, m = self.s, self.m
@@ -109,51 +142,57 @@ class _Horizon:
                 self._balance(item.id, month, uses.get(item.id, []))
             for item, values in s.demand.items():
                 self._shortfall(item, month, values)
-        for e in s.expansions.values():
-            starts = [self.start[k] for k in self.start if k[0] == e.id]
-            if starts:
-                m.row(starts, [1.0] * len(starts), 0.0, 1.0)
-        if s.budget is not None and self.start:
-            keys = list(self.start)
-            m.row(
-                [self.start[k] for k in keys],
-                [s.expansions[k[0]].capex for k in keys],
-                0.0,
-                s.budget,
-            )
+        for e in s.expansions.values():  # once started, started
+            if (e.id, e.earliest) not in self.started:
+                continue
+            for t in range(e.earliest + 1, self.last_start(e) + 1):
+                m.row([self.started[e.id, t - 1], self.started[e.id, t]], [1.0, -1.0], -INF, 0.0)
+        if s.budget is not None and self.started:
+            final = [(e, self.started_by(e, s.months)) for e in s.expansions.values()]
+            final = [(e, col) for e, col in final if col is not None]
+            if final:
+                m.row(
+                    [col for _, col in final],
+                    [e.capex / 1e6 for e, _ in final],  # in millions: well scaled
+                    0.0,
+                    s.budget / 1e6,
+                )
 
     def _capacity(self, month: int) -> None:
         s, d = self.s, self.d
-        for line_id, line in self.lines.items():
-            left = _left(d, line_id, month, "line") * _left(d, line.item, month, "item")
-            index, value = [self.prod[line_id, month]], [1.0]
-            base = 0.0 if line_id not in s.lines else line.capacity * left
-            fixed_extra = 0.0
-            for e in s.expansions.values():
-                if e.line != line_id:
-                    continue
+        for group, (item, members) in self.groups.items():
+            item_left = _left(d, item, month, "item")
+            base = sum(
+                self.lines[line_id].capacity * _left(d, line_id, month, "line") * item_left
+                for line_id in members
+                if line_id in s.lines
+            )
+            index, value = [self.prod[group, month]], [1.0]
+            left = _left(d, group, month, "line") * item_left
+            for e in self.expansions_of.get(group, ()):
                 slip = d.slips.get(e.id, 0)
                 if e.id in self.fixed:
-                    fixed_extra += e.extra * ramp(e, self.fixed[e.id], month, slip) * left
+                    base += e.extra * ramp(e, self.fixed[e.id], month, slip) * left
                     continue
-                for (eid, start), col in self.start.items():
-                    if eid == e.id and (share := ramp(e, start, month, slip) * left) > 0:
+                steps = max(1, e.ramp_up)
+                for k in range(steps):  # extra / ramp-up for each month it has been running
+                    col = self.started_by(e, month - e.lead_time - k)
+                    if col is not None:
                         index.append(col)
-                        value.append(-e.extra * share)
-            self.capacity_rows[line_id, month] = len(self.m.rows)
-            self.m.row(index, value, -INF, base + fixed_extra)
+                        value.append(-e.extra * left / steps)
+            self.capacity_rows[group, month] = len(self.m.rows)
+            self.m.row(index, value, -INF, base)
 
     def _balance(self, item: str, month: int, uses: list[tuple[str, float]]) -> None:
         """stock before + made + bought = used by parents + delivered + stock after."""
         index, value = [self.stock[item, month]], [-1.0]
-        for line_id, line in self.lines.items():
-            if line.item == item:
-                index.append(self.prod[line_id, month])
-                value.append(1.0)
-            for parent, amount in uses:
-                if line.item == parent:
-                    index.append(self.prod[line_id, month])
-                    value.append(-amount)
+        for group in self.makers.get(item, ()):
+            index.append(self.prod[group, month])
+            value.append(1.0)
+        for parent, amount in uses:
+            for group in self.makers.get(parent, ()):
+                index.append(self.prod[group, month])
+                value.append(-amount)
         if (item, month) in self.buy:
             index.append(self.buy[item, month])
             value.append(1.0)
@@ -198,6 +237,7 @@ class Outcome:
     starts: dict[str, int]
     duals: dict[tuple[str, int], float]
     status: str
+    items: dict[str, str] = field(default_factory=dict)  # production group -> item
 
     def shortfall(self, item: str, month: int) -> float:
         demand = self.scenario.demand[item][month]
@@ -236,9 +276,9 @@ def _outcome(h: _Horizon, solver: Any, status: str, with_duals: bool) -> Outcome
         row_duals = solver.getSolution().row_dual
         duals = {key: abs(float(row_duals[row])) for key, row in h.capacity_rows.items()}
     starts = dict(h.fixed)
-    for (eid, start), col in h.start.items():
-        if values[col] > 0.5:
-            starts[eid] = start
+    for (eid, t), col in sorted(h.started.items(), key=lambda kv: kv[0][1]):
+        if values[col] > 0.5 and eid not in starts:
+            starts[eid] = t  # the first month it counts as started
     return Outcome(
         h.s,
         {k: float(values[c]) for k, c in h.prod.items()},
@@ -247,6 +287,7 @@ def _outcome(h: _Horizon, solver: Any, status: str, with_duals: bool) -> Outcome
         starts,
         duals,
         status,
+        {group: item for group, (item, _members) in h.groups.items()},
     )
 
 
@@ -268,20 +309,42 @@ def evaluate(
 def optimise(
     scenario: Scenario, *, time_limit: float = 10.0, gap: float = 0.005
 ) -> tuple[Outcome, dict[str, Any]]:
-    """Which expansions to start when: least shortfall, then least capex (two MILPs)."""
+    """Which expansions to start when: least shortfall, then least capex (two MILPs).
+
+    The greedy plan (expand the current bottleneck) is computed first; the MILP's answer
+    replaces it only if it misses less (or as much, for less). When the time limit stops
+    the MILP before it has a plan, the greedy plan is the answer and the stats say so."""
+    from filiera.capacity.greedy import greedy  # greedy imports the steady state only
+
+    started = time.monotonic()
+    fallback = evaluate(scenario, greedy(scenario))
+    left = max(0.5, time_limit - (time.monotonic() - started))
     h = _Horizon(scenario, NO_DISRUPTION)
     h.columns(None, integer=True)
     h.rows()
-    solver, status = _solve(h, time_limit=time_limit / 2, gap=gap)
+    solver, status = _solve(h, time_limit=left / 2, gap=gap)
     info = solver.getInfo()
-    stats = {"shortfall_status": status, "shortfall_gap": _gap(info)}
-    if h.start:
-        _cheapest_within(h, solver, time_limit / 2)
+    found = info.primal_solution_status == 2
+    stats: dict[str, Any] = {"shortfall_status": status, "shortfall_gap": _gap(info)}
+    bound = info.mip_dual_bound
+    stats["shortfall_bound_known"] = bool(np.isfinite(bound))
+    if found and h.started:
+        _cheapest_within(h, solver, left / 2)
         stats["cost_status"] = status_name(h.m.h.getModelStatus())
         stats["cost_gap"] = _gap(h.m.h.getInfo())
-    chosen = _outcome(h, solver, status, with_duals=False).starts
-    # Duals come from the LP with the chosen expansions fixed.
-    return evaluate(scenario, chosen), stats
+        solver = h.m.h
+    best = evaluate(scenario, _outcome(h, solver, status, False).starts) if found else fallback
+    if _missed(fallback) < _missed(best) - 1e-6 or (
+        abs(_missed(fallback) - _missed(best)) <= 1e-6 and fallback.capex() < best.capex()
+    ):
+        best, stats["answer"] = fallback, "greedy (the MILP found nothing better in time)"
+    else:
+        stats["answer"] = "milp"
+    return best, stats
+
+
+def _missed(outcome: Outcome) -> float:
+    return sum(outcome.total_shortfall(item) for item in outcome.scenario.demand)
 
 
 def _cheapest_within(h: _Horizon, solver: Any, time_limit: float) -> None:
@@ -298,13 +361,16 @@ def _cheapest_within(h: _Horizon, solver: Any, time_limit: float) -> None:
         np.array(shorts, dtype=np.int32),
         np.ones(len(shorts)),
     )
-    months = h.s.months
     cost = np.array(h.m.cost) * 1e-6
-    for (eid, start), col in h.start.items():
-        capex = h.s.expansions[eid].capex / 1e6  # in millions: keeps HiGHS well scaled
-        cost[col] = capex * (1 + 1e-3 * (months - start) / months) + 1e-3 * (months - start)
+    for e in h.s.expansions.values():
+        final = h.started_by(e, h.s.months)
+        if final is not None:
+            cost[final] += e.capex / 1e6  # in millions: keeps HiGHS well scaled
+        for t in range(e.earliest, h.last_start(e) + 1):
+            cost[h.started[e.id, t]] += 1e-3  # each month started early costs a hair
     h.m.h.changeColsCost(h.m.cols, np.arange(h.m.cols, dtype=np.int32), cost)
     h.m.h.setOptionValue("time_limit", time_limit)
+    h.m.h.setOptionValue("mip_rel_gap", 1e-7)  # the tie-breaks are tiny next to capex
     h.m.h.run()
 
 

@@ -202,6 +202,11 @@ def _month_index(raw: Any, start: date, record: str, name: str, problems: _Probl
     return 0
 
 
+def _country(value: Any) -> str:
+    """A country code; YAML 1.1 reads a bare NO (Norway) as false."""
+    return "NO" if value is False else str(value).upper()
+
+
 def _items(raw: Any, problems: _Problems) -> dict[str, Item]:
     if not isinstance(raw, list) or not raw:
         problems.add("scenario", "items", "a list of items, each {id, unit}")
@@ -217,9 +222,9 @@ def _items(raw: Any, problems: _Problems) -> dict[str, Item]:
             problems.add(f"item {item_id}", "id", f"item {item_id} is listed twice")
             continue
         unit = str(row["unit"])
-        origin = row.get("origin") or []
-        origin = [origin] if isinstance(origin, str) else origin
-        item = Item(item_id, unit, row.get("name"), tuple(str(c).upper() for c in origin))
+        origin = row.get("origin", [])
+        origin = [origin] if isinstance(origin, str | bool) else (origin or [])
+        item = Item(item_id, unit, row.get("name"), tuple(_country(c) for c in origin))
         supply = row.get("supply_per_month")
         if supply is None and row.get("supply_per_year") is not None:
             supply_year = quantity(
@@ -316,7 +321,7 @@ def _line(row: Any, items: dict[str, Item], record: str, problems: _Problems) ->
         item.id,
         capacity,
         str(row["organisation"]) if row.get("organisation") is not None else None,
-        str(country).upper() if country else None,
+        _country(country) if country or country is False else None,
         row.get("site"),
         row.get("source"),
     )

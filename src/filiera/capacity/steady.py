@@ -62,7 +62,8 @@ def steady_state(scenario: Scenario) -> SteadyState:
             index.append(out[item])
             value.append(-1.0)
         if index:
-            m.row(index, value, 0.0, INF)
+            # Made + bought = used + delivered: no surplus, so `used` is what is needed.
+            m.row(index, value, 0.0, 0.0)
     m.load(maximise=True)
     m.h.run()
     solution = m.h.getSolution()

@@ -8,6 +8,7 @@ from filiera.cli import (
     audit_cmd,
     bid_cmd,
     call_cmd,
+    capacity_cmd,
     cluster_cmd,
     consortium_cmd,
     db_cmd,
@@ -49,6 +50,7 @@ app.add_typer(call_cmd.app, name="call")
 app.add_typer(consortium_cmd.app, name="consortium")
 app.add_typer(bid_cmd.app, name="bid")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(capacity_cmd.app, name="capacity")
 
 if __name__ == "__main__":
     app()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from filiera.access import audit
 from filiera.access.policy import narrower
 from filiera.demo.access import DEMO_PASSWORD, load_demo_access
+from filiera.demo.capacity import load_demo_capacity
 from filiera.demo.consortia import load_demo_consortia
 from filiera.demo.events import load_demo_events
 from filiera.demo.needs import load_demo_needs
@@ -72,6 +73,7 @@ def load_demo(
     summary["needs"] = load_demo_needs(session, keys)
     summary["consortia"] = load_demo_consortia(session, demo_data(), keys, DEMO_PASSWORD)
     summary["events"] = load_demo_events(session, keys)
+    summary["capacity"] = load_demo_capacity(session, keys)
     return summary
 
 

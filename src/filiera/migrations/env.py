@@ -3,6 +3,7 @@
 from alembic import context
 
 from filiera.access import models as access_models  # noqa: F401  (registers the tables)
+from filiera.capacity import models as capacity_models  # noqa: F401
 from filiera.consortia import models as consortia_models  # noqa: F401
 from filiera.db import Base, make_engine
 from filiera.directory import models as directory_models  # noqa: F401
