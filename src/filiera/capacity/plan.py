@@ -325,7 +325,10 @@ def optimise(
     solver, status = _solve(h, time_limit=left / 2, gap=gap)
     info = solver.getInfo()
     found = info.primal_solution_status == 2
-    stats: dict[str, Any] = {"shortfall_status": status, "shortfall_gap": _gap(info)}
+    stats: dict[str, Any] = {
+        "shortfall_status": status,
+        "shortfall_gap": _gap(info) if found else None,  # None: no plan, no gap to speak of
+    }
     bound = info.mip_dual_bound
     stats["shortfall_bound_known"] = bool(np.isfinite(bound))
     if found and h.started:
@@ -334,7 +337,9 @@ def optimise(
         stats["cost_gap"] = _gap(h.m.h.getInfo())
         solver = h.m.h
     best = evaluate(scenario, _outcome(h, solver, status, False).starts) if found else fallback
-    if _missed(fallback) < _missed(best) - 1e-6 or (
+    if not found:
+        stats["answer"] = "greedy (the MILP found no plan within the time limit)"
+    elif _missed(fallback) < _missed(best) - 1e-6 or (
         abs(_missed(fallback) - _missed(best)) <= 1e-6 and fallback.capex() < best.capex()
     ):
         best, stats["answer"] = fallback, "greedy (the MILP found nothing better in time)"
