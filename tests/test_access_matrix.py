@@ -20,8 +20,10 @@ from sqlalchemy import select
 
 from filiera.access import accounts
 from filiera.access.models import AccessGrant
-from filiera.access.viewer import viewer_for
+from filiera.access.viewer import Viewer, viewer_for
 from filiera.app import create_app
+from filiera.capacity import store
+from filiera.capacity.schemas import ScenarioIn
 from filiera.db import Database
 from filiera.imports.jsonl_export import export_jsonl
 from filiera.registry.models import Membership, Participation, Person, PersonRole, Project, Source
@@ -30,6 +32,7 @@ from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import upsert
 from filiera.settings import Settings
 from support.auth import PASSWORD
+from support.capacity_ni_world import CHAIN
 from support.dataset import Dataset, build
 
 LEVELS = ("public", "members", "restricted", "owner")
@@ -420,6 +423,128 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
         assert response.status_code == want, (viewer, method, url, response.text)
 
 
+# --- capacity scenarios ----------------------------------------------------------------------
+
+LINE_CANARY = "LINECANARY-91c2"  # another company's line: planners only
+# scenario -> (owner, visibility, granted, who names which line: assembly, frames, sensors)
+SCENARIOS = {
+    "public": ("cluster", "public", False, ("Leonardo S.p.A.", "PIC 999879881")),
+    "members": ("cluster", "members", False, ("Leonardo S.p.A.", "Safran SA")),
+    "restricted": ("cluster", "restricted", True, ("Leonardo S.p.A.", "Safran SA")),
+    "owner": ("cluster", "owner", False, ("Leonardo S.p.A.", "LuxSpace Sàrl")),
+    "linked": ("cluster", "restricted", False, ("LuxSpace Sàrl", "PIC 944444444")),
+    "linked_owner_only": ("cluster", "owner", False, ("LuxSpace Sàrl", "PIC 944444444")),
+    "by_restricted_org": ("restricted", "public", False, ("Leonardo S.p.A.", "Safran SA")),
+}
+READS = {  # hand-written: who reads each scenario (anonymous callers: the public ones)
+    "public": set(VIEWERS),
+    # members of the cluster, and Safran (member_granted) whose line it names
+    "members": {"member_in_cluster", "owner_user", "member_granted", "manager", "admin"},
+    "restricted": {"buyer", "member_granted", "manager", "admin"},
+    "owner": {"manager", "admin"},
+    "linked": {"member_outside", "owner_user", "manager", "admin"},  # named in the lines
+    "linked_owner_only": {"manager", "admin"},
+    "by_restricted_org": {"buyer", "member_granted", "admin"},  # never wider than its owner
+}
+PLANNERS = {"buyer", "manager", "admin"}  # the whole scenario (buyers, owner's users, admins)
+EDITS = {"manager", "admin"}  # planners acting for the owner (the cluster)
+
+
+def _capacity_text(assembly: str, frames: str) -> str:
+    return CHAIN.format(
+        assembly=assembly,
+        frames=frames,
+        frames_country="IT",
+        sensors=f"Hidden Supplier {LINE_CANARY}",
+        sensors_country="DE",
+    )
+
+
+def _scenario_body(world: World, key: str) -> dict:
+    owner, level, _granted, (assembly, frames) = SCENARIOS[key]
+    owner_id = world.data.orgs["cluster"] if owner == "cluster" else world.org[owner]
+    text = _capacity_text(assembly, frames)
+    return {"name": f"Matrix {key}", "text": text, "owner_id": owner_id, "visibility": level}
+
+
+@pytest.fixture(scope="module")
+def scenarios(world: World) -> dict[str, int]:
+    """The scenarios, saved and planned through the store by the operator."""
+    admin = Viewer.system()
+    ids = {}
+    with world.db.session() as session:
+        for key, (_owner, _level, granted, _lines) in SCENARIOS.items():
+            row = store.save_scenario(session, admin, ScenarioIn(**_scenario_body(world, key)))
+            ids[key] = row.id
+            store.plan_scenario(session, admin, row.id)
+            if granted:
+                session.add(AccessGrant(entity="capacity_scenario", entity_id=row.id, role="buyer"))
+                session.add(
+                    AccessGrant(
+                        entity="capacity_scenario",
+                        entity_id=row.id,
+                        organisation_id=world.data.orgs["safran"],
+                    )
+                )
+    return ids
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_capacity_scenarios_follow_the_matrix(
+    client: TestClient, world: World, scenarios: dict[str, int], viewer: str
+) -> None:
+    """Who reads each scenario, whole or redacted to their own lines; 404 as if missing."""
+    h = world.headers[viewer]
+    listed = client.get("/api/capacity/scenarios", headers=h)
+    assert listed.status_code == 200
+    mine = {row["id"] for row in listed.json()} & set(scenarios.values())
+    assert mine == {scenarios[k] for k, readers in READS.items() if viewer in readers}
+    for key, scenario_id in scenarios.items():
+        response = client.get(f"/api/capacity/scenarios/{scenario_id}", headers=h)
+        if viewer not in READS[key]:
+            assert response.status_code == 404, (viewer, key)
+            missing = client.get("/api/capacity/scenarios/9999", headers=h).text
+            assert response.text == missing.replace("9999", str(scenario_id)), (viewer, key)
+            continue
+        assert response.status_code == 200, (viewer, key)
+        body = response.json()
+        whole = viewer in PLANNERS
+        assert (body["full_view"], body["plan"]["redacted"]) == (whole, not whole), (viewer, key)
+        assert (LINE_CANARY in response.text) == whole, (viewer, key)
+    compare = client.get(
+        "/api/capacity/compare", params={"ids": list(scenarios.values())}, headers=h
+    )
+    if viewer == "anonymous":
+        assert compare.status_code == 401
+    else:
+        first_unread = next((i for k, i in scenarios.items() if viewer not in READS[k]), None)
+        want = 200 if first_unread is None else 404
+        assert compare.status_code == want, (viewer, compare.text)
+        if first_unread is not None:
+            assert f"capacity scenario {first_unread} does not exist" in compare.text
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_capacity_writes_follow_the_matrix(
+    client: TestClient, world: World, scenarios: dict[str, int], viewer: str
+) -> None:
+    """Planners acting for the owner change a scenario; others 403, or 404 if unread."""
+    h = world.headers[viewer]
+    for key in ("public", "members", "owner"):
+        url = f"/api/capacity/scenarios/{scenarios[key]}"
+        response = client.put(url, json=_scenario_body(world, key), headers=h)
+        if viewer == "anonymous":
+            want = 401
+        elif viewer not in READS[key]:
+            want = 404
+        else:
+            want = 200 if viewer in EDITS else 403
+        assert response.status_code == want, (viewer, key, response.text)
+    plan = client.post("/api/capacity/plan", json={"yaml": _capacity_text("a", "b")}, headers=h)
+    want = 401 if viewer == "anonymous" else 200 if viewer in PLANNERS else 403
+    assert plan.status_code == want, (viewer, plan.text)
+
+
 def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
     """A new route must be added to the tests above (or here, if it is public by design)."""
     covered = {
@@ -442,6 +567,11 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("POST", "/api/users"),
         ("POST", "/api/clusters/{cluster_id}/members"),
         ("DELETE", "/api/clusters/{cluster_id}/members/{organisation_id}"),
+        ("GET", "/api/capacity/scenarios"),
+        ("GET", "/api/capacity/scenarios/{scenario_id}"),
+        ("PUT", "/api/capacity/scenarios/{scenario_id}"),
+        ("GET", "/api/capacity/compare"),
+        ("POST", "/api/capacity/plan"),
     }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py, test_invitations.py
         ("GET", "/api/organisations.csv"),  # test_csv_exports.py, test_noninterference.py
@@ -524,6 +654,10 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("GET", "/api/events/{event_id}/agenda.ics"),
         ("GET", "/api/events/{event_id}/agenda.txt"),
         ("GET", "/api/events/{event_id}/grid"),
+        ("POST", "/api/capacity/scenarios"),  # test_capacity_api.py, test_capacity_store.py
+        ("DELETE", "/api/capacity/scenarios/{scenario_id}"),
+        ("POST", "/api/capacity/scenarios/{scenario_id}/plan"),
+        ("POST", "/api/capacity/scenarios/{scenario_id}/risk"),
     }
     covered_elsewhere.add(("GET", "/api/projects"))  # participant counts: test_projects_page.py
     public_by_design = {("GET", "/api/taxonomy/capabilities")}

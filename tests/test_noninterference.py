@@ -53,6 +53,7 @@ from filiera.registry.models import (
 from filiera.settings import Settings
 from support import BACKENDS
 from support.auth import PASSWORD
+from support.capacity_ni_world import add_scenarios, chain_text, hide_scenarios
 from support.dataset import ORGANISATIONS, build
 from support.event_ni_world import add_events, hide_events
 from support.pg_server import fresh_database
@@ -116,6 +117,9 @@ VOLATILE = {
     "expires_at",
     "last_sign_in_at",
     "added_at",
+    "result_at",
+    "risk_at",
+    "time_s",  # a solver's wall-clock time
 }
 RANKED = {"score", "parts", "weight", "relevance", "for_me", "for_them"}
 SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
@@ -146,6 +150,7 @@ class World:
     bids: dict[str, int] = field(default_factory=dict)
     events: dict[str, int] = field(default_factory=dict)
     delegates: dict[str, int] = field(default_factory=dict)  # "<event>:<organisation>" -> id
+    scenarios: dict[str, int] = field(default_factory=dict)  # capacity scenarios
     tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
 
 
@@ -212,6 +217,7 @@ def populate(db: Database) -> World:
         world.shortlists = _shortlists(session, o)
         world.calls, world.bids = _calls_and_bids(session, o)
         world.events, world.delegates = add_events(session, o)
+        world.scenarios = add_scenarios(session, o)
         _introductions(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
@@ -401,6 +407,7 @@ def shadow(db: Database, name: str) -> None:
             for record in session.scalars(select(model).where(model.id.not_in(seen))):
                 session.delete(record)
         hide_events(session, viewer)
+        hide_scenarios(session, viewer)
         readable = {bid.id for bid in consortium_bids.list_bids(session, viewer)}
         for bid in session.scalars(select(Bid).where(Bid.id.not_in(readable))):
             session.delete(bid)
@@ -540,6 +547,7 @@ def _ids(world: World) -> dict[str, list[Any]]:
         "call_id": sorted(world.calls.values()) + [9999],
         "bid_id": sorted(world.bids.values()) + [9999],
         "event_id": sorted(world.events.values()) + [9999],
+        "scenario_id": sorted(world.scenarios.values()) + [9999],
     }
 
 
@@ -624,6 +632,8 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/api/events": lambda w: [{}, {"status": "draft"}, {"status": "open"}],
     "/consortia/build": lambda w: [{}, *_web_builds(w)],
     "/consortia/check": lambda w: [{}, *(_page_query(b) for b in _check_bodies(w))],
+    "/api/capacity/compare": lambda w: _compare_queries(w),
+    "/capacity/compare": lambda w: [{}, *_compare_queries(w)],
 }
 NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/clusters",
@@ -655,6 +665,9 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/users",
     "/account",
     "/shortlists",
+    "/api/capacity/scenarios",
+    "/capacity",
+    "/capacity/new",
 }
 NOT_COMPARED = {  # routes that show no registry data, with the reason
     "/openapi.json": "the schema, the same for everyone",
@@ -706,11 +719,29 @@ def _web_builds(world: World) -> list[dict[str, Any]]:
     return [_page_query(b) for b in _build_bodies(world) if "with" in b or "call_id" in b]
 
 
+def _compare_queries(world: World) -> list[dict[str, Any]]:
+    """Each scenario alone, all of them with a missing id (the first unreadable one names
+    itself in the error), and every visible one twice in another order."""
+    ids = sorted(world.scenarios.values())
+    return [
+        *({"ids": [i]} for i in ids),
+        {"ids": [*ids, 9999]},
+        {"ids": [9999, *ids]},
+        {"ids": [*ids[:2], *ids[:1]]},
+    ]
+
+
+def _plan_bodies(world: World) -> list[dict[str, Any]]:
+    """Scenarios sent whole: their lines name hidden organisations by PIC and by name."""
+    return [{"yaml": chain_text("restricted_named")}, {"yaml": chain_text("public")}]
+
+
 POST_READS = {
     "/api/match": _match_bodies,
     "/api/match.csv": _match_bodies,
     "/api/consortia/check": _check_bodies,
     "/api/consortia/build": _build_bodies,
+    "/api/capacity/plan": _plan_bodies,
 }
 
 
