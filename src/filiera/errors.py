@@ -93,3 +93,22 @@ class ConfigurationError(FilieraError):
 def field_error(record: str, field: str, message: str) -> dict[str, str]:
     """One entry of `FilieraError.errors`."""
     return {"record": record, "field": field, "message": message}
+
+
+class Problems:
+    """Collects every problem of an input file, each naming its record and field, then
+    raises them together (the first five in the message, all of them in `errors`)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[dict[str, str]] = []
+
+    def add(self, record: str, name: str, message: str) -> None:
+        self.errors.append(field_error(record, name, message))
+
+    def raise_any(self) -> None:
+        if not self.errors:
+            return
+        shown = "; ".join(f"{e['record']}.{e['field']}: {e['message']}" for e in self.errors[:5])
+        more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+        raise ValidationFailed(f"{self.source}: {shown}{more}", errors=self.errors)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from filiera.errors import ValidationFailed, field_error
+from filiera.errors import Problems, ValidationFailed, field_error
 
 # Units of mass in kg; count units are all the same thing, "one of the item".
 MASS = {"g": 0.001, "kg": 1.0, "t": 1000.0, "tonne": 1000.0, "tonnes": 1000.0, "kt": 1e6}
@@ -101,23 +101,6 @@ class Scenario:
         return level
 
 
-class _Problems:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[dict[str, str]] = []
-
-    def add(self, record: str, name: str, message: str) -> None:
-        self.errors.append(field_error(record, name, message))
-
-    def raise_any(self) -> None:
-        if self.errors:
-            shown = "; ".join(
-                f"{e['record']}.{e['field']}: {e['message']}" for e in self.errors[:6]
-            )
-            more = f" (and {len(self.errors) - 6} more)" if len(self.errors) > 6 else ""
-            raise ValidationFailed(f"{self.source}: {shown}{more}", errors=self.errors)
-
-
 def _unit_key(unit: str) -> str:
     unit = unit.strip().lower()
     return "count" if unit in COUNT else unit
@@ -148,7 +131,7 @@ def _number(text: str) -> float | None:
 
 
 def quantity(
-    raw: Any, item: Item | None, record: str, name: str, problems: _Problems, *, minimum=0.0
+    raw: Any, item: Item | None, record: str, name: str, problems: Problems, *, minimum=0.0
 ) -> float | None:
     """A number, or a number with a unit converted to `item`'s unit; None after an error."""
     if isinstance(raw, bool) or raw is None:
@@ -182,7 +165,7 @@ def quantity(
     return value
 
 
-def _month_start(raw: Any, problems: _Problems) -> date:
+def _month_start(raw: Any, problems: Problems) -> date:
     text = str(raw or "")
     match = re.match(r"^(\d{4})-(\d{2})$", text)
     if not match or not 1 <= int(match.group(2)) <= 12:
@@ -191,7 +174,7 @@ def _month_start(raw: Any, problems: _Problems) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def _month_index(raw: Any, start: date, record: str, name: str, problems: _Problems) -> int:
+def _month_index(raw: Any, start: date, record: str, name: str, problems: Problems) -> int:
     """A month as an index from the horizon's start: an int or "YYYY-MM"."""
     if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
         return raw
@@ -207,7 +190,7 @@ def _country(value: Any) -> str:
     return "NO" if value is False else str(value).upper()
 
 
-def _items(raw: Any, problems: _Problems) -> dict[str, Item]:
+def _items(raw: Any, problems: Problems) -> dict[str, Item]:
     if not isinstance(raw, list) or not raw:
         problems.add("scenario", "items", "a list of items, each {id, unit}")
         return {}
@@ -237,7 +220,7 @@ def _items(raw: Any, problems: _Problems) -> dict[str, Item]:
     return items
 
 
-def _bom(raw: Any, items: dict[str, Item], problems: _Problems) -> dict[str, dict[str, float]]:
+def _bom(raw: Any, items: dict[str, Item], problems: Problems) -> dict[str, dict[str, float]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -264,7 +247,7 @@ def _bom(raw: Any, items: dict[str, Item], problems: _Problems) -> dict[str, dic
     return bom
 
 
-def _check_cycles(bom: dict[str, dict[str, float]], problems: _Problems) -> None:
+def _check_cycles(bom: dict[str, dict[str, float]], problems: Problems) -> None:
     state: dict[str, int] = {}
 
     def visit(item: str, path: list[str]) -> None:
@@ -282,7 +265,7 @@ def _check_cycles(bom: dict[str, dict[str, float]], problems: _Problems) -> None
             visit(item, [item])
 
 
-def _capacity(row: dict, item: Item, record: str, problems: _Problems) -> float | None:
+def _capacity(row: dict, item: Item, record: str, problems: Problems) -> float | None:
     if row.get("capacity_per_month") is not None:
         value = quantity(row["capacity_per_month"], item, record, "capacity_per_month", problems)
     elif row.get("capacity_per_year") is not None:
@@ -302,7 +285,7 @@ def _capacity(row: dict, item: Item, record: str, problems: _Problems) -> float 
     return None if value is None else value * utilisation
 
 
-def _line(row: Any, items: dict[str, Item], record: str, problems: _Problems) -> Line | None:
+def _line(row: Any, items: dict[str, Item], record: str, problems: Problems) -> Line | None:
     if not isinstance(row, dict) or not row.get("id"):
         problems.add(record, "id", "each line has an id, an item and a capacity")
         return None
@@ -327,7 +310,7 @@ def _line(row: Any, items: dict[str, Item], record: str, problems: _Problems) ->
     )
 
 
-def _lines(raw: Any, items: dict[str, Item], problems: _Problems) -> dict[str, Line]:
+def _lines(raw: Any, items: dict[str, Item], problems: Problems) -> dict[str, Line]:
     lines: dict[str, Line] = {}
     for index, row in enumerate(raw or []):
         line = _line(row, items, f"lines[{index}]", problems)
@@ -340,7 +323,7 @@ def _lines(raw: Any, items: dict[str, Item], problems: _Problems) -> dict[str, L
     return lines
 
 
-def _expansion(row: Any, index: int, scenario: Scenario, problems: _Problems) -> Expansion | None:
+def _expansion(row: Any, index: int, scenario: Scenario, problems: Problems) -> Expansion | None:
     if not isinstance(row, dict) or not row.get("id"):
         problems.add(f"expansions[{index}]", "id", "each expansion has an id")
         return None
@@ -381,7 +364,7 @@ def _expansion(row: Any, index: int, scenario: Scenario, problems: _Problems) ->
     )
 
 
-def _demand(raw: Any, scenario: Scenario, problems: _Problems) -> dict[str, list[float]]:
+def _demand(raw: Any, scenario: Scenario, problems: Problems) -> dict[str, list[float]]:
     if not isinstance(raw, list) or not raw:
         problems.add("scenario", "demand", "a list of demands, each {item, per_month}")
         return {}
@@ -419,7 +402,7 @@ def _demand(raw: Any, scenario: Scenario, problems: _Problems) -> dict[str, list
 
 def parse(raw: Any, *, source: str = "scenario") -> Scenario:
     """The scenario in `raw` (decoded YAML), or ValidationFailed listing every problem."""
-    problems = _Problems(source)
+    problems = Problems(source)
     if not isinstance(raw, dict):
         problems.add("scenario", "scenario", "a scenario is a mapping of sections")
         problems.raise_any()
@@ -465,7 +448,7 @@ def parse(raw: Any, *, source: str = "scenario") -> Scenario:
     return scenario
 
 
-def _check_reachable(scenario: Scenario, problems: _Problems) -> None:
+def _check_reachable(scenario: Scenario, problems: Problems) -> None:
     """Every demanded item can be made or bought at all (else a clear message, not 0)."""
     lines = scenario.all_lines()
     for item in scenario.demand:

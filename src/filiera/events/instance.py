@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filiera.errors import ValidationFailed, field_error
+from filiera.errors import Problems, ValidationFailed, field_error
 
 PRIORITY_NAMES = {3: "must meet", 2: "would like", 1: "optional"}
 
@@ -75,24 +75,6 @@ class Instance:
         return str(table)
 
 
-class _Problems:
-    """Collects every problem, then raises them together."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[dict[str, str]] = []
-
-    def add(self, record: str, name: str, message: str) -> None:
-        self.errors.append(field_error(record, name, message))
-
-    def raise_any(self) -> None:
-        if not self.errors:
-            return
-        shown = "; ".join(f"{e['record']}.{e['field']}: {e['message']}" for e in self.errors[:5])
-        more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
-        raise ValidationFailed(f"{self.source}: {shown}{more}", errors=self.errors)
-
-
 def _text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -107,7 +89,7 @@ def _count(value: Any) -> int | None:
     return value
 
 
-def _slots(raw: Any, problems: _Problems) -> list[Slot]:
+def _slots(raw: Any, problems: Problems) -> list[Slot]:
     if not isinstance(raw, list) or not raw:
         problems.add("instance", "slots", "a non-empty list of slots is required")
         return []
@@ -139,7 +121,7 @@ def _slots(raw: Any, problems: _Problems) -> list[Slot]:
     return slots
 
 
-def _participants(raw: Any, slot_ids: set[str], problems: _Problems) -> list[Participant]:
+def _participants(raw: Any, slot_ids: set[str], problems: Problems) -> list[Participant]:
     if not isinstance(raw, list):
         problems.add("instance", "participants", "a list of participants is required")
         return []
@@ -168,7 +150,7 @@ def _participants(raw: Any, slot_ids: set[str], problems: _Problems) -> list[Par
     return people
 
 
-def _members(item: dict[str, Any], record: str, problems: _Problems) -> tuple[str, ...] | None:
+def _members(item: dict[str, Any], record: str, problems: Problems) -> tuple[str, ...] | None:
     if "participants" in item:
         raw = item["participants"]
         if not isinstance(raw, list) or len(raw) < 2:
@@ -191,7 +173,7 @@ def _members(item: dict[str, Any], record: str, problems: _Problems) -> tuple[st
     return tuple(members)  # type: ignore[arg-type]
 
 
-def _priority(item: dict[str, Any], record: str, problems: _Problems) -> int | None:
+def _priority(item: dict[str, Any], record: str, problems: Problems) -> int | None:
     priority = item.get("priority", 2)
     number = isinstance(priority, int | float) and not isinstance(priority, bool)
     if not number or priority not in PRIORITY_NAMES:  # a list or an object is no priority
@@ -200,7 +182,7 @@ def _priority(item: dict[str, Any], record: str, problems: _Problems) -> int | N
     return int(priority)
 
 
-def _placement(raw: Any, record: str, name: str, problems: _Problems) -> Placement | None:
+def _placement(raw: Any, record: str, name: str, problems: Problems) -> Placement | None:
     if not isinstance(raw, dict) or _text(raw.get("slot")) is None:
         problems.add(record, name, "a placement is {slot, table}")
         return None
@@ -211,7 +193,7 @@ def _placement(raw: Any, record: str, name: str, problems: _Problems) -> Placeme
     return Placement(str(raw["slot"]), table)
 
 
-def _requests(raw: Any, known: set[str], problems: _Problems) -> tuple[list[Request], list[str]]:
+def _requests(raw: Any, known: set[str], problems: Problems) -> tuple[list[Request], list[str]]:
     if not isinstance(raw, list):
         problems.add("instance", "requests", "a list of requests is required")
         return [], []
@@ -257,7 +239,7 @@ def _requests(raw: Any, known: set[str], problems: _Problems) -> tuple[list[Requ
     return requests, warnings
 
 
-def _check_locks(instance: Instance, problems: _Problems) -> None:
+def _check_locks(instance: Instance, problems: Problems) -> None:
     """Locked meetings fit: a known slot, a real table, free members, no clash."""
     slots = {s.id: s for s in instance.slots}
     unavailable = {p.id: p.unavailable for p in instance.participants}
@@ -284,7 +266,7 @@ def _check_locks(instance: Instance, problems: _Problems) -> None:
                 problems.add(record, "slot", f"{member!r} is also locked in {other} at {slot.id!r}")
 
 
-def _previous(raw: Any, instance: Instance, problems: _Problems) -> dict[str, Placement]:
+def _previous(raw: Any, instance: Instance, problems: Problems) -> dict[str, Placement]:
     """A previous schedule's meetings (the output's `meetings`), matched to requests by id
     or by members; meetings of requests that are gone (cancelled, no-shows) are dropped."""
     if raw is None:
@@ -314,7 +296,7 @@ def _previous(raw: Any, instance: Instance, problems: _Problems) -> dict[str, Pl
 
 def parse(raw: Any, *, source: str = "instance") -> Instance:
     """The instance in `raw` (decoded JSON), or ValidationFailed listing every problem."""
-    problems = _Problems(source)
+    problems = Problems(source)
     if not isinstance(raw, dict):
         problems.add("instance", "instance", "an instance is a JSON object")
         problems.raise_any()
