@@ -207,6 +207,40 @@ def test_an_expansion_starts_as_soon_as_allowed_and_the_cheaper_of_two_is_chosen
     assert [plan.ramp(slow, 2, m) for m in (5, 6, 7, 8)] == [0.0, 0.5, 1.0, 1.0]
 
 
+def test_a_start_is_deferred_to_the_last_month_that_keeps_the_shortfall() -> None:
+    """12 months, bodies 600 a month; demand 600 a month, 1,000 from 2026-09 (month 8):
+    400 short in each of the last 4 months (1,600). The forge expansion (+400, 2 months'
+    lead time, €5 M) may start from 2026-01, but only capacity from month 8 matters, so
+    it starts in 2026-07 (month 6 + 2 = month 8) and the €5 M is spent as late as works:
+    nothing short. A free expansion of the assembly line (not a bottleneck: 2,000 a
+    month) adds nothing and is left out."""
+    s = chain(
+        """
+        - {id: lap, item: round, capacity_per_month: 2000}
+        - {id: forge, item: body, capacity_per_month: 600}
+        - {id: tnt_line, item: tnt, capacity_per_month: "50 t"}
+        """,
+        months=12,
+        extra="""
+        expansions:
+          - {id: forge_plus, line: forge, extra_per_month: 400, capex_eur: 5.0e6,
+             lead_time_months: 2}
+          - {id: idle, line: lap, extra_per_month: 500, capex_eur: 0, lead_time_months: 1}
+        demand:
+          - {item: round, per_month: 600}
+          - {item: round, per_month: 400, from: 2026-09}
+        budget_eur: 1.0e7
+        """,
+    )
+    result = analysis.analyse(s)
+    assert result["total_shortfall_before"] == pytest.approx(1600)
+    assert [(e["id"], e["start_month"]) for e in result["expansions"]] == [
+        ("forge_plus", "2026-07")
+    ]
+    assert result["total_shortfall"] == pytest.approx(0)
+    assert result["capex_eur"] == pytest.approx(5.0e6)
+
+
 def test_a_budget_too_small_gives_the_best_partial_plan_and_the_remaining_shortfall() -> None:
     """Bodies 400 a month, demand 1,000: 600 short each of 12 months (7,200). Options, all
     with no lead time: a +200 (€4 M), b +400 (€8 M), c +300 (€5 M); budget €10 M. Affordable
