@@ -397,7 +397,7 @@ def optimise(
         stats["shortfall_gap"] = None  # no plan, no gap to speak of
         stats["shortfall_status"] = "time_limit"
         return fallback, stats
-    chosen = best.plan.starts
+    chosen = best.plan
     h = best.model
     if h.started:
         _cheapest_within(h, h.m.h, _share(deadline, 0.5))
@@ -405,7 +405,7 @@ def optimise(
         stats["cost_gap"] = _gap(h.m.h.getInfo())
         if h.m.h.getInfo().primal_solution_status == 2:  # else the first stage's set stays
             cheaper = evaluate(scenario, _outcome(h, h.m.h, "", False).starts)
-            chosen = _better(best.plan, cheaper).starts
+            chosen = _better(best.plan, cheaper)
     plan, stats["start_step_months"] = _latest_starts(scenario, chosen, deadline)
     stats.update(_certificate(best, plan))
     proven = stats["shortfall_gap"] is not None and stats["shortfall_gap"] <= gap + 1e-9
@@ -479,14 +479,14 @@ def _better(a: Outcome, b: Outcome) -> Outcome:
 
 
 def _latest_starts(
-    scenario: Scenario, chosen: dict[str, int], deadline: float
+    scenario: Scenario, at_earliest: Outcome, deadline: float
 ) -> tuple[Outcome, int | None]:
     """The chosen expansions, each started as late as the plan's shortfall allows (in
     steps of `step` months) and left out if it does not need them; at their earliest
     when the solver finds nothing in time. Returns the plan and the step (None: the
     earliest starts were kept)."""
-    at_earliest = evaluate(scenario, chosen)
-    if not chosen:
+    chosen = at_earliest.starts
+    if not chosen or time.monotonic() >= deadline:  # no time left: keep the earliest
         return at_earliest, None
     span = sum(scenario.months - scenario.expansions[e].lead_time - t for e, t in chosen.items())
     step = max(1, -(-span // MAX_START_COLUMNS))
