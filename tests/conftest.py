@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from support import BACKENDS, unavailable
 from support.browser import launch_chromium, missing_browser_reason
+from support.demo_copy import DemoCopy
 from support.pg_server import (
     EXTERNAL_URL_ENV,
     ThrowawayPostgres,
@@ -73,6 +78,70 @@ def module_db_url(
     server = request.getfixturevalue("pg_url")
     with fresh_database(server, prefix=request.module.__name__.rsplit(".", 1)[-1]) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def _demo_templates() -> Iterator[dict[str, tuple[str, dict[str, Any]]]]:
+    """The full demo, loaded at most once per backend in each test process: backend ->
+    (SQLite file or PostgreSQL database name, summary). Dropped at the end."""
+    made: dict[str, tuple[str, dict[str, Any]]] = {}
+    stack: list[Any] = []
+    made["_stack"] = stack  # type: ignore[assignment]
+    yield made
+    for context in reversed(stack):
+        # A throwaway server may have gone first, taking its files with it.
+        with contextlib.suppress(psycopg.OperationalError):
+            context.__exit__(None, None, None)
+
+
+def _load_demo_into(url: str) -> dict[str, Any]:
+    from filiera.db import Database
+    from filiera.demo.load import load_demo
+
+    db = Database(url)
+    db.ensure_ready()
+    with db.session() as session:
+        summary = load_demo(session)
+    db.dispose()  # a PostgreSQL template must have no connection left
+    return summary
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def demo_copy(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _demo_templates: dict[str, Any],
+) -> Iterator[DemoCopy]:
+    """A copy of the full demo for one test module, on SQLite and then on PostgreSQL: the
+    demo is loaded once per backend and process, each module gets its own copy."""
+    backend = request.param
+    if backend == "sqlite":
+        BACKENDS["sqlite"] = "ran"
+        if backend not in _demo_templates:
+            path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+            _demo_templates[backend] = (str(path), _load_demo_into(f"sqlite:///{path}"))
+        source, summary = _demo_templates[backend]
+        target = tmp_path_factory.mktemp("demo") / "demo.db"
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        yield DemoCopy(f"sqlite:///{target}", summary)
+        return
+    server = request.getfixturevalue("pg_url")
+    if backend not in _demo_templates:
+        context = fresh_database(server, prefix="demo_template")
+        _demo_templates["_stack"].append(context)
+        url = context.__enter__()
+        _demo_templates[backend] = (make_url(url).database, _load_demo_into(url))
+    template, summary = _demo_templates[backend]
+    prefix = request.module.__name__.rsplit(".", 1)[-1]
+    with fresh_database(server, prefix=prefix, template=template) as url:
+        yield DemoCopy(url, summary)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from filiera.capacity import analysis, scenario, steady, store
 from filiera.db import Database
 from filiera.demo import capacity as demo_capacity
 from filiera.demo.events import acting
-from filiera.demo.load import load_demo
+from support.demo_copy import DemoCopy
 
 DATA = Path(demo_capacity.__file__).resolve().parents[1] / "capacity" / "data"
 FIGURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "capacity"
@@ -165,11 +165,9 @@ def test_chinese_linters_are_most_of_the_nitrocellulose_input() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_db(module_db_url: str) -> Iterator[Database]:
-    db = Database(module_db_url)
-    db.ensure_ready()
-    with db.session() as session:
-        summary = load_demo(session, synthetic=0, h2020=None)
+def demo_db(demo_copy: DemoCopy) -> Iterator[Database]:
+    db = Database(demo_copy.url)
+    summary = demo_copy.summary
     assert summary["capacity"] == {"scenarios": 2}
     yield db
     db.dispose()

@@ -21,11 +21,12 @@ from filiera.consortia.schemas import BuildIn, BuildOut, CheckIn
 from filiera.db import Database
 from filiera.demo.access import DEMO_PASSWORD
 from filiera.demo.consortia import LOMBARDIA_MANAGER
-from filiera.demo.load import demo_data, load_demo
+from filiera.demo.load import demo_data
 from filiera.errors import NotFound
 from filiera.imports.data import EDF_DIR
 from filiera.registry.models import Organisation
 from filiera.settings import Settings
+from support.demo_copy import DemoCopy
 
 FT_CREDIT = "European Commission, Funding & Tenders portal, CC BY 4.0"
 REGIONS = ("ITC4", "ITC1", "ITC3")
@@ -34,11 +35,9 @@ LOMBARDIA = LOMBARDIA_MANAGER["email"]
 
 
 @pytest.fixture(scope="module")
-def demo_db(module_db_url: str) -> Iterator[Database]:
-    db = Database(module_db_url)
-    db.ensure_ready()
-    with db.session() as session:
-        summary = load_demo(session)
+def demo_db(demo_copy: DemoCopy) -> Iterator[Database]:
+    db = Database(demo_copy.url)
+    summary = demo_copy.summary
     assert summary["consortia"] == {"calls": 3, "bids": 1, "bid_partners": 6}
     yield db
     db.dispose()

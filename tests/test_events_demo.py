@@ -22,13 +22,14 @@ from filiera.db import Database
 from filiera.demo import event_plan
 from filiera.demo import events as demo_events
 from filiera.demo.access import DEMO_PASSWORD
-from filiera.demo.load import demo_data, load_demo
+from filiera.demo.load import demo_data
 from filiera.errors import NotFound
 from filiera.events import agenda, planning, roles, suggestions
 from filiera.events.models import Event, EventParticipant, MeetingRequest, ScheduleRun
 from filiera.registry.models import Alias, Organisation
 from filiera.registry.names import normalise_name
 from filiera.settings import Settings
+from support.demo_copy import DemoCopy
 
 SEED_EVENTS = {  # events.yaml key -> the seed event of demo.yaml it stages
     "mission2044_berlin": "mission2044_berlin",
@@ -42,11 +43,9 @@ FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def demo_db(module_db_url: str) -> Iterator[Database]:
-    db = Database(module_db_url)
-    db.ensure_ready()
-    with db.session() as session:
-        summary = load_demo(session)
+def demo_db(demo_copy: DemoCopy) -> Iterator[Database]:
+    db = Database(demo_copy.url)
+    summary = demo_copy.summary
     assert summary["events"]["events"] == 2
     yield db
     db.dispose()

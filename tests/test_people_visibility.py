@@ -27,7 +27,6 @@ from filiera.access.viewer import Viewer, viewer_for
 from filiera.app import create_app
 from filiera.cli.main import app
 from filiera.db import Database
-from filiera.demo.load import load_demo
 from filiera.imports.csv_import import import_csv
 from filiera.imports.jsonl import import_jsonl
 from filiera.registry.models import Membership, Organisation, Person, PersonRole, Source
@@ -37,6 +36,7 @@ from filiera.registry.writer import upsert
 from filiera.settings import Settings
 from support.auth import PASSWORD
 from support.dataset import build
+from support.demo_copy import DemoCopy
 
 SECRET = "Segreto Sistemi 7f3a"  # an owner-level organisation inside the cluster
 VAULT = "Caveau Ottica 7f3a"  # restricted, granted to nobody
@@ -323,12 +323,9 @@ def _assert_never_wider(session) -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_db(module_db_url: str) -> Iterator[Database]:
+def demo_db(demo_copy: DemoCopy) -> Iterator[Database]:
     """The demo database (with its showcase of hidden synthetic organisations), per backend."""
-    db = Database(module_db_url)
-    db.ensure_ready()
-    with db.session() as session:  # also proves the demo loads on PostgreSQL
-        load_demo(session)
+    db = Database(demo_copy.url)
     yield db
     db.dispose()
 

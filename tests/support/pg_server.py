@@ -216,12 +216,13 @@ class ThrowawayPostgres:
 
 
 @contextmanager
-def fresh_database(url: str, prefix: str = "t") -> Iterator[str]:
-    """Create a uniquely named database on `url`'s server, yield its URL, then drop it."""
+def fresh_database(url: str, prefix: str = "t", template: str = "template0") -> Iterator[str]:
+    """Create a uniquely named database on `url`'s server (a copy of `template`), yield its
+    URL, then drop it."""
     safe = re.sub(r"[^a-z0-9_]", "_", prefix.lower())[:40]
     name = f"{safe}_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield sqlalchemy_url(make_url(url).set(database=name).render_as_string(False))
     finally:
