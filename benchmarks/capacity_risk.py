@@ -2,7 +2,8 @@
 
 Protocol. A mid-size scenario from `filiera.capacity.generate` (60 sites, 6 products,
 4-level bills of materials, 24 months, 20 expansions; the issue's 500-site scenario takes
-about 0.5 s per horizon LP here, some 20 minutes for 5,000 runs on two workers), with the default risk parameters (`disruption.py`). `risk.summary(runs, seed)`
+about 0.5 s per horizon LP here, some 20 minutes for 5,000 runs on two workers), with
+the default risk parameters (`disruption.py`). `risk.summary(runs, seed)`
 draws every disruption from the seed first, then solves each as the horizon LP: with 1
 and 2 local processes, then on a `distributed.LocalCluster(n_workers=2)`. Reported:
 runs/s, the ratio to one worker, and whether every runner gave the same numbers.
