@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class FilieraError(Exception):
@@ -93,6 +96,21 @@ class ConfigurationError(FilieraError):
 def field_error(record: str, field: str, message: str) -> dict[str, str]:
     """One entry of `FilieraError.errors`."""
     return {"record": record, "field": field, "message": message}
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; a missing file or invalid YAML is refused naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationFailed(
+            f"{path}: file not found", errors=[field_error(str(path), "file", "file not found")]
+        ) from None
+    except yaml.YAMLError as error:
+        raise ValidationFailed(
+            f"{path}: not valid YAML ({error})",
+            errors=[field_error(str(path), "file", "not valid YAML")],
+        ) from None
 
 
 class Problems:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from filiera.errors import Problems, ValidationFailed, field_error
+from filiera.errors import Problems, ValidationFailed, field_error, read_yaml
 
 # Units of mass in kg; count units are all the same thing, "one of the item".
 MASS = {"g": 0.001, "kg": 1.0, "t": 1000.0, "tonne": 1000.0, "tonnes": 1000.0, "kt": 1e6}
@@ -462,17 +462,7 @@ def _check_reachable(scenario: Scenario, problems: Problems) -> None:
 
 
 def load(path: Path) -> Scenario:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationFailed(
-            f"{path}: file not found", errors=[field_error(str(path), "file", "file not found")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise ValidationFailed(
-            f"{path}: not valid YAML ({error})",
-            errors=[field_error(str(path), "file", "not valid YAML")],
-        ) from None
+    raw = read_yaml(path)
     return parse(raw, source=str(path))
 
 

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +16,7 @@ from filiera.consortia import rules
 from filiera.consortia.models import Call
 from filiera.consortia.schemas import CallIn, CallOut
 from filiera.directory import queries
-from filiera.errors import NotFound, ValidationFailed, field_error
+from filiera.errors import NotFound, ValidationFailed, field_error, read_yaml
 from filiera.match.text import detect_language
 from filiera.registry.schemas import validation_errors
 
@@ -132,17 +131,7 @@ def close_call(session: Session, viewer: Viewer, call_id: int, status: str) -> C
 def read_call_file(path: Path, owner_id: int) -> CallIn:
     """A call written as YAML (the CLI's `--call CALL.yaml`), validated, errors naming the
     file and field; `owner_id` is filled in when the file does not give one."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationFailed(
-            f"{path}: file not found", errors=[field_error(str(path), "file", "file not found")]
-        ) from None
-    except yaml.YAMLError as error:
-        raise ValidationFailed(
-            f"{path}: not valid YAML ({error})",
-            errors=[field_error(str(path), "file", "not valid YAML")],
-        ) from None
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ValidationFailed(
             f"{path}: a call is a mapping of fields",
