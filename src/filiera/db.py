@@ -55,6 +55,22 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+def savepoint(session: Session):
+    """`session.begin_nested()` that nests on SQLite too.
+
+    pysqlite emits BEGIN only before a data-changing statement, so a SAVEPOINT opened before
+    any write is SQLite's outermost transaction and its RELEASE commits: a later rollback of
+    the unit of work would not undo it. A deferred BEGIN first (it takes no lock) keeps the
+    savepoint inside the unit of work.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN")
+    return session.begin_nested()
+
+
 class Database:
     """An engine plus its session factory: the handle every service receives.
 

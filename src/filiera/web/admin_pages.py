@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from filiera.access import records, users
 from filiera.access.models import ROLES
 from filiera.access.records import AccessIn
+from filiera.db import savepoint
 from filiera.directory import service
 from filiera.errors import ValidationFailed
 from filiera.http.auth import check_csrf
@@ -52,7 +53,7 @@ def add_user(
     ids = [int(x) for x in organisations.replace(",", " ").split() if x.isdigit()]
     data = {"email": email, "name": name, "password": password, "role": role, "organisations": ids}
     try:
-        with session.begin_nested():
+        with savepoint(session):
             users.add_user(session, viewer, parse(users.UserIn, data, f"user {email}"))
     except ValidationFailed as error:
         return _users_page(request, session, viewer, error, status=error.status)
@@ -70,7 +71,7 @@ def set_active(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             users.change_user(session, viewer, user_id, users.UserPatch(active=active))
     except ValidationFailed as error:
         return _users_page(request, session, viewer, error, status=error.status)
@@ -121,7 +122,7 @@ def save_access(
         "markings": form.getlist("markings"),
     }
     try:
-        with session.begin_nested():
+        with savepoint(session):
             wanted = parse(AccessIn, change, f"organisation {org_id}")
             service.change_access(session, viewer, org_id, wanted)
     except ValidationFailed as error:

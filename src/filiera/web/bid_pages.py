@@ -15,6 +15,7 @@ from filiera.access.viewer import Viewer
 from filiera.consortia import bids, calls
 from filiera.consortia.models import BID_STATUSES
 from filiera.consortia.schemas import BidIn
+from filiera.db import savepoint
 from filiera.errors import FilieraError, ValidationFailed
 from filiera.http.auth import check_csrf
 from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
@@ -82,7 +83,7 @@ def save_bid(request: Request, session: SessionDep, viewer: ViewerDep, form: For
     """Save one of the builder's alternatives as a draft bid, then show it."""
     check_csrf(request, str(form.get("csrf_token", "")))
     try:
-        with session.begin_nested():
+        with savepoint(session):
             bid = bids.save_bid(session, viewer, parse(BidIn, bid_input(form), "bid"))
     except ValidationFailed as error:
         back = safe_next(str(form.get("back", "")))
@@ -134,7 +135,7 @@ def bid_page(
 def _change(request: Request, session: Session, viewer: Viewer, bid_id: int, step, done: str):
     """Run `step()` in a savepoint, then go to `done`; a shown error re-renders the bid."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             step()
     except FilieraError as error:
         if error.status not in SHOWN_ERRORS:

@@ -14,6 +14,7 @@ from filiera.access.viewer import Viewer
 from filiera.consortia import calls
 from filiera.consortia.models import CALL_STATUSES
 from filiera.consortia.schemas import CallIn
+from filiera.db import savepoint
 from filiera.errors import FilieraError, ValidationFailed
 from filiera.http.auth import check_csrf
 from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
@@ -76,7 +77,7 @@ def publish_call(
     owners = publishing_for(session, viewer, "call.publish")
     values = posted(form)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             call = calls.publish_call(session, viewer, parse(CallIn, call_input(values), "call"))
     except ValidationFailed as error:
         return _form_page(request, viewer, owners, values, error)

@@ -21,6 +21,7 @@ from filiera.access.viewer import Viewer
 from filiera.capacity import risk, store
 from filiera.capacity.models import CapacityScenario
 from filiera.capacity.schemas import RUNS_MAX, RiskIn, ScenarioIn
+from filiera.db import savepoint
 from filiera.errors import Forbidden, NotFound, ValidationFailed
 from filiera.http.auth import check_csrf
 from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
@@ -108,7 +109,7 @@ def save_new_scenario(
     check_csrf(request, str(form.get("csrf_token") or ""))
     values = _form_values(form)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             row = store.save_scenario(session, viewer, _scenario_input(values))
     except (ValidationFailed, NotFound) as error:
         return _editor(request, session, viewer, values, None, error)
@@ -147,7 +148,7 @@ def save_scenario(
     check_csrf(request, str(form.get("csrf_token") or ""))
     values = _form_values(form)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             store.update_scenario(session, viewer, scenario_id, _scenario_input(values))
     except (ValidationFailed, NotFound) as error:
         if any(d.get("field") == "scenario_id" for d in error.errors):

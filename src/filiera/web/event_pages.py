@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
+from filiera.db import savepoint
 from filiera.errors import FilieraError
 from filiera.events import events, participants, requests, suggestions
 from filiera.events.models import EVENT_STATUSES
@@ -78,7 +79,7 @@ def create_event(
     owners = publishing_for(session, viewer, "event.organise")
     values = words.posted(form, words.EVENT_FIELDS)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = parse(EventIn, words.event_input(values), "event")
             event = events.create_event(session, viewer, data)
     except FilieraError as error:
@@ -192,7 +193,7 @@ def register(
     check_csrf(request, str(form.get("csrf_token", "")))
     values = words.posted(form, words.PARTICIPANT_FIELDS)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = parse(ParticipantIn, words.participant_input(values), "participant")
             participants.register(session, viewer, event_id, data)
     except FilieraError as error:
@@ -210,7 +211,7 @@ def request_meeting(
     check_csrf(request, str(form.get("csrf_token", "")))
     values = words.posted(form, words.REQUEST_FIELDS)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = parse(RequestIn, words.request_input(values), "meeting_request")
             requests.request_meeting(session, viewer, event_id, data)
     except FilieraError as error:
@@ -260,7 +261,7 @@ def _requests_page(
 def _change(request: Request, session: Session, viewer: Viewer, event_id: int, step, done: str):
     """Run `step()` in a savepoint, then go to `done`; a shown error re-renders the list."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             step()
     except FilieraError as error:
         if error.status not in SHOWN:

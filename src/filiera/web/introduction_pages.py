@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from filiera.db import savepoint
 from filiera.directory import introductions
 from filiera.directory.introductions import IntroductionIn
 from filiera.errors import Conflict, FilieraError, TooManyRequests, ValidationFailed
@@ -50,7 +51,7 @@ def request_introduction(
     """Send the request; the profile then shows "requested on <date>" instead of the form."""
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             wanted = parse(IntroductionIn, {"message": message}, "introduction")
             introductions.request(session, viewer, org_id, wanted)
     except FilieraError as error:
@@ -83,7 +84,7 @@ def answer_introduction(
     """Accept or decline a request to your organisation; a second answer is shown as such."""
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             introductions.answer(session, viewer, intro_id, decision)
     except FilieraError as error:
         shown = form_error(error)

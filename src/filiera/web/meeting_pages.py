@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
+from filiera.db import savepoint
 from filiera.errors import FilieraError, ValidationFailed, field_error
 from filiera.events import agenda, events, participants, planning
 from filiera.events.schedule_schemas import SERVER_TIME_LIMIT, ScheduleIn
@@ -194,7 +195,7 @@ def run_schedule(
     check_csrf(request, csrf_token)
     try:
         seconds = _time_limit(time_limit.strip())
-        with session.begin_nested():
+        with savepoint(session):
             planning.run_schedule(session, viewer, event_id, time_limit=seconds)
     except ValidationFailed as error:
         return _schedule_page(request, session, viewer, event_id, error, time_limit)
@@ -204,7 +205,7 @@ def run_schedule(
 def _step(request, session, viewer, event_id: int, step, anchor: str) -> Response:
     """Run `step()` in a savepoint, then back to the schedule; a shown error re-renders it."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             step()
     except FilieraError as error:
         if error.status not in (409, 422):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from filiera.db import savepoint
 from filiera.directory import invitations, queries
 from filiera.errors import FilieraError
 from filiera.http.auth import check_csrf
@@ -44,7 +45,7 @@ def answer(
     """Accept or decline; errors (already answered, withdrawn) are shown on the page."""
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             invitations.decide(session, viewer, org_id, invitation_id, decision)
     except FilieraError as error:
         if error.status not in (409,):

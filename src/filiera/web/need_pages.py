@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
+from filiera.db import savepoint
 from filiera.errors import FilieraError
 from filiera.http.auth import check_csrf
 from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
@@ -179,7 +180,7 @@ def express_interest(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = InterestIn(organisation_id=organisation_id, note=note or None)
             service.express_interest(session, viewer, need_id, data)
     except FilieraError as error:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from filiera.access.viewer import Viewer
+from filiera.db import savepoint
 from filiera.errors import FilieraError, ValidationFailed
 from filiera.http.auth import check_csrf
 from filiera.needs import service
@@ -72,7 +73,7 @@ def publish(
     owners = spec.owners(session, viewer)
     values = posted(form, spec.fields)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = parse(spec.new_schema, as_input(values), spec.noun)
             record = spec.publish(session, viewer, data)
     except ValidationFailed as error:
@@ -101,7 +102,7 @@ def save(
     record = spec.editable_out(session, viewer, record_id)
     values = posted(form, spec.fields)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             patch = parse(spec.patch_schema, as_patch(values), f"{spec.noun} {record_id}")
             spec.change(session, viewer, record_id, patch)
     except ValidationFailed as error:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from filiera.db import savepoint
 from filiera.errors import FilieraError
 from filiera.http.auth import check_csrf
 from filiera.http.deps import RecordId, SessionDep, ViewerDep
@@ -73,7 +74,7 @@ def _apply(request, session, viewer, shortlist_id: int, step, schema, data, done
     """`step(session, viewer, shortlist_id, data parsed as schema)` in a savepoint, then off
     to `done`; a shown error re-renders the list page with it, the others propagate."""
     try:
-        with session.begin_nested():
+        with savepoint(session):
             step(session, viewer, shortlist_id, parse(schema, data, f"shortlist {shortlist_id}"))
     except FilieraError as error:
         if error.status not in SHOWN_ERRORS:
@@ -99,7 +100,7 @@ def create_list(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             data = {"name": name, "shared_with_id": _id_or_none(shared_with_id)}
             made = shortlists.create(session, viewer, parse(ShortlistIn, data, "shortlist"))
     except FilieraError as error:
@@ -125,7 +126,7 @@ def save_result(
     """ "Save to shortlist" on a match result; back to the results (errors: the lists page)."""
     check_csrf(request, csrf_token)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             shortlists.save(
                 session,
                 viewer,
