@@ -1444,3 +1444,50 @@ def test_capacity_commands(registry: Registry, tmp_path: Path) -> None:
     )
     assert [s["total_shortfall"] for s in both["scenarios"]] == [25, 25]
     cli("capacity", "show", "999999", db=registry.url, code=1)
+
+
+# --- news (issue 14; the rules in test_news_store.py) ---------------------------------------
+
+
+def test_news_commands(registry: Registry, tmp_path: Path) -> None:
+    """Ingest a good and an empty file (one error, one article, exit code 1), list, show,
+    review, accept with an edit, reject, dry run stores nothing."""
+    from test_news_store import ARTICLE
+
+    good, empty = tmp_path / "accordo.txt", tmp_path / "empty.txt"
+    good.write_text(ARTICLE, encoding="utf-8")
+    empty.write_text("", encoding="utf-8")
+    found = out_json(
+        cli("news", "ingest", str(empty), str(good), "--json", db=registry.url, code=1)
+    )
+    assert [r["status"] for r in found] == ["error", "added"]
+    assert "empty.txt" in found[0]["message"]
+    article = found[1]
+    assert article["lang"] == "it" and article["date"] == "2026-03-12"
+    names = {o["name"]: o["registry_id"] for o in article["organizations"]}
+    assert names["Leonardo S.p.A."] == int(registry.org("leonardo"))
+    assert {
+        "name": "Mario Bianchi",
+        "role": "Presidente",
+        "organization": "Lombardia Aerospace Cluster",
+    } in article["people"]
+    assert {m["amount"] for m in article["money"]} == {45_000_000}
+    assert any(e["type"] == "partnership" for e in article["events"])
+    listed = out_json(cli("news", "list", "--json", db=registry.url))
+    assert listed["total"] == 1 and listed["items"][0]["id"] == article["article_id"]
+    queue = out_json(cli("news", "review", "--kind", "money", "--json", db=registry.url))
+    money_id = queue[0]["id"]
+    accepted = out_json(
+        cli("news", "accept", str(money_id), "--set", "amount=46000000", "--json", db=registry.url)
+    )
+    assert accepted["status"] == "accepted" and accepted["data"]["amount"] == 46_000_000
+    cli("news", "accept", str(money_id), db=registry.url, code=1)  # decided already
+    rejected = queue[1]["id"] if len(queue) > 1 else None
+    if rejected:
+        assert "rejected" in cli("news", "reject", str(rejected), db=registry.url).stdout
+    shown = out_json(cli("news", "show", str(article["article_id"]), "--json", db=registry.url))
+    assert any(f["status"] == "accepted" for f in shown["fact_list"])
+    dry = tmp_path / "other.txt"
+    dry.write_text("Thales ha aperto un nuovo stabilimento a Tolosa il 2 aprile 2026.", "utf-8")
+    assert out_json(cli("news", "ingest", str(dry), "--dry-run", "--json", db=registry.url))
+    assert out_json(cli("news", "list", "--json", db=registry.url))["total"] == 1

@@ -217,6 +217,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Capacity planners save, change and delete scenarios for an organisation they act for:
     # admins, buyers (ministries, procurement agencies) and cluster managers.
     "capacity.plan": ("admin", "buyer", "cluster_manager"),
+    # News: cluster managers and admins bring articles in and review what was read from them;
+    # every signed-in user may save searches and watch organisations.
+    "news.ingest": ("admin", "cluster_manager"),
+    "news.review": ("admin", "cluster_manager"),
+    "news.watch": ("admin", "cluster_manager", "member", "buyer", "investor", "viewer"),
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),

@@ -16,6 +16,7 @@ from filiera.api import (
     match,
     meetings,
     needs,
+    news,
     organisations,
     projects,
     review,
@@ -42,4 +43,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     meetings.router,
     capacity.router,
+    news.router,
 )

@@ -18,6 +18,7 @@ from filiera.cli import (
     info_cmd,
     intro_cmd,
     match_cmd,
+    news_cmd,
     org_cmd,
     review_cmd,
     serve_cmd,
@@ -51,6 +52,7 @@ app.add_typer(consortium_cmd.app, name="consortium")
 app.add_typer(bid_cmd.app, name="bid")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(capacity_cmd.app, name="capacity")
+app.add_typer(news_cmd.app, name="news")
 
 if __name__ == "__main__":
     app()

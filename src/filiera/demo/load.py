@@ -19,6 +19,7 @@ from filiera.demo.capacity import load_demo_capacity
 from filiera.demo.consortia import load_demo_consortia
 from filiera.demo.events import load_demo_events
 from filiera.demo.needs import load_demo_needs
+from filiera.demo.news import load_demo_news
 from filiera.imports.data import EDF_DIR, H2020_DIR
 from filiera.imports.edf import import_edf
 from filiera.imports.h2020 import import_h2020
@@ -74,6 +75,7 @@ def load_demo(
     summary["consortia"] = load_demo_consortia(session, demo_data(), keys, DEMO_PASSWORD)
     summary["events"] = load_demo_events(session, keys)
     summary["capacity"] = load_demo_capacity(session, keys)
+    summary["news"] = load_demo_news(session, demo_data(), keys)
     return summary
 
 

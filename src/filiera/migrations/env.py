@@ -10,6 +10,7 @@ from filiera.directory import models as directory_models  # noqa: F401
 from filiera.events import models as events_models  # noqa: F401
 from filiera.match import models as match_models  # noqa: F401
 from filiera.needs import models as need_models  # noqa: F401
+from filiera.news import models as news_models  # noqa: F401
 from filiera.registry import models  # noqa: F401
 
 config = context.config

@@ -1,0 +1,326 @@
+"""Dates in news text, in Italian, English, French and German."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filiera.news.dates import find_dates
+
+REFERENCE = datetime.date(2025, 11, 28)
+
+
+def dates(text: str, lang: str, reference: datetime.date | None = REFERENCE) -> list[tuple]:
+    found = find_dates(text, lang, reference)
+    for item in found:
+        assert item.kind == "date"
+        assert text[item.start : item.end] == item.text
+    return [(item.text, item.data) for item in found]
+
+
+def day(iso: str, **extra: str) -> dict[str, str]:
+    return {"date": iso, "precision": "day", **extra}
+
+
+def year(iso: str, **extra: str) -> dict[str, str]:
+    return {"date": iso, "precision": "year", **extra}
+
+
+def month(iso: str) -> dict[str, str]:
+    return {"date": iso, "precision": "month"}
+
+
+EXAMPLES = [
+    (
+        "it",
+        "Venerdì 28 Novembre 2025\n\nIl 24 novembre è stata ufficialmente lanciata LuxDefence, "
+        "un impegno assunto dagli stakeholder industriali nell'estate del 2024.",
+        [
+            ("28 Novembre 2025", day("2025-11-28")),
+            ("24 novembre", day("2025-11-24")),
+            ("estate del 2024", year("2024", season="summer")),
+        ],
+    ),
+    (
+        "it",
+        "Bruxelles, 6 novembre 2025 – Il 1° dicembre si è chiuso il bando; operativo dal 2027, "
+        "neutrale entro il 2035, come i Trattati di Roma del 1957. Bilancio 2026.",
+        [
+            ("6 novembre 2025", day("2025-11-06")),
+            ("1° dicembre", day("2024-12-01")),  # the closest before the reference date
+            ("2027", year("2027")),
+            ("2035", year("2035")),
+            ("1957", year("1957")),
+            ("2026", year("2026")),  # "Bilancio 2026": a budget's year
+        ],
+    ),
+    (
+        "it",
+        "Il vertice Nato si è tenuto dal 24 al 26 giugno e a fine 2025 ne arriva un altro; "
+        "giugno 2025 resta un mese chiave, 24/11/2025 la firma.",
+        [
+            ("24 al 26 giugno", day("2025-06-24", end="2025-06-26")),
+            ("fine 2025", year("2025")),
+            ("giugno 2025", month("2025-06")),
+            ("24/11/2025", day("2025-11-24")),
+        ],
+    ),
+    (
+        "en",
+        "On November 24, 2025 the alliance met; on 3 March it signed. In June 2025 and by "
+        "2035, from 2027, the summer of 2024 and by the end of 2026; June 24-26, 2025.",
+        [
+            ("November 24, 2025", day("2025-11-24")),
+            ("3 March", day("2025-03-03")),
+            ("June 2025", month("2025-06")),
+            ("2035", year("2035")),
+            ("2027", year("2027")),
+            ("summer of 2024", year("2024", season="summer")),
+            ("end of 2026", year("2026")),
+            ("June 24-26, 2025", day("2025-06-24", end="2025-06-26")),
+        ],
+    ),
+    (
+        "en",
+        "Filed 2025-11-24, signed 11/24/2025 and the 24th of November; May 2025 may be late.",
+        [
+            ("2025-11-24", day("2025-11-24")),
+            ("11/24/2025", day("2025-11-24")),
+            ("24th of November", day("2025-11-24")),
+            ("May 2025", month("2025-05")),
+        ],
+    ),
+    (
+        "fr",
+        "Le 24 novembre 2025, le cluster a été lancé ; le 1er décembre il recrute, d'ici 2035 "
+        "et en 2027, après l'été 2024, du 24 au 26 juin, fin 2025.",
+        [
+            ("24 novembre 2025", day("2025-11-24")),
+            ("1er décembre", day("2024-12-01")),
+            ("2035", year("2035")),
+            ("2027", year("2027")),
+            ("été 2024", year("2024", season="summer")),
+            ("24 au 26 juin", day("2025-06-24", end="2025-06-26")),
+            ("fin 2025", year("2025")),
+        ],
+    ),
+    (
+        "it",
+        "Nel primo semestre 2025 i ricavi sono cresciuti, nel Q3 2024 erano calati.",
+        [("primo semestre 2025", year("2025")), ("Q3 2024", year("2024"))],
+    ),
+    (
+        "de",
+        "Am 24. November 2025 wurde der Verband gegründet, ab 2027 produziert er; vom 24. bis "
+        "26. Juni tagte er, am 24.11.2025 unterschrieb er, Ende 2025 und im Jahr 2030; 3. Okt.",
+        [
+            ("24. November 2025", day("2025-11-24")),
+            ("2027", year("2027")),
+            ("24. bis 26. Juni", day("2025-06-24", end="2025-06-26")),
+            ("24.11.2025", day("2025-11-24")),
+            ("Ende 2025", year("2025")),
+            ("2030", year("2030")),
+            ("3. Okt.", day("2025-10-03")),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), EXAMPLES)
+def test_dates_are_found_and_normalised(lang, text, expected):
+    assert dates(text, lang) == expected
+
+
+def test_a_date_may_start_inside_a_would_be_range():
+    assert dates("Rallies on May 1st and the 1st of May.", "en") == [
+        ("May 1st", day("2025-05-01")),
+        ("1st of May", day("2025-05-01")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "In 2000 companies joined, from 2027 on.", [("2027", year("2027"))]),
+        ("fr", "Plus de 2000 salariés, à partir de 2027.", [("2027", year("2027"))]),
+        ("de", "Für 2000 Mitarbeiter, für 2027 geplant.", [("2027", year("2027"))]),
+        ("it", "Nel 2000 aziende e famiglie.", [("2000", year("2000"))]),  # "nel": a year
+    ],
+)
+def test_a_year_like_number_before_a_counted_noun_is_a_count(lang, text, expected):
+    assert dates(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "facendo leva su investimenti pubblici (bilancio 2026)", "2026"),
+        ("en", "The 2026 budget grew; the 2025 call closed.", "2026 2025"),
+        ("fr", "Le budget 2026 et l'exercice 2025.", "2026 2025"),
+        ("de", "Der Verteidigungshaushalt 2026 und das Geschäftsjahr 2025.", "2026 2025"),
+    ],
+)
+def test_the_year_of_a_budget_is_a_date(lang, text, expected):
+    assert dates(text, lang) == [(iso, year(iso)) for iso in expected.split()]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "it",
+            "il vertice Nato, dal 24 al 26 giugno, preceduti il giorno 12 dall'incontro",
+            [
+                ("24 al 26 giugno", day("2025-06-24", end="2025-06-26")),
+                ("giorno 12", day("2025-06-12")),
+            ],
+        ),
+        (
+            "en",
+            "They met on June 3, and on the 12th, they signed the 20th contract.",
+            [("June 3", day("2025-06-03")), ("the 12th", day("2025-06-12"))],
+        ),
+        (
+            "de",
+            "Am 3. Juni tagte der Rat und am 12. stimmte er ab.",
+            [("3. Juni", day("2025-06-03")), ("12.", day("2025-06-12"))],
+        ),
+        (
+            "it",
+            "Il giorno 12 si vota. A giugno 2025 si è votato.",
+            [("giugno 2025", month("2025-06"))],
+        ),
+    ],
+)
+def test_a_day_alone_takes_the_month_of_the_date_before_it_in_the_sentence(lang, text, expected):
+    assert dates(text, lang) == expected
+
+
+def test_a_range_across_the_new_year_ends_in_the_next_year():
+    assert dates("The fair ran from 30 December to 2 January.", "en") == [
+        ("30 December to 2 January", day("2024-12-30", end="2025-01-02"))
+    ]
+    assert dates("La fiera dal 30 dicembre al 2 gennaio 2026.", "it") == [
+        ("30 dicembre al 2 gennaio 2026", day("2025-12-30", end="2026-01-02"))
+    ]
+
+
+def test_a_day_without_a_year_is_the_closest_on_or_before_the_reference():
+    reference = datetime.date(2025, 6, 5)
+    text = "Il G7 del 5 giugno e il vertice del 6 giugno."
+    assert dates(text, "it", reference) == [
+        ("5 giugno", day("2025-06-05")),
+        ("6 giugno", day("2024-06-06")),
+    ]
+
+
+def test_a_sentence_about_the_future_takes_the_next_such_day():
+    reference = datetime.date(2025, 6, 4)
+    text = (
+        "Da domani cosa cambierà? All'orizzonte il G7 in Canada del 15 e 16 giugno e il "
+        "vertice Nato dell'Aia, dal 24 al 26 giugno."
+    )
+    assert dates(text, "it", reference) == [
+        ("domani", day("2025-06-05")),
+        ("15 e 16 giugno", day("2025-06-15", end="2025-06-16")),
+        ("24 al 26 giugno", day("2025-06-24", end="2025-06-26")),
+    ]
+    assert dates("The summit will open on 15 June.", "en", reference) == [
+        ("15 June", day("2025-06-15"))
+    ]
+    assert dates("The summit opened on 15 June.", "en", reference) == [
+        ("15 June", day("2024-06-15"))
+    ]
+    assert dates("Die Hauptversammlung findet am 16. Juni statt.", "de", reference) == [
+        ("16. Juni", day("2025-06-16"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("it", "oggi"), ("en", "today"), ("fr", "aujourd'hui"), ("de", "heute")],
+)
+def test_today_is_the_reference_date_only_when_there_is_one(lang, word):
+    text = f"{word.capitalize()} il vertice."
+    assert dates(text, lang) == [(text[: len(word)], day("2025-11-28"))]
+    assert dates(text, lang, reference=None) == []
+
+
+def test_german_morgen_is_tomorrow_but_der_morgen_is_a_morning():
+    assert dates("Heute Morgen sprach er, morgen reist er.", "de") == [
+        ("Heute", day("2025-11-28")),
+        ("morgen", day("2025-11-29")),
+    ]
+
+
+def test_without_a_reference_the_dateline_dates_the_days_without_a_year():
+    text = "Il 3 dicembre Rutte ha parlato e il 5 novembre ha risposto.\n\nVarese, 5 novembre 2025"
+    assert dates(text, "it", reference=None) == [
+        ("3 dicembre", day("2024-12-03")),
+        ("5 novembre", day("2025-11-05")),
+        ("5 novembre 2025", day("2025-11-05")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("it", "Venerdì il vertice del Mission 2044 con Leonardo 2 e il G7."),
+        ("it", "Chiamate il +39 02 1234 5678; in 10 anni 25.000 addetti, 2026 aziende."),
+        ("en", "The budget may grow; troops march 20 miles; Article 5; the 20th anniversary."),
+        ("fr", "Le groupe emploie plus de 2000 salariés et 45 % des parts."),
+        ("de", "Am Freitag kamen 2000 Mitarbeiter, der Morgen war kalt."),
+        ("en", "A ratio of 3/4 on 31 February 2025 and 2025/26."),
+    ],
+)
+def test_no_date_in_weekdays_names_counts_and_numbers(lang, text):
+    assert dates(text, lang) == []
+
+
+# --- invariants and speed ------------------------------------------------------------------
+
+MONTH_NAMES = {
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+    "novembre dicembre",
+    "en": "January February March April May June July August September October November December",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+}
+
+
+def written(when: datetime.date, lang: str) -> str:
+    name = MONTH_NAMES[lang].split()[when.month - 1]
+    if lang == "en":
+        return f"{name} {when.day}, {when.year}"
+    if lang == "de":
+        return f"{when.day}. {name} {when.year}"
+    return f"{when.day} {name} {when.year}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    when=st.dates(min_value=datetime.date(1950, 1, 1), max_value=datetime.date(2090, 12, 31)),
+    lang=st.sampled_from(sorted(MONTH_NAMES)),
+)
+def test_a_full_date_in_the_language_style_reads_back_equal(when, lang):
+    phrase = written(when, lang)
+    assert dates(f"Firmato il {phrase}.", lang) == [(phrase, day(when.isoformat()))]
+
+
+def test_a_ten_kilobyte_article_takes_well_under_fifty_milliseconds():
+    paragraph = (
+        "Il 24 novembre 2025 LuxDefence, che riunisce oltre 80 aziende, ha annunciato 1,2 "
+        "miliardi di euro di investimenti entro il 2035; dal 24 al 26 giugno il vertice. "
+    )
+    article = (paragraph * (10_000 // len(paragraph) + 1))[:10_000]
+    find_dates(article, "it", REFERENCE)  # dateparser's first call is slow
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        find_dates(article, "it", REFERENCE)
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[2] < 0.05
