@@ -424,7 +424,10 @@ def _takes_part(participant: str, found: Found, context: Context) -> bool:
         if org_matches((participant,), name, stand_in, context):
             return True
     people = found.data.get("people") or []
-    return any(person_matches((participant,), person) for person in people)
+    if any(person_matches((participant,), person) for person in people):
+        return True
+    name = found.data.get("name")  # a forum's own name ("Mission 2044")
+    return bool(name) and normalise_name(name) == normalise_name(participant)
 
 
 Agrees = Callable[[GoldItem, Found, Context], bool]

@@ -3,6 +3,7 @@ each tied to the sentence it came from. Offline, rule-based, four languages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -143,8 +144,29 @@ def _events(text: str, lang: str, sentences: list[Sentence], found: list[Found])
             if kind in seen_types:
                 continue
             seen_types.add(kind)
-            events.append(_event(text, sentence, trigger, inside))
-    return _merge_repeats(events)
+            carried = _carried_over(sentences, sentence, found, inside)
+            events.append(_event(text, sentence, trigger, inside + carried))
+    return events
+
+
+def _carried_over(
+    sentences: list[Sentence], sentence: Sentence, found: list[Found], inside: list[Found]
+) -> list[Found]:
+    """A sentence that names no organisation is about those of the sentence before ("X won
+    the contract. The order is worth …"): up to two sentences back."""
+    if any(f.kind == "organization" for f in inside):
+        return []
+    for back in (1, 2):
+        index = sentence.index - back
+        if index < 0:
+            break
+        earlier = sentences[index]
+        orgs = [
+            f for f in found if f.kind == "organization" and earlier.start <= f.start < earlier.end
+        ]
+        if orgs:
+            return orgs
+    return []
 
 
 def _event(text: str, sentence: Sentence, trigger: Found, inside: list[Found]) -> Found:
@@ -167,24 +189,28 @@ def _event(text: str, sentence: Sentence, trigger: Found, inside: list[Found]) -
             "people": names("person"),
             "places": names("place"),
             "date": dates[0] if dates else None,
+            "name": _event_name(text, start, end, trigger.data["type"]),
         },
     )
 
 
-def _merge_repeats(events: list[Found]) -> list[Found]:
-    """The same event told again (same type, same participants) is kept once."""
-    kept: list[Found] = []
-    for event in events:
-        same = next(
-            (
-                k
-                for k in kept
-                if k.data["type"] == event.data["type"]
-                and event.data["participants"]
-                and set(k.data["participants"]) == set(event.data["participants"])
-            ),
-            None,
-        )
-        if same is None:
-            kept.append(event)
-    return kept
+_NAME_AFTER = re.compile(
+    r"\s*(?:del|della|dello|dell['’]|di|of the|of|de la|du|des|de|der|the)?\s*"
+    r"(?P<name>[A-Z][\w-]*(?:[ ][A-Z0-9][\w-]*){0,4})"
+)
+_NAME_BEFORE = re.compile(r"(?P<name>(?:[A-Z][\w-]*[ ]){1,4})$")
+
+
+def _event_name(text: str, start: int, end: int, kind: str) -> str | None:
+    """A forum's own name: "il vertice del Mission 2044", "the Defense Investment Forum"."""
+    if kind != "forum_meeting":
+        return None
+    trigger = text[start:end]
+    if trigger[:1].isupper():
+        before = _NAME_BEFORE.search(text[max(0, start - 80) : start])
+        if before:
+            return (before.group("name") + trigger).strip()
+    after = _NAME_AFTER.match(text, end)
+    if after and not after.group("name").casefold().startswith(("il ", "la ", "the ")):
+        return after.group("name").strip()
+    return None

@@ -35,6 +35,7 @@ LANGUAGE_OF_HEAD = {"firma": "de", "fonds": "de", "amt": "de", "gruppe": "de"}
 NAME_HEADS = kinds_of("name_heads")
 # Lower-case words allowed inside a name ("Camera di Commercio", "Ministry of Defence").
 NAME_JOINERS = words_of("name_joiners")
+INSTITUTION_ADJECTIVES = words_of("institution_adjectives")
 # Words that make a capitalised phrase an event, a document or a programme, not a body.
 NOT_ORG_WORDS = words_of("not_org_words")
 # Capitalised words that never start a name: articles, pronouns, sentence openers.
@@ -227,6 +228,7 @@ def _context_mentions(
             found.extend(_after_head(text, all_words, i, head, lang))
         if word.capitalised:
             found.extend(_phrase_with_head(text, all_words, i, found))
+    found.extend(_institutions(text, all_words))
     found.extend(_before_appositive(text, all_words))
     found.extend(_before_legal_form(text, all_words))
     return [f for f in found if not _names_a_thing(f.text)]
@@ -329,6 +331,33 @@ def _phrase_with_head(text: str, all_words: list[Word], i: int, found: list[Foun
         return []
     start, end = span[0].start, _with_legal_form(text, span[-1].end)
     return [_org(text, start, end, [Entry(None, text[start:end])], ["context"], kinds[-1])]
+
+
+def _institutions(text: str, all_words: list[Word]) -> list[Found]:
+    """ "Parlamento europeo", "Comunità economica europea", "Commission européenne": a
+    capitalised institution noun and the lower-case adjectives that end its name."""
+    found = []
+    for i, word in enumerate(all_words):
+        kind = NAME_HEADS.get(word.text.casefold())
+        if (
+            kind != "public_body"
+            or not word.text[:1].isupper()
+            or (i and _joined(text, all_words, i))
+        ):
+            continue
+        j = i + 1
+        while j < len(all_words) and j - i <= 3 and _adjective_after(text, all_words, j):
+            j += 1
+        if j > i + 1:
+            start, end = word.start, all_words[j - 1].end
+            found.append(_org(text, start, end, [Entry(None, text[start:end])], ["context"], kind))
+    return found
+
+
+def _adjective_after(text: str, all_words: list[Word], j: int) -> bool:
+    word = all_words[j]
+    gap = text[all_words[j - 1].end : word.start]
+    return gap == " " and word.text.islower() and word.text in INSTITUTION_ADJECTIVES
 
 
 def _before_appositive(text: str, all_words: list[Word]) -> list[Found]:

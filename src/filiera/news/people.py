@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from filiera.news.found import Found
-from filiera.news.lexicon import words_of
+from filiera.news.lexicon import kinds_of, words_of
 
 ROLES: dict[str, str] = {
     # role words (lower case, regex) -> normalised role
@@ -54,6 +54,11 @@ _NAME = rf"{_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_CAP}){{1,3}}"
 _NAME_RE = re.compile(rf"\b{_NAME}\b")
 _OF = r"(?:\s+(?:di|del|della|dello|dell'|dei|degli|delle|of|of the|de|du|de la|des|d'|der|des|"
 _OF += r"von|vom|at|at the|presso|al|alla|chez|bei|beim)\s*|\s+)"
+_OF_PHRASE = re.compile(
+    r"^\s*(?:dell['’]|della|dello|delle|degli|dei|del|di|of|of the|de|du|de la|des|d['’]|der|"
+    r"von|vom)\s*(?P<org>[^,;:]{2,60}?)\s*,?\s*$",
+    re.IGNORECASE,
+)
 _POSSESSIVE = re.compile(
     r"\b(?:il suo|la sua|suo|sua|its|their|his|her|son|sa|leur|sein|seine|ihr|ihre)\s*$",
     re.IGNORECASE,
@@ -61,6 +66,7 @@ _POSSESSIVE = re.compile(
 
 FIRST_NAMES = words_of("first_names")
 NOT_NAMES = words_of("not_names")
+_ORG_WORDS = frozenset(kinds_of("name_heads")) | frozenset(kinds_of("head_nouns"))
 
 
 def find_people(
@@ -68,12 +74,30 @@ def find_people(
 ) -> list[Found]:
     """Every mention of a person in `text`, given the organisation mentions in it."""
     taken = [(o.start, o.end) for o in orgs]
-    names = _candidate_names(text, taken)
     known = {n.casefold() for n in known_people}
     people: dict[str, Found] = {}
     found: list[Found] = []
-    for start, end in names:
+    for options in _candidate_names(text, taken):
+        mention = _first_person(text, options, orgs, known)
+        if mention is not None:
+            found.append(mention)
+            people.setdefault(mention.data["name"], mention)
+    found.extend(_surname_with_organisation(text, orgs, taken + [(f.start, f.end) for f in found]))
+    for mention in found:
+        people.setdefault(mention.data["name"], mention)
+    found.extend(_surname_mentions(text, people, taken + [(f.start, f.end) for f in found]))
+    return sorted(_fill_roles(found), key=lambda f: f.start)
+
+
+def _first_person(
+    text: str, options: list[tuple[int, int]], orgs: list[Found], known: set[str]
+) -> Found | None:
+    """The longest of a capitalised run's endings ("L'analisi di Roberto Arditti" ->
+    "Roberto Arditti") that is a person: next to a role, known, or with a first name."""
+    for start, end in sorted(options, key=lambda o: not _starts_with_first_name(text, o)):
         name = text[start:end]
+        if any(w.casefold() in _ORG_WORDS for w in name.split()):
+            continue
         role = _role_near(text, start, end, orgs)
         if role is None and not _looks_like_person(name, known):
             continue
@@ -84,31 +108,54 @@ def find_people(
             "organization": None,
             "organization_id": None,
         }
-        if role is not None:
-            data.update(role)
-        mention = Found("person", start, end, name, data)
-        found.append(mention)
-        people.setdefault(name, mention)
-    found.extend(_surname_mentions(text, people, taken + [(f.start, f.end) for f in found]))
-    return sorted(_fill_roles(found), key=lambda f: f.start)
+        data.update(role or {})
+        return Found("person", start, end, name, data)
+    return None
 
 
-def _candidate_names(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Capitalised runs that may be a name, without a leading article, role or particle."""
-    spans = []
+def _starts_with_first_name(text: str, span: tuple[int, int]) -> bool:
+    return text[span[0] : span[1]].split()[0].casefold() in FIRST_NAMES
+
+
+def _candidate_names(text: str, taken: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Capitalised runs that may be a name, each as its possible spans, longest first,
+    without a leading article, role or particle."""
+    runs = []
     for match in _NAME_RE.finditer(text):
         pieces = [(m.start(), m.end()) for m in re.finditer(r"\S+", match.group())]
         pieces = [(match.start() + a, match.start() + b) for a, b in pieces]
-        while pieces and _not_name_word(text[slice(*pieces[0])], first=True):
-            pieces = pieces[1:]
         while pieces and _not_name_word(text[slice(*pieces[-1])], first=False):
             pieces = pieces[:-1]
-        if len(pieces) < 2:
+        options = []
+        for first in range(len(pieces) - 1):
+            if _not_name_word(text[slice(*pieces[first])], first=True):
+                continue
+            start, end = pieces[first][0], pieces[-1][1]
+            if not any(s < end and start < e for s, e in taken):
+                options.append((start, end))
+        if options:
+            runs.append(options)
+    return runs
+
+
+_SURNAME_ORG = re.compile(r"\b(?P<name>[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]{2,})\s*\((?=[^)]{2,60}\))")
+
+
+def _surname_with_organisation(
+    text: str, orgs: list[Found], taken: list[tuple[int, int]]
+) -> list[Found]:
+    """ "spiega Milani (UniBo)": a surname with its organisation in brackets."""
+    found = []
+    for match in _SURNAME_ORG.finditer(text):
+        start, end = match.span("name")
+        org = next((o for o in orgs if o.start == match.end()), None)
+        if org is None or any(s < end and start < e for s, e in taken):
             continue
-        start, end = pieces[0][0], pieces[-1][1]
-        if not any(s < end and start < e for s, e in taken):
-            spans.append((start, end))
-    return spans
+        if match.group("name").casefold() in NOT_NAMES | _ROLE_WORDS:
+            continue
+        data = {"name": match.group("name"), **_role("", org), "role": None, "role_key": None}
+        found.append(Found("person", start, end, match.group("name"), data))
+    return found
 
 
 def _not_name_word(word: str, first: bool) -> bool:
@@ -137,24 +184,33 @@ def _role_near(text: str, start: int, end: int, orgs: list[Found]) -> dict | Non
     if after:
         role_end = end + after.end()
         return _role(after.group("role"), _org_after(text, role_end, orgs))
-    before = re.search(
-        rf"(?P<role>{_ROLE})(?P<rest>[^.;:!?\n]{{0,80}}?)[\s,]*$",
-        text[max(0, start - 120) : start],
-        re.IGNORECASE,
-    )
+    before = _last_role(text[max(0, start - 120) : start])
     if before:
         base = max(0, start - 120)
         role_start, role_end = base + before.start("role"), base + before.end("role")
         org = _org_between(orgs, role_end, start) or _org_just_before(text, orgs, role_start)
         if org is None and _POSSESSIVE.search(text[max(0, role_start - 12) : role_start]):
             org = _last_org_before(orgs, role_start)
-        if (
-            org is None
-            and before.group("rest").strip(" ,")
-            and not re.match(r"^\s*,?\s*$", before.group("rest"))
-        ):
+        rest = before.group("rest")
+        if org is None and rest.strip(" ,") and not _OF_PHRASE.match(rest):
             return None  # other words between role and name: not this name's role
-        return _role(before.group("role"), org)
+        found = _role(before.group("role"), org)
+        if org is None and rest.strip(" ,"):
+            found["organization_text"] = _OF_PHRASE.match(rest).group("org").strip()
+        return found
+    return None
+
+
+_ROLE_BEFORE = re.compile(rf"\b(?P<role>{_ROLE})\b(?P<rest>[^.;:!?\n]{{0,80}}?)[\s,]*$", re.I)
+
+
+def _last_role(window: str) -> re.Match | None:
+    """The role word nearest before a name, with the words between them."""
+    starts = [m.start() for m in re.finditer(rf"\b(?:{_ROLE})\b", window, re.IGNORECASE)]
+    for position in reversed(starts):
+        match = _ROLE_BEFORE.match(window, position)
+        if match:
+            return match
     return None
 
 

@@ -38,6 +38,7 @@ KIND_TO_ORG_KIND = {
     "research": "research",
     "public_body": "public_body",
     "investor": "investor",
+    "foundation": "other",
 }
 # What a reviewer may change, per kind of fact: field -> its type.
 EDITABLE: dict[str, dict[str, Any]] = {
