@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from filiera.news.found import Found
 from filiera.news.lexicon import kinds_of, words_of
@@ -36,6 +37,7 @@ NAME_HEADS = kinds_of("name_heads")
 # Lower-case words allowed inside a name ("Camera di Commercio", "Ministry of Defence").
 NAME_JOINERS = words_of("name_joiners")
 INSTITUTION_ADJECTIVES = words_of("institution_adjectives")
+GERMAN_NOUN_SUFFIXES = tuple(words_of("german_noun_suffixes"))
 # Words that make a capitalised phrase an event, a document or a programme, not a body.
 NOT_ORG_WORDS = words_of("not_org_words")
 # Capitalised words that never start a name: articles, pronouns, sentence openers.
@@ -60,6 +62,7 @@ class Gazetteer:
     """Registry names and aliases as word-key tuples -> the organisations they name."""
 
     names: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
+    first_words: set[str] = field(default_factory=set)
     longest: int = 1
 
     @classmethod
@@ -78,6 +81,7 @@ class Gazetteer:
             tokens = tuple(key.split())
             if not tokens or (len(tokens) == 1 and len(tokens[0]) < 2):
                 continue
+            self.first_words.add(tokens[0])
             listed = self.names.setdefault(tokens, [])
             if entry not in listed:
                 listed.append(entry)
@@ -91,7 +95,9 @@ def find_organisations(text: str, lang: str, gazetteer: Gazetteer) -> list[Found
     """Every organisation mention in `text`, registry ones first, then context ones."""
     all_words = words(text)
     found = _registry_mentions(text, all_words, gazetteer)
-    found = _merge(found, _context_mentions(text, all_words, lang, found))
+    context = _context_mentions(text, all_words, lang, found)
+    found = _longer_names_win(found, context)
+    found = _merge(found, context)
     found = _merge(found, _acronym_mentions(text, all_words, found))
     found = _merge(found, _list_mentions(text, all_words, found))
     return sorted(found, key=lambda f: f.start)
@@ -119,12 +125,14 @@ def _registry_mentions(text: str, all_words: list[Word], gazetteer: Gazetteer) -
 def _longest_hit(
     text: str, keyed: list[Word], i: int, gazetteer: Gazetteer
 ) -> tuple[int, list[Entry]] | None:
+    if keyed[i].key not in gazetteer.first_words or not keyed[i].capitalised:
+        return None
     for size in range(min(gazetteer.longest, len(keyed) - i), 0, -1):
         span = keyed[i : i + size]
-        if not _contiguous(text, span) or not span[0].capitalised:
-            continue
         entries = gazetteer.lookup(tuple(w.key for w in span))
-        if entries and _plausible(span, entries) and not _place_alias(text, span, entries):
+        if not entries or not _contiguous(text, span):
+            continue
+        if _plausible(span, entries) and not _place_alias(text, span, entries):
             return size, entries
     return None
 
@@ -172,12 +180,24 @@ def _with_legal_form(text: str, end: int) -> int:
     pieces = re.finditer(r"[A-Za-zÀ-ÿ]{1,6}\.?", tail.group(1))
     best = end
     for piece in pieces:
-        if piece.group().casefold().strip(".") in CONNECTORS:
+        word = piece.group()
+        if word.casefold().strip(".") in CONNECTORS:
             break
+        if word.islower() and "." not in word and word not in LOWER_CASE_FORMS:
+            break  # "Le Bourget, où": an ordinary word, not Estonian "OÜ"
         candidate = text[end : tail.start(1) + piece.end()]
-        if legal_form("X " + candidate) and name_tokens("X " + candidate) == ["x"]:
+        if _is_legal_form(candidate):
             best = tail.start(1) + piece.end()
     return best
+
+
+LOWER_CASE_FORMS = frozenset({"mbh", "gmbh", "srl", "spa", "sas", "sarl", "asbl", "ltd", "plc"})
+
+
+@lru_cache(maxsize=4096)
+def _is_legal_form(words: str) -> bool:
+    """ "S.p.A.", "GmbH & Co. KG": the words are a legal form and nothing else."""
+    return bool(legal_form("X " + words)) and name_tokens("X " + words) == ["x"]
 
 
 def _org(
@@ -221,17 +241,33 @@ def _context_mentions(
 ) -> list[Found]:
     found: list[Found] = []
     for i, word in enumerate(all_words):
-        head = HEAD_NOUNS.get(_head_key(text, all_words, i))
+        head = HEAD_NOUNS.get(_head_key(text, all_words, i)) or (
+            _head_kind(word.text, HEAD_NOUNS, lang) if lang == "de" else None
+        )
         if LANGUAGE_OF_HEAD.get(word.text.casefold(), lang) != lang:
             head = None  # Italian "firma" is a signature, not a firm
         if head and (not word.text[:1].isupper() or lang == "de"):
             found.extend(_after_head(text, all_words, i, head, lang))
         if word.capitalised:
-            found.extend(_phrase_with_head(text, all_words, i, found))
+            found.extend(_phrase_with_head(text, all_words, i, lang))
     found.extend(_institutions(text, all_words))
+    found.extend(_based_in(text, all_words))
     found.extend(_before_appositive(text, all_words))
     found.extend(_before_legal_form(text, all_words))
     return [f for f in found if not _names_a_thing(f.text)]
+
+
+def _head_kind(word: str, table: dict[str, str], lang: str) -> str | None:
+    """The kind a head word gives; German compounds count by their last part
+    ("Rüstungskonzern", "Bundesagentur", "Wehrtechnik")."""
+    folded = word.casefold()
+    if folded in table:
+        return table[folded]
+    if lang == "de" and word[:1].isupper() and len(folded) > 6:
+        for head, kind in table.items():
+            if len(head) >= 4 and folded.endswith(head):
+                return kind
+    return None
 
 
 def _head_key(text: str, all_words: list[Word], i: int) -> str:
@@ -249,7 +285,9 @@ def _names_a_thing(name: str) -> bool:
     return any(w.casefold() in NOT_ORG_WORDS for w in re.findall(r"\w+", name))
 
 
-def _name_run(text: str, all_words: list[Word], i: int) -> tuple[int, int] | None:
+def _name_run(
+    text: str, all_words: list[Word], i: int, lang: str | None = None
+) -> tuple[int, int] | None:
     """The capitalised name that starts at word i: (index of its first word, past its last)."""
     if i >= len(all_words) or not all_words[i].capitalised:
         return None
@@ -264,7 +302,7 @@ def _name_run(text: str, all_words: list[Word], i: int) -> tuple[int, int] | Non
     j = i + 1
     while j < len(all_words) and j - i < MAX_NAME_WORDS:
         gap = text[all_words[j - 1].end : all_words[j].start]
-        if re.search(r"[,;:.!?()\[\]\"“”«»\n]", gap) or len(gap) > 3:
+        if re.search(r"[,;:.!?()\[\]\"“”„«»‹›\n]", gap) or len(gap) > 3:
             break
         word = all_words[j]
         if (
@@ -292,45 +330,83 @@ def _next_capitalised(all_words: list[Word], j: int, text: str) -> bool:
 def _may_start_name(word: Word, lang: str) -> bool:
     if not word.capitalised:
         return False
-    # German capitalises nouns and place adjectives: "das Münchner Start-up Helsing"
-    return lang != "de" or not word.text.endswith(("er", "sche", "schen", "ische"))
+    # German capitalises nouns and place adjectives: "das Münchner Start-up Helsing",
+    # "das Bundesamt für Ausrüstung"
+    if lang != "de":
+        return True
+    return not word.text.endswith(("er", "sche", "schen", "ische")) and not _common_german_noun(
+        word.text
+    )
 
 
 def _after_head(text: str, all_words: list[Word], i: int, kind: str, lang: str) -> list[Found]:
-    """ "la società Roboze", "the German company Hensoldt", "das Start-up Helsing"."""
+    """ "la società Roboze", "the German company Hensoldt", "das Start-up Helsing", "der
+    Verband „NordSpace Allianz“", "le ministère des Armées"."""
     j = i + 1
     if j < len(all_words) and text[all_words[i].end : all_words[j].start] == "-":
         j += 1  # "Start-up"
+    quoted = _QUOTED.match(text, all_words[j - 1].end)
+    if quoted:
+        start, end = quoted.span("name")
+        return [_org(text, start, end, [Entry(None, text[start:end])], ["context"], kind)]
     # a nationality or quality adjective may sit between the noun and the name
     while j < len(all_words) and j <= i + 3 and not _may_start_name(all_words[j], lang):
+        joiner = all_words[j].text.casefold() in NAME_JOINERS
+        if (joiner and kind != "public_body") or (
+            all_words[j].key in NOT_NAME_START and not joiner
+        ):
+            return []  # "das Werk in Schwarzheide": a preposition, not an adjective
         j += 1
-    if j < len(all_words) and not text[all_words[i].end : all_words[j].start].strip(" '’"):
-        pass
-    run = _name_run(text, all_words, j)
+    run = _name_run(text, all_words, j, lang)
     if run is None or j - i > 4:
         return []
     gap = text[all_words[i].end : all_words[run[0]].start]
     if re.search(r"[,;:.!?()\n]", gap):
         return []
     start, end = all_words[run[0]].start, _with_legal_form(text, all_words[run[1] - 1].end)
+    if kind == "public_body" and gap.strip().casefold() in NAME_JOINERS | {"des", "de la"}:
+        start = all_words[i].start  # the noun is part of the name: "ministère des Armées"
     return [_org(text, start, end, [Entry(None, text[start:end])], ["context"], kind)]
 
 
-def _phrase_with_head(text: str, all_words: list[Word], i: int, found: list[Found]) -> list[Found]:
+_QUOTED = re.compile(r"\s*[„“\"«‹]\s*(?P<name>[^„“”\"«»‹›\n]{2,60}?)\s*[“”\"»›]")
+_BASED = re.compile(r"\b[A-ZÀ-Þ][\w]+-(?:based|basierte[nrs]?|headquartered)\s+", re.UNICODE)
+
+
+def _based_in(text: str, all_words: list[Word]) -> list[Found]:
+    """ "Bristol-based Skyloom Robotics": the name after a place-based adjective."""
+    found = []
+    starts = {w.start: i for i, w in enumerate(all_words)}
+    for match in _BASED.finditer(text):
+        i = starts.get(match.end())
+        run = _name_run(text, all_words, i) if i is not None else None
+        if run:
+            start, end = all_words[run[0]].start, _with_legal_form(text, all_words[run[1] - 1].end)
+            found.append(_org(text, start, end, [Entry(None, text[start:end])], ["context"]))
+    return found
+
+
+def _phrase_with_head(text: str, all_words: list[Word], i: int, lang: str) -> list[Found]:
     """A capitalised name with an organisation noun in it: "Lombardia Aerospace Cluster"."""
     if i > 0 and _joined(text, all_words, i):
         return []  # not the start of the name
-    run = _name_run(text, all_words, i)
+    if lang == "de" and _common_german_noun(all_words[i].text):
+        return []  # "Förderung der Bundesagentur …": the name starts later
+    run = _name_run(text, all_words, i, lang)
     if run is None or run[1] - run[0] < 2:
         return []
     span = all_words[run[0] : run[1]]
-    kinds = [NAME_HEADS[w.text.casefold()] for w in span if w.text.casefold() in NAME_HEADS]
     if any(w.text.casefold() in NOT_ORG_WORDS for w in span):
         return []
-    if not kinds or all(w.text.casefold() in NAME_HEADS for w in span):
+    kinds = [k for w in span if (k := _head_kind(w.text, NAME_HEADS, lang))]
+    if not kinds or all(_head_kind(w.text, NAME_HEADS, lang) for w in span):
         return []
     start, end = span[0].start, _with_legal_form(text, span[-1].end)
     return [_org(text, start, end, [Entry(None, text[start:end])], ["context"], kinds[-1])]
+
+
+def _common_german_noun(word: str) -> bool:
+    return word.casefold().endswith(GERMAN_NOUN_SUFFIXES)
 
 
 def _institutions(text: str, all_words: list[Word]) -> list[Found]:
@@ -460,7 +536,10 @@ def _list_mentions(text: str, all_words: list[Word], known: list[Found]) -> list
     return found
 
 
-_LIST_GAP = re.compile(r"^\s*(?:,|e|ed|and|und|et|sowie)\s*$|^\s*,\s*(?:e|and|und|et)\s+$")
+_LIST_GAP = re.compile(
+    r"^\s*(?:,\s*(?:(?:e|ed|and|und|et|sowie)\s+)?|(?:e|ed|and|und|et|sowie)\s+)"
+    r"(?:(?:il|la|lo|l['’]|the|die|der|das|le|les)\s*)?$"
+)
 
 
 def _person_like(name: str) -> bool:
@@ -504,6 +583,28 @@ def _neighbour_name(
     if run is None or run[1] - 1 != prev:
         return None
     return all_words[run[0]].start, all_words[prev].end
+
+
+def _longer_names_win(registry: list[Found], context: list[Found]) -> list[Found]:
+    """ "NATO Innovation Fund" is not NATO: a name with an organisation noun of its own
+    replaces the registry names inside it."""
+    wider = [c for c in context if c.data.get("org_kind") and len(c.text.split()) > 1]
+    return [
+        r
+        for r in registry
+        if not any(
+            c.start <= r.start
+            and r.end <= c.end
+            and c.end - c.start > r.end - r.start
+            and not _is_legal_form(text_after(c, r))
+            for c in wider
+        )
+    ]
+
+
+def text_after(outer: Found, inner: Found) -> str:
+    """The words of `outer` after `inner` ("S.p.A." in "Leonardo S.p.A.")."""
+    return outer.text[inner.end - outer.start :].strip() or "-"
 
 
 def _merge(found: list[Found], more: list[Found]) -> list[Found]:
