@@ -26,7 +26,16 @@ from filiera.capacity import store
 from filiera.capacity.schemas import ScenarioIn
 from filiera.db import Database
 from filiera.imports.jsonl_export import export_jsonl
-from filiera.registry.models import Membership, Participation, Person, PersonRole, Project, Source
+from filiera.news.models import NewsArticle, NewsFact, NewsLink
+from filiera.registry.models import (
+    Membership,
+    Participation,
+    Person,
+    PersonRole,
+    Project,
+    Source,
+    utcnow,
+)
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import upsert
@@ -545,6 +554,182 @@ def test_capacity_writes_follow_the_matrix(
     assert plan.status_code == want, (viewer, plan.text)
 
 
+# --- news ----------------------------------------------------------------------------------------
+
+NEWS_TEXT = "Avionics makers met in Varese: " + ", ".join(f"the {level} maker" for level in LEVELS)
+REVIEWERS = {"manager", "admin"}  # cluster managers and admins ingest and review news
+
+
+@dataclass
+class News:
+    article: int
+    proposed: dict[str, int]  # viewer -> a proposed fact only its decision check uses
+    person: int
+
+
+def _news_fact(level: str, org_id: int) -> NewsFact:
+    """A reviewer linked "the <level> maker" to the registry record (its canary name)."""
+    words = f"the {level} maker"
+    start = NEWS_TEXT.index(words)
+    return NewsFact(
+        kind="organization",
+        text=words,
+        start=start,
+        end=start + len(words),
+        sentence=NEWS_TEXT,
+        sentence_index=0,
+        data={"name": f"{CANARY[level]} Avionics", "registry_id": org_id, "found_by": ["review"]},
+        status="accepted",
+        reviewed_at=utcnow(),
+        links=[NewsLink(organisation_id=org_id)],
+    )
+
+
+@pytest.fixture(scope="module")
+def news(world: World) -> News:
+    """An article with one accepted fact per organisation level, an event naming them all,
+    and one proposed fact per viewer."""
+    varese = NEWS_TEXT.index("Varese")
+    event = NewsFact(
+        kind="event",
+        text="met",
+        start=NEWS_TEXT.index("met"),
+        end=NEWS_TEXT.index("met") + 3,
+        sentence=NEWS_TEXT,
+        data={
+            "type": "forum_meeting",
+            "participants": [f"the {level} maker" for level in LEVELS],
+            "organization_ids": [world.org[level] for level in LEVELS],
+        },
+        status="accepted",
+        reviewed_at=utcnow(),
+        links=[NewsLink(organisation_id=world.org[level]) for level in LEVELS],
+    )
+    proposed = {
+        viewer: NewsFact(
+            kind="place",
+            text="Varese",
+            start=varese,
+            end=varese + len("Varese"),
+            sentence=NEWS_TEXT,
+            data={"name": "Varese", "country": "IT", "region": "ITC41"},
+            status="proposed",
+        )
+        for viewer in VIEWERS
+    }
+    with world.db.session() as session:
+        article = NewsArticle(
+            title="Avionics makers meet",
+            url="https://news.example/avionics",
+            given_as="avionics.txt",
+            lang="en",
+            kind="text",
+            text=NEWS_TEXT,
+            fingerprint="matrix-news",
+            facts=[*(_news_fact(level, world.org[level]) for level in LEVELS), event],
+        )
+        article.facts += list(proposed.values())
+        session.add(article)
+        session.flush()
+        person = session.scalar(select(Person.id).where(Person.name == "Carla Canarino"))
+        return News(article.id, {v: f.id for v, f in proposed.items()}, person)
+
+
+def _signed_in(viewer: str, allowed: set[str] | None = None, page: bool = False) -> int:
+    """Expected status: sign in first (303 on a page), allowed (200) or refused (403)."""
+    if viewer == "anonymous":
+        return 303 if page else 401
+    return 200 if allowed is None or viewer in allowed else 403
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_news_reads_follow_the_matrix(
+    client: TestClient, world: World, news: News, viewer: str
+) -> None:
+    """Articles and accepted facts are public reading; a link to a record the viewer may not
+    see is the article's words; proposed facts and the queue are for reviewers."""
+    h, seen = world.headers[viewer], SEES[viewer]
+    page_h = {**h, "accept": "text/html"}
+    listed = client.get("/api/news/articles", headers=h)
+    assert listed.status_code == 200
+    [row] = [a for a in listed.json()["items"] if a["id"] == news.article]
+    want = {"organization": 4, "event": 1} | (
+        {"place": len(VIEWERS)} if viewer in REVIEWERS else {}
+    )
+    assert row["facts"] == want
+    detail = client.get(f"/api/news/articles/{news.article}", headers=h)
+    linked = {
+        f["data"]["registry_id"] for f in detail.json()["fact_list"] if f["kind"] == "organization"
+    }
+    assert linked - {None} == {world.org[level] for level in seen}
+    [event] = [f for f in detail.json()["fact_list"] if f["kind"] == "event"]
+    named = {world.org[level] for level in seen}
+    assert set(event["data"]["organization_ids"]) - {None} == named
+    article = client.get(f"/news/{news.article}", headers=page_h)
+    assert article.status_code == 200
+    bodies = [listed.text, detail.text, article.text]
+    for level in LEVELS:
+        org_id, visible = world.org[level], level in seen
+        assert (f'href="/organisations/{org_id}"' in article.text) == visible, (viewer, level)
+        about = client.get(f"/api/news/organisations/{org_id}", headers=h)
+        assert about.status_code == (200 if visible else 404), (viewer, level)
+        if visible:
+            assert {f["kind"] for f in about.json()} == {"organization", "event"}
+            profile = client.get(f"/organisations/{org_id}", headers=page_h).text
+            assert "data-in-the-news" in profile
+            bodies += [about.text, profile]
+    person = client.get(f"/api/news/people/{news.person}", headers=h)
+    assert person.status_code == 200 and person.json() == []
+    for url in ("/api/news/review", "/news/review"):
+        page = url.startswith("/news")
+        answer = client.get(url, headers=page_h if page else h, follow_redirects=False)
+        assert answer.status_code == _signed_in(viewer, REVIEWERS, page), (viewer, url)
+        bodies.append(answer.text)
+    for url in ("/api/news/watches", "/api/news/digest", "/news/digest", "/news/digest.json"):
+        page = url.startswith("/news")
+        answer = client.get(url, headers=page_h if page else h, follow_redirects=False)
+        assert answer.status_code == _signed_in(viewer, page=page), (viewer, url)
+        bodies.append(answer.text)
+    assert client.get("/news", headers=page_h).status_code == 200
+    for body in bodies:
+        assert_no_leak(viewer, body, "news")
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_news_writes_follow_the_matrix(
+    client: TestClient, world: World, news: News, viewer: str
+) -> None:
+    h = world.headers[viewer]
+    empty = {"documents": [{"name": "empty.txt", "content": ""}]}
+    ingest = client.post("/api/news/ingest", json=empty, headers=h)
+    assert ingest.status_code == _signed_in(viewer, REVIEWERS), (viewer, ingest.text)
+    if ingest.status_code == 200:
+        assert [r["status"] for r in ingest.json()] == ["error"]
+    fact = news.proposed[viewer]
+    decision = client.post(
+        f"/api/news/facts/{fact}/decision", json={"decision": "reject"}, headers=h
+    )
+    assert decision.status_code == _signed_in(viewer, REVIEWERS), (viewer, decision.text)
+    watch = client.post("/api/news/watches", json={"name": "Makers", "query": "maker"}, headers=h)
+    if viewer == "anonymous":
+        assert watch.status_code == 401
+        return
+    assert watch.status_code == 201, (viewer, watch.text)
+    hidden = [world.org[level] for level in LEVELS if level not in SEES[viewer]]
+    for org_id in hidden:
+        refused = client.post(
+            "/api/news/watches", json={"name": "Hidden", "organisation_id": org_id}, headers=h
+        )
+        assert refused.status_code == 404, (viewer, org_id)
+    others = [v for v in VIEWERS if v not in ("anonymous", viewer)]
+    theirs = client.get("/api/news/watches", headers=world.headers[others[0]]).json()
+    for row in theirs:
+        gone = client.delete(f"/api/news/watches/{row['id']}", headers=h)
+        assert gone.status_code == 404  # another user's watch does not exist for this one
+    mine = watch.json()["id"]
+    assert client.delete(f"/api/news/watches/{mine}", headers=h).status_code == 204
+
+
 def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
     """A new route must be added to the tests above (or here, if it is public by design)."""
     covered = {
@@ -572,6 +757,17 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("PUT", "/api/capacity/scenarios/{scenario_id}"),
         ("GET", "/api/capacity/compare"),
         ("POST", "/api/capacity/plan"),
+        ("GET", "/api/news/articles"),
+        ("GET", "/api/news/articles/{article_id}"),
+        ("GET", "/api/news/organisations/{org_id}"),
+        ("GET", "/api/news/people/{person_id}"),
+        ("GET", "/api/news/review"),
+        ("GET", "/api/news/watches"),
+        ("GET", "/api/news/digest"),
+        ("POST", "/api/news/ingest"),
+        ("POST", "/api/news/facts/{fact_id}/decision"),
+        ("POST", "/api/news/watches"),
+        ("DELETE", "/api/news/watches/{watch_id}"),
     }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py, test_invitations.py
         ("GET", "/api/organisations.csv"),  # test_csv_exports.py, test_noninterference.py

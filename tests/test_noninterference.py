@@ -42,6 +42,7 @@ from filiera.match.models import Shortlist, ShortlistEntry
 from filiera.needs import service as needs
 from filiera.needs.models import Interest, Need, Thesis
 from filiera.needs.schemas import NeedIn, ThesisIn
+from filiera.news.models import NewsArticle, NewsFact, NewsLink
 from filiera.registry import fields
 from filiera.registry.models import (
     ClusterInvitation,
@@ -51,6 +52,7 @@ from filiera.registry.models import (
     Person,
     PersonRole,
     Site,
+    utcnow,
 )
 from filiera.settings import Settings
 from support import BACKENDS
@@ -153,6 +155,7 @@ class World:
     events: dict[str, int] = field(default_factory=dict)
     delegates: dict[str, int] = field(default_factory=dict)  # "<event>:<organisation>" -> id
     scenarios: dict[str, int] = field(default_factory=dict)  # capacity scenarios
+    articles: dict[str, int] = field(default_factory=dict)  # news articles
     tokens: dict[str, str] = field(default_factory=dict, compare=False)  # viewer -> secret
 
 
@@ -220,6 +223,7 @@ def populate(db: Database) -> World:
         world.calls, world.bids = _calls_and_bids(session, o)
         world.events, world.delegates = add_events(session, o)
         world.scenarios = add_scenarios(session, o)
+        world.articles = _news(session, o)
         _introductions(session, o)
         for name, (role, _org) in VIEWERS.items():
             if role is not None:  # created here so token ids agree between the databases
@@ -248,6 +252,78 @@ def _people(session, o: dict[str, int]) -> dict[str, int]:
         ids[key] = person.id
     session.flush()
     return ids
+
+
+NEWS_SENTENCES = (
+    f"Leonardo S.p.A. and Stealth Drone Start-up signed a contract worth €20 million for {WORD} "
+    "radar sensors.",
+    "Restricted Radar Works attended the signing in Milan.",
+)
+
+
+def _news(session, o: dict[str, int]) -> dict[str, int]:
+    """An article whose accepted facts a reviewer linked to visible and hidden organisations
+    (the hidden ones named by their registry name), a proposed fact naming a restricted
+    one, and an Italian article with nothing read from it."""
+    text = " ".join(NEWS_SENTENCES)
+
+    def fact(kind: str, words: str, data: dict, keys: tuple[str, ...], status="accepted"):
+        start = text.index(words)
+        index = 0 if start < len(NEWS_SENTENCES[0]) else 1
+        return NewsFact(
+            kind=kind,
+            text=words,
+            start=start,
+            end=start + len(words),
+            sentence=NEWS_SENTENCES[index],
+            sentence_index=index,
+            data=data,
+            status=status,
+            fact_date=date(2025, 11, 5),
+            reviewed_at=utcnow() if status == "accepted" else None,
+            links=[NewsLink(organisation_id=o[key]) for key in keys],
+        )
+
+    def org(words: str, key: str, status: str = "accepted") -> NewsFact:
+        name = ORGANISATIONS.get(key, EXTRA.get(key, {})).get("name")
+        data = {"name": name, "registry_id": o[key], "found_by": ["review"]}
+        return fact("organization", words, data, (key,), status)
+
+    pair = ("leonardo", "owner_org")
+    names = ["Leonardo S.p.A.", "Stealth Drone Start-up"]
+    event = {"type": "contract", "participants": names, "organization_ids": [o[k] for k in pair]}
+    money = {"amount": 2.0e7, "currency": "EUR", "subject_ids": [o[k] for k in pair]}
+    article = NewsArticle(
+        title=f"Contract for {WORD} radar sensors",
+        url="https://news.example/quasar-radar",
+        given_as="quasar.txt",
+        published=date(2025, 11, 5),
+        lang="en",
+        kind="text",
+        text=text,
+        fingerprint="ni-news-quasar",
+        signature=[],
+        facts=[
+            org("Leonardo S.p.A.", "leonardo"),
+            org("Stealth Drone Start-up", "owner_org"),
+            fact("event", "signed a contract", event, pair),
+            fact("money", "€20 million", money, pair),
+            fact("place", "Milan", {"name": "Milan", "country": "IT", "region": "ITC4"}, ()),
+            org("Restricted Radar Works", "restricted_org", status="proposed"),
+        ],
+    )
+    other = NewsArticle(
+        title="Notizie dal distretto",
+        given_as="distretto.txt",
+        lang="it",
+        kind="text",
+        text="Il distretto aerospaziale lombardo ha presentato i suoi progetti.",
+        fingerprint="ni-news-distretto",
+        signature=[],
+    )
+    session.add_all([article, other])
+    session.flush()
+    return {"quasar": article.id, "distretto": other.id}
 
 
 def _introductions(session, o: dict[str, int]) -> None:
@@ -558,6 +634,8 @@ def _ids(world: World) -> dict[str, list[Any]]:
         "bid_id": sorted(world.bids.values()) + [9999],
         "event_id": sorted(world.events.values()) + [9999],
         "scenario_id": sorted(world.scenarios.values()) + [9999],
+        "article_id": sorted(world.articles.values()) + [9999],
+        "person_id": sorted(world.people.values()) + [9999],
     }
 
 
@@ -644,6 +722,12 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/consortia/check": lambda w: [{}, *(_page_query(b) for b in _check_bodies(w))],
     "/api/capacity/compare": lambda w: _compare_queries(w),
     "/capacity/compare": lambda w: [{}, *_compare_queries(w)],
+    "/news": lambda w: [{}, {"q": WORD}, {"language": "it"}, {"page": 2}],
+    "/news/review": lambda w: [{}, {"kind": "organization"}, {"kind": "event"}],
+    "/news/digest": lambda w: [{}, {"days": 30}, {"organisation": w.orgs["owner_org"]}],
+    "/news/digest.json": lambda w: [{}, {"days": 30}],
+    "/api/news/articles": lambda w: [{}, {"q": WORD}, {"lang": "it"}, {"offset": 1}],
+    "/api/news/review": lambda w: [{}, {"kind": "organization"}, {"kind": "event"}],
 }
 NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/clusters",
@@ -678,6 +762,8 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/api/capacity/scenarios",
     "/capacity",
     "/capacity/new",
+    "/api/news/watches",
+    "/api/news/digest",
 }
 NOT_COMPARED = {  # routes that show no registry data, with the reason
     "/openapi.json": "the schema, the same for everyone",
