@@ -80,7 +80,9 @@ def test_review_then_the_fact_is_on_the_organisation(world: World, article_id: i
     queue = world.ask("manager", "GET", "/api/news/review", kind="money").json()
     fact = queue[0]
     bad = world.ask(
-        "manager", "POST", f"/api/news/facts/{fact['id']}/decision",
+        "manager",
+        "POST",
+        f"/api/news/facts/{fact['id']}/decision",
         {"decision": "accept", "changes": {"currency": "euro"}},
     )
     assert bad.status_code == 422
@@ -122,3 +124,13 @@ def test_watches_and_the_json_feed(world: World, article_id: int) -> None:
     assert other.status_code == 404  # someone else's watch does not exist for you
     gone = world.ask("leo", "DELETE", f"/api/news/watches/{made.json()['id']}")
     assert gone.status_code == 204
+
+
+def test_the_server_reads_public_web_addresses_only(world: World) -> None:
+    """No path on the server, no address of its own network (also after a redirect)."""
+    body = {"urls": ["/etc/passwd", "http://127.0.0.1:9/news", "http://localhost/x"]}
+    answer = world.ask("manager", "POST", "/api/news/ingest", body)
+    results = answer.json()
+    assert [r["status"] for r in results] == ["error", "error", "error"]
+    assert "not a web address" in results[0]["message"]
+    assert all("private or local address" in r["message"] for r in results[1:])

@@ -92,7 +92,13 @@ def ingest(
     reported one by one while the others are stored."""
     uploads = [(d.name, d.content.encode("utf-8")) for d in body.documents]
     results = store.ingest(
-        session, viewer, body.urls, uploads=uploads, lang=body.lang, credit=body.credit
+        session,
+        viewer,
+        body.urls,
+        uploads=uploads,
+        lang=body.lang,
+        credit=body.credit,
+        remote=True,
     )
     return [r.to_json() for r in results]
 

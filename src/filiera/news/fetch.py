@@ -7,9 +7,11 @@ Everything that goes wrong with one input is an `InputError` carrying a `reason`
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import socket
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +79,55 @@ def fetch_url(url: str) -> Fetched:
         raise _unreachable(url, f"no answer within {TIMEOUT_SECONDS} s") from None
     except (OSError, ValueError, http.client.HTTPException) as error:
         raise _unreachable(url, _cause(error)) from None
+
+
+def fetch_public_url(url: str) -> Fetched:
+    """`fetch_url` for requests made on a user's behalf by the server: only public
+    addresses, every redirect checked too (no loopback, private, link-local or reserved
+    address, so no one reaches the server's own network through it)."""
+    _require_public(url)
+    opener = urllib.request.build_opener(_PublicRedirects())
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    try:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            _refuse_declared_size(response.headers.get("Content-Length"), url)
+            data = _read_limited(response, url)
+            return Fetched(data, response.geturl(), response.headers.get("Content-Type"))
+    except InputError:
+        raise
+    except urllib.error.HTTPError as error:
+        raise _unreachable(url, f"the server answered HTTP {error.code} {error.reason}") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, InputError):
+            raise error.reason from None
+        raise _unreachable(url, _cause(error.reason)) from None
+    except TimeoutError:
+        raise _unreachable(url, f"no answer within {TIMEOUT_SECONDS} s") from None
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        raise _unreachable(url, _cause(error)) from None
+
+
+class _PublicRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
+        _require_public(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _require_public(url: str) -> None:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError) as error:
+        raise _unreachable(url, _cause(error)) from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise InputError(
+                f"{url} points to a private or local address ({address}); the server reads "
+                "public web addresses only (read it with `filiera news ingest` instead).",
+                reason="unreachable",
+                source=url,
+            )
 
 
 def read_path(source: str) -> bytes:

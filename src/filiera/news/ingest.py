@@ -19,7 +19,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from filiera.errors import ValidationFailed, field_error
 from filiera.news.decoding import decode_bytes
 from filiera.news.feeds import looks_like_feed, read_feed
-from filiera.news.fetch import Fetched, InputError, fetch_url, is_url, read_path
+from filiera.news.fetch import (
+    Fetched,
+    InputError,
+    fetch_public_url,
+    fetch_url,
+    is_url,
+    read_path,
+)
 from filiera.news.language import UNKNOWN, detect_language
 from filiera.news.plaintext import read_plain_text
 from filiera.news.stories import (
@@ -32,6 +39,8 @@ from filiera.news.stories import (
 from filiera.news.webpage import Extracted, has_words, read_html
 
 __all__ = [
+    "fetch_public_url",
+    "is_url",
     "SAME_STORY",
     "Document",
     "Fetched",

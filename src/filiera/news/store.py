@@ -100,11 +100,20 @@ def ingest(
     fetch: Callable | None = None,
     credit: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    remote: bool = False,
 ) -> list[IngestResult]:
     """Read each file or URL (and each upload: name, bytes), extract its facts and store it
-    for review; duplicates of stored articles, or of an earlier input, are reported."""
+    for review; duplicates of stored articles, or of an earlier input, are reported.
+
+    `remote` (the API and the web pages): sources must be public web addresses, never a
+    path on the server or an address of its own network."""
     policy.require_role(viewer, "news.ingest")
-    read = list(reading.read_inputs(sources, lang=lang, fetch=fetch)) if sources else []
+    refused = [_not_a_web_address(s) for s in sources if remote and not reading.is_url(s)]
+    sources = [s for s in sources if not remote or reading.is_url(s)]
+    if remote and fetch is None:
+        fetch = reading.fetch_public_url
+    read = list(refused)
+    read += list(reading.read_inputs(sources, lang=lang, fetch=fetch)) if sources else []
     read += [item for name, data in uploads for item in _read_upload(name, data, lang)]
     gazetteer, people = public_gazetteer(session), public_people(session)
     results = []
@@ -117,6 +126,11 @@ def ingest(
         if progress:
             progress(done, len(read))
     return results
+
+
+def _not_a_web_address(source: str):
+    message = f"{source}: not a web address (http:// or https://); upload files instead"
+    return reading.InputProblem(source, "not_found", message)
 
 
 def _read_upload(name: str, data: bytes, lang: str) -> list:

@@ -134,7 +134,9 @@ def ingest_form(
     if not problem:
         lang = values["lang"] if values["lang"] in INGEST_LANGUAGES else "auto"
         credit = values["credit"].strip() or None
-        found = store.ingest(session, viewer, urls, uploads=uploads, lang=lang, credit=credit)
+        found = store.ingest(
+            session, viewer, urls, uploads=uploads, lang=lang, credit=credit, remote=True
+        )
         results = [_result_row(r.to_json()) for r in found]
     context = _feed_context(session, viewer)
     context |= {"results": results, "ingest_values": values, "ingest_error": problem}
