@@ -1487,6 +1487,27 @@ def test_news_commands(registry: Registry, tmp_path: Path) -> None:
         assert "rejected" in cli("news", "reject", str(rejected), db=registry.url).stdout
     shown = out_json(cli("news", "show", str(article["article_id"]), "--json", db=registry.url))
     assert any(f["status"] == "accepted" for f in shown["fact_list"])
+    add_user(registry, "reader@example.org")
+    leonardo = registry.org("leonardo")
+    watch = out_json(
+        cli(
+            "news",
+            "watch",
+            "Leonardo",
+            "--org",
+            leonardo,
+            "--as",
+            "reader@example.org",
+            "--json",
+            db=registry.url,
+        )
+    )
+    assert watch["organisation_id"] == int(leonardo)
+    cli("news", "watch", "nothing", "--as", "reader@example.org", db=registry.url, code=1)
+    feed = out_json(cli("news", "digest", "--as", "reader@example.org", "--json", db=registry.url))
+    assert [i["_filiera"]["data"]["amount"] for i in feed["items"]] == [46_000_000]
+    text = cli("news", "digest", "--as", "reader@example.org", db=registry.url).stdout
+    assert "money: 45 milioni di euro" in text
     dry = tmp_path / "other.txt"
     dry.write_text("Thales ha aperto un nuovo stabilimento a Tolosa il 2 aprile 2026.", "utf-8")
     assert out_json(cli("news", "ingest", str(dry), "--dry-run", "--json", db=registry.url))
