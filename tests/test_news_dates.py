@@ -269,16 +269,199 @@ def test_without_a_reference_the_dateline_dates_the_days_without_a_year():
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
-        ("it", "Venerdì il vertice del Mission 2044 con Leonardo 2 e il G7."),
+        ("it", "Il vertice del Mission 2044 con Leonardo 2 e il G7."),
         ("it", "Chiamate il +39 02 1234 5678; in 10 anni 25.000 addetti, 2026 aziende."),
         ("en", "The budget may grow; troops march 20 miles; Article 5; the 20th anniversary."),
         ("fr", "Le groupe emploie plus de 2000 salariés et 45 % des parts."),
-        ("de", "Am Freitag kamen 2000 Mitarbeiter, der Morgen war kalt."),
+        ("de", "Jeden Freitag kamen 2000 Mitarbeiter, der Morgen war kalt."),
         ("en", "A ratio of 3/4 on 31 February 2025 and 2025/26."),
     ],
 )
-def test_no_date_in_weekdays_names_counts_and_numbers(lang, text):
+def test_no_date_in_names_counts_and_numbers(lang, text):
     assert dates(text, lang) == []
+
+
+# --- dates relative to the reference (publication) date: Friday 28 November 2025 -----------
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "The group said on Tuesday it will build a plant.", [("Tuesday", "2025-11-25")]),
+        ("en", "The ministers will meet on Tuesday.", [("Tuesday", "2025-12-02")]),
+        ("en", "It opened on Friday, not last Friday.", [
+            ("Friday", "2025-11-28"), ("last Friday", "2025-11-21"),
+        ]),
+        ("en", "Talks resume next Monday.", [("next Monday", "2025-12-01")]),
+        ("it", "Lunedì il consorzio ha firmato l'accordo.", [("Lunedì", "2025-11-24")]),
+        ("it", "Giovedì il ministro guiderà un incontro.", [("Giovedì", "2025-12-04")]),
+        ("it", "Il bando, chiuso martedì scorso, riapre martedì prossimo.", [
+            ("martedì scorso", "2025-11-25"), ("martedì prossimo", "2025-12-02"),
+        ]),
+        ("fr", "Les entreprises ont officiellement lancé lundi le cluster.", [
+            ("lundi", "2025-11-24"),
+        ]),
+        ("fr", "Signé mardi dernier, l'accord entrera en vigueur vendredi prochain.", [
+            ("mardi dernier", "2025-11-25"), ("vendredi prochain", "2025-12-05"),
+        ]),
+        ("de", "Am Montag wurde dort eine Halle eingeweiht.", [("Montag", "2025-11-24")]),
+        ("de", "Der Vorstand wird am Donnerstag entscheiden.", [("Donnerstag", "2025-12-04")]),
+        ("de", "Am Mittwochabend tagte der Rat. Am kommenden Dienstag stimmt er ab.", [
+            ("Mittwochabend", "2025-11-26"), ("kommenden Dienstag", "2025-12-02"),
+        ]),
+    ],
+)  # fmt: skip
+def test_a_weekday_is_the_closest_such_day_in_the_direction_of_its_sentence(lang, text, expected):
+    assert dates(text, lang) == [(span, day(iso)) for span, iso in expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "Venerdì 28 Novembre 2025", "28 Novembre 2025"),
+        ("en", "Signed on Tuesday, November 25, 2025.", "November 25, 2025"),
+        ("fr", "Le cluster a été lancé lundi 24 novembre.", "24 novembre"),
+        ("de", "Bremen, Montag, 24. November 2025", "24. November 2025"),
+    ],
+)
+def test_a_weekday_before_a_full_date_is_part_of_it(lang, text, expected):
+    assert [span for span, _ in dates(text, lang)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Every Monday the Black Friday sales and the Sunday Times."),
+        ("it", "Il lunedì è chiuso, il Venerdì Santo pure; ha parlato Domenica Rossi."),
+        ("fr", "Le lundi, la mission vers Mars et le mardi gras."),
+        ("de", "Jeden Montag, am Ostermontag und montags."),
+    ],
+)
+def test_habits_holidays_and_names_are_not_weekdays_or_months(lang, text):
+    assert dates(text, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "The order was placed in March; the show opened in November.", [
+            ("March", "2025-03"), ("November", "2025-11"),
+        ]),
+        ("en", "The prototype will fly in January, by mid-February.", [
+            ("January", "2026-01"), ("February", "2026-02"),
+        ]),
+        ("en", "It was founded in March last year.", [("March last year", "2024-03")]),
+        ("it", "La rete costituita a gennaio, a fine giugno e lo scorso marzo.", [
+            ("gennaio", "2025-01"), ("giugno", "2025-06"), ("lo scorso marzo", "2025-03"),
+        ]),
+        ("it", "Il salone, in programma a dicembre, e a marzo dell'anno scorso.", [
+            ("dicembre", "2025-12"), ("marzo dell'anno scorso", "2024-03"),
+        ]),
+        ("fr", "Il a passé commande en mars ; l'usine ouvrira en février.", [
+            ("mars", "2025-03"), ("février", "2026-02"),
+        ]),
+        ("fr", "Signé en octobre dernier, livré en juin de l'année prochaine.", [
+            ("octobre dernier", "2025-10"), ("juin de l'année prochaine", "2026-06"),
+        ]),
+        ("de", "Gezeigt werden sollen die Systeme erstmals im Juni.", [("Juni", "2026-06")]),
+        ("de", "Seit Oktober, Ende Januar und im März vergangenen Jahres.", [
+            ("Oktober", "2025-10"), ("Januar", "2025-01"), ("März vergangenen Jahres", "2024-03"),
+        ]),
+    ],
+)  # fmt: skip
+def test_a_month_alone_is_the_closest_such_month_in_the_direction_of_its_sentence(
+    lang, text, expected
+):
+    assert dates(text, lang) == [(span, month(iso)) for span, iso in expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "May I ask? March is long; April Jones spoke; the March summit."),
+        ("it", "Marzo e aprile sono mesi di lavoro."),
+        ("fr", "Avril et mai sont des mois chargés."),
+        ("de", "Juni und Juli sind Sommermonate."),
+    ],
+)
+def test_a_month_without_a_word_that_dates_it_is_not_a_date(lang, text):
+    assert dates(text, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Last year, this year and next year; last month and next month.", [
+            ("Last year", year("2024")), ("this year", year("2025")), ("next year", year("2026")),
+            ("last month", month("2025-10")), ("next month", month("2025-12")),
+        ]),
+        ("it", "Lo scorso anno, quest'anno, l'anno prossimo e il mese scorso.", [
+            ("Lo scorso anno", year("2024")), ("quest'anno", year("2025")),
+            ("l'anno prossimo", year("2026")), ("il mese scorso", month("2025-10")),
+        ]),
+        ("fr", "L'an dernier, cette année, l'année prochaine et le mois dernier.", [
+            ("L'an dernier", year("2024")), ("cette année", year("2025")),
+            ("l'année prochaine", year("2026")), ("le mois dernier", month("2025-10")),
+        ]),
+        ("de", "Im vergangenen Jahr, in diesem Jahr, nächstes Jahr und letzten Monat.", [
+            ("vergangenen Jahr", year("2024")), ("diesem Jahr", year("2025")),
+            ("nächstes Jahr", year("2026")), ("letzten Monat", month("2025-10")),
+        ]),
+    ],
+)  # fmt: skip
+def test_last_year_and_next_month_are_the_reference_year_and_month_moved(lang, text, expected):
+    assert dates(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Over the last year and in the next month."),
+        ("fr", "Cette année-là, les ventes ont doublé."),
+        ("de", "In den vergangenen Jahren und im Jahrzehnt."),
+    ],
+)
+def test_a_stretch_of_time_is_not_a_calendar_year_or_month(lang, text):
+    assert dates(text, lang) == []
+
+
+def test_months_across_the_new_year():
+    reference = datetime.date(2026, 1, 14)
+    assert dates("Last month and next month; it will open in December.", "en", reference) == [
+        ("Last month", month("2025-12")),
+        ("next month", month("2026-02")),
+        ("December", month("2026-12")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "On Tuesday, in March and last year."),
+        ("it", "Lunedì, a giugno e lo scorso anno."),
+        ("fr", "Lundi, en mars et l'an dernier."),
+        ("de", "Am Montag, im Juni und im vergangenen Jahr."),
+    ],
+)
+def test_without_a_reference_relative_dates_are_not_reported(lang, text):
+    assert dates(text, lang, reference=None) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "Il bando 2024 del Fondo europeo per la difesa.", "2024"),
+        ("en", "Orders came as early as 2024.", "2024"),
+        ("fr", "Les lauréats de l'appel à projets 2024.", "2024"),
+        ("de", "Bereits 2024 hatte das Unternehmen eine Förderung erhalten.", "2024"),
+    ],
+)
+def test_a_year_after_already_or_a_call_for_proposals_is_a_date(lang, text, expected):
+    assert dates(text, lang) == [(expected, year(expected))]
+
+
+def test_already_before_a_counted_noun_is_a_count():
+    assert dates("Bereits 2000 Mitarbeiter arbeiten dort.", "de") == []
 
 
 # --- invariants and speed ------------------------------------------------------------------

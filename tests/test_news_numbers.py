@@ -317,16 +317,62 @@ def test_a_minus_glued_to_a_percentage_makes_it_negative():
     ]
 
 
-def test_a_counted_noun_outside_the_lexicon_is_its_own_unit():
-    assert quantities("Il consorzio conta 15 clienti e 3 volte tanto.", "it") == [
-        ("15 clienti", 15, "clienti", None)
-    ]
-    assert quantities("The company has 15 customers.", "en") == [
-        ("15 customers", 15, "customers", None)
-    ]
-    assert quantities("Die 12 Kandidaten kamen 3 Mal.", "de") == [
-        ("12 Kandidaten", 12, "kandidaten", None)
-    ]
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("it", "Il consorzio conta 15 clienti e produce 200 motori l'anno."),
+        ("en", "The company has 15 customers and 18 winners."),
+        ("fr", "KNDS a commandé 12 000 douilles ; 18 lauréats sont retenus."),
+        ("de", "Die 12 Kandidaten kamen mit 300 Bauteilen."),
+    ],
+)
+def test_a_noun_outside_the_lexicon_is_not_counted(lang, text):
+    assert quantities(text, lang) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "Hanno aderito quindici aziende e venti fornitori.", [
+            ("quindici aziende", 15, "companies", None), ("venti fornitori", 20, "suppliers", None),
+        ]),
+        ("en", "Thirteen countries and fifty engineers.", [
+            ("Thirteen countries", 13, "countries", None),
+            ("fifty engineers", 50, "engineers", None),
+        ]),
+        ("fr", "Dix-sept entreprises et quarante salariés.", [
+            ("Dix-sept entreprises", 17, "companies", None),
+            ("quarante salariés", 40, "employees", None),
+        ]),
+        ("de", "Vierzehn Unternehmen und dreißig Mitarbeiter.", [
+            ("Vierzehn Unternehmen", 14, "companies", None),
+            ("dreißig Mitarbeiter", 30, "employees", None),
+        ]),
+    ],
+)  # fmt: skip
+def test_cardinal_words_up_to_fifty_count(lang, text, expected):
+    assert quantities(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("de", "Vierzehn Raumfahrt- und Verteidigungsunternehmen aus Norddeutschland", [
+            ("Vierzehn Raumfahrt- und Verteidigungsunternehmen", 14, "companies", None),
+        ]),
+        ("en", "It gathers 14 aerospace and defence companies.", [
+            ("14 aerospace and defence companies", 14, "companies", None),
+        ]),
+        ("fr", "Le pôle réunit 30 grandes et petites entreprises.", [
+            ("30 grandes et petites entreprises", 30, "companies", None),
+        ]),
+        ("it", "Il distretto conta 25 piccole e medie aziende.", [
+            ("25 piccole e medie aziende", 25, "companies", None),
+        ]),
+    ],
+)  # fmt: skip
+def test_two_modifiers_joined_by_and_stand_before_the_noun(lang, text, expected):
+    assert quantities(text, lang) == expected
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@
 Each shape names how a date is written: "day" (a day and a month, maybe a range and a
 year), "day_alone" ("il giorno 12"), "numeric" ("24/11/2025"), "iso" ("2025-11-24"),
 "month" ("giugno 2025"), "season" ("estate del 2024"), "part" ("fine 2025"), "year"
-("nel 2027", "bilancio 2026"), "count_or_year" ("in 2027", unless a counted noun follows)
-and "relative" ("oggi").
+("nel 2027", "bilancio 2026"), "count_or_year" ("in 2027", unless a counted noun follows),
+"relative" ("oggi") and the shapes of `relative_date_patterns` ("weekday", "month_alone",
+"period").
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ from filiera.news.date_words import (
     YEAR_NOUNS_BEFORE,
     YEAR_PARTS,
     YEAR_TRIGGERS,
+)
+from filiera.news.relative_date_patterns import (
+    month_alone_pattern,
+    period_pattern,
+    phrase_alternation,
+    weekday_pattern,
 )
 
 YEAR = r"(?:19\d\d|20\d\d|2100)(?!\d)"
@@ -66,13 +73,22 @@ def date_patterns(lang: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
         ),
         ("day", day_first),
         ("month", rf"(?<![\w])(?P<month>{month}){year_link}(?P<year>{YEAR})"),
-        ("season", rf"(?<![\w])(?P<season>{_words(SEASONS[lang])}){SEASON_LINKS}(?P<year>{YEAR})"),
-        ("part", rf"(?<![\w])(?:{_words(YEAR_PARTS[lang])}){SEASON_LINKS}(?P<year>{YEAR})"),
+        (
+            "season",
+            rf"(?<![\w])(?P<season>{phrase_alternation(SEASONS[lang])}){SEASON_LINKS}(?P<year>{YEAR})",
+        ),
+        (
+            "part",
+            rf"(?<![\w])(?:{phrase_alternation(YEAR_PARTS[lang])}){SEASON_LINKS}(?P<year>{YEAR})",
+        ),
         ("year", _year_after(YEAR_TRIGGERS[lang] + YEAR_NOUNS_BEFORE[lang])),
         ("year", _year_before(YEAR_NOUNS_AFTER[lang])),
         ("day_alone", _day_alone_pattern(lang, month)),
         ("count_or_year", _year_after(COUNT_OR_YEAR_TRIGGERS[lang])),
         ("relative", _relative_pattern(lang)),
+        ("weekday", weekday_pattern(lang, month, DAY)),
+        ("month_alone", month_alone_pattern(lang, month, DAY, rf"{year_link}{YEAR}")),
+        ("period", period_pattern(lang)),
     ]
     if lang == "en":
         shapes.insert(3, ("day", month_first))
@@ -98,14 +114,14 @@ def _year_after(triggers: tuple[str, ...]) -> str:
     """A year after one of `triggers` ("nel 2027"); none when there are no triggers."""
     if not triggers:
         return r"(?!)"
-    return rf"(?<![\w])(?:{_words(triggers)})\s+(?P<year>{YEAR})(?![.,]\d)"
+    return rf"(?<![\w])(?:{phrase_alternation(triggers)})\s+(?P<year>{YEAR})(?![.,]\d)"
 
 
 def _year_before(nouns: tuple[str, ...]) -> str:
     """A year before one of `nouns` ("the 2026 budget"); none when there are no nouns."""
     if not nouns:
         return r"(?!)"
-    return rf"(?<![\w.,])(?P<year>{YEAR})\s+(?:{_words(nouns)}){_NOT_LETTER}"
+    return rf"(?<![\w.,])(?P<year>{YEAR})\s+(?:{phrase_alternation(nouns)}){_NOT_LETTER}"
 
 
 def _day_alone_pattern(lang: str, month: str) -> str:
@@ -120,10 +136,3 @@ def _relative_pattern(lang: str) -> str:
         written = re.escape(word).replace("'", "['’]")
         words.append(f"(?-i:{written})" if word in CASE_SENSITIVE_RELATIVE else written)
     return r"(?<![\w'’])(?P<relative>" + "|".join(words) + r")(?![\w'’])"
-
-
-def _words(words: dict[str, str] | tuple[str, ...]) -> str:
-    """An alternation of lexicon words (spaces match any space, apostrophes either kind)."""
-    ordered = sorted(words, key=len, reverse=True)
-    escaped = (re.escape(w).replace(r"\ ", r"\s+").replace("'", "['’]") for w in ordered)
-    return "(?:" + "|".join(escaped) + ")"

@@ -53,6 +53,12 @@ MONTHS: dict[str, dict[str, str]] = {
         "Nov=November Dez=Dezember",
     ),
 }
+# Full month name -> its number (1-12).
+MONTH_NUMBERS: dict[str, dict[str, int]] = {
+    lang: {name: number for number, name in enumerate(full.split(), 1)}
+    for lang, full in (("it", _IT_MONTHS), ("en", _EN_MONTHS), ("fr", _FR_MONTHS))
+    + (("de", _DE_MONTHS),)
+}
 # Abbreviations may end with a dot; full names are matched whole.
 ABBREVIATED_MONTHS = frozenset(
     spelling
@@ -120,23 +126,23 @@ YEAR_TRIGGERS: dict[str, tuple[str, ...]] = {
     "de": ("ab", "bis", "seit", "im jahr", "im jahre", "jahr", "zum", "bis zum"),
 }
 # Words that make the number after them a year unless a counted noun follows it ("in 2027"
-# but "in 2000 companies", "de 2000 salariés", "für 2000 Mitarbeiter").
+# but "in 2000 companies", "de 2000 salariés", "für 2000 Mitarbeiter", "bereits 2024").
 COUNT_OR_YEAR_TRIGGERS: dict[str, tuple[str, ...]] = {
     "it": (),
-    "en": ("in", "from", "before", "after", "of"),
+    "en": ("in", "from", "before", "after", "of", "as early as", "as of"),
     "fr": ("à partir de", "jusqu'à", "avant", "après", "de", "pour"),
-    "de": ("vor", "nach", "für", "von", "in", "um"),
+    "de": ("vor", "nach", "für", "von", "in", "um", "bereits", "schon", "erst"),
 }
 
-# Nouns that make the year next to them a date: "bilancio 2026", "Haushalt 2026",
-# "budget 2026", "the 2026 budget" (English puts them after the year too).
+# Nouns that make the year next to them a date: "bilancio 2026", "bando 2024", "Haushalt
+# 2026", "budget 2026", "the 2026 budget" (English puts them after the year too).
 YEAR_NOUNS_BEFORE: dict[str, tuple[str, ...]] = {
     "it": ("bilancio", "budget", "esercizio", "legge di bilancio", "manovra", "finanziaria")
-    + ("edizione", "anno fiscale"),
+    + ("edizione", "anno fiscale", "bando", "bandi", "avviso"),
     "en": ("budget", "fiscal year", "financial year", "fy", "edition"),
-    "fr": ("budget", "exercice", "loi de finances", "plf", "édition"),
+    "fr": ("budget", "exercice", "loi de finances", "plf", "édition", "appel à projets"),
     "de": ("haushalt", "bundeshaushalt", "verteidigungshaushalt", "haushaltsjahr")
-    + ("geschäftsjahr", "budget", "etat", "ausgabe"),
+    + ("geschäftsjahr", "budget", "etat", "ausgabe", "ausschreibung", "förderaufruf"),
 }
 YEAR_NOUNS_AFTER: dict[str, tuple[str, ...]] = {
     "it": (),
@@ -174,5 +180,26 @@ FUTURE_CUES: dict[str, str] = {
     "fr": r"\b(?:prochain(?:e|s|es)?|aura\s+lieu|se\s+tiendra|prévu(?:e|s|es)?|à\s+venir)\b"
     r"|\b\w{2,}(?:eront|iront|era|ira)\b",
     "de": r"\b(?:nächst\w*|kommend\w*|bevorstehend\w*|geplant\w*|wird|werden|soll|sollen)\b"
+    r"|\bwill\b|\bwollen\b"  # "Rheinmetall will ... ausbauen": an intention
     r"|\bfinde[nt]\b.{0,80}?\bstatt\b",  # a scheduled event in the present: "findet statt"
+}
+# A verb in a past tense right before a date (at most two words between): the date is in
+# the past even when the sentence goes on in the future ("said on Tuesday it will build",
+# "ha annunciato lunedì che aprirà", "a annoncé lundi qu'il ouvrira", "teilte am Montag
+# mit, dass er bauen wird"). Participles that announce ("prévu", "previsto") do not count.
+_IT_PARTICIPLE = r"\w+(?:[aiu]t[oaie]|tt[oaie]|ss[oaie]|s[oaie]|olt[oaie])"
+_FR_PARTICIPLE = r"\w+(?:é|ée|és|ées|i|ie|is|ies|it|ite|its|u|ue|us|ues)"
+PAST_CUES: dict[str, str] = {
+    "it": r"\b(?:ha|hanno|aveva|avevano|è|sono|era|erano)\s+(?:[\w'’]+\s+)?(?:stat[oaie]\s+)?"
+    rf"(?!previst|programmat|attes|fissat|calendarizzat){_IT_PARTICIPLE}\b",
+    "en": r"(?<!\bbe\s)(?<!\bbeen\s)\b(?:said|told|announced|confirmed|reported|added|stated"
+    r"|revealed|unveiled|signed|agreed|disclosed|declared|presented|launched|opened"
+    r"|inaugurated|met|held|won|awarded|completed|approved|published)\b",
+    "fr": r"\b(?:a|ont|avait|avaient|est|sont|était|étaient)\s+(?:[\w'’]+\s+)?(?:été\s+)?"
+    rf"(?!prévu|programm|attendu|planifi|fixé){_FR_PARTICIPLE}\b",
+    "de": r"\b(?:hat|haben|hatte|hatten|wurde|wurden|teilte|teilten|sagte|sagten|erklärte"
+    r"|erklärten|kündigte|kündigten|gab|gaben|unterzeichnete|unterzeichneten|gründete"
+    r"|gründeten|eröffnete|eröffneten|stellte|stellten|präsentierte|präsentierten|meldete"
+    r"|meldeten|bestätigte|bestätigten|unterschrieb|unterschrieben|traf|trafen|weihte"
+    r"|weihten)\b",
 }

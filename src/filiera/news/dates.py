@@ -7,15 +7,19 @@ month and a year ("giugno 2025"), a season or part of a year ("estate del 2024",
 2025": the year, precision "year", data["season"] for seasons), a year after a preposition
 ("nel 2027", "by 2035", "ab 2027", "d'ici 2035") or next to a budget noun ("bilancio 2026",
 "the 2026 budget"), a day alone in the month of the date before it in its sentence ("dal 24
-al 26 giugno, preceduti il giorno 12") and, given a reference date, "oggi" / "today" /
-"heute" / "aujourd'hui" (and yesterday, tomorrow). Weekdays alone are not dates. The span
-of a year after a preposition or beside a noun is the year alone.
+al 26 giugno, preceduti il giorno 12") and, given a reference date, dates named relative to
+it: "oggi" / "today" / "heute" / "aujourd'hui" (and yesterday, tomorrow), weekdays ("on
+Tuesday", "am Montag", "mardi dernier"), a month alone ("in March", "a giugno", "im Juni",
+precision "month") and "last year", "l'an dernier", "im vergangenen Jahr", "last month"
+(`relative_dates`). The span of a year after a preposition or beside a noun is the year
+alone, that of a month alone the month (with its direction words).
 
-`dateparser.parse` reads each candidate (cached: articles repeat their dates). A day and
-month without a year is the closest one on or before the reference date (articles report
-the recent past), or the next one when its sentence speaks of the future ("prossimo",
-"will", "aura lieu", "nächste", a future tense). Without a reference the first full date
-in the text (usually the dateline) stands in for it, and failing that today's date.
+`dateparser.parse` reads each full candidate (cached: articles repeat their dates). A day
+and month without a year is the closest one on or before the reference date (articles
+report the recent past), or the next one when it points to the future (`date_tense`); so
+are weekdays and months alone. Without a reference the first full date in the text
+(usually the dateline) stands in for it, and failing that today's date; relative dates are
+then not reported.
 """
 
 from __future__ import annotations
@@ -23,25 +27,34 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import dateparser
 
 from filiera.news.date_patterns import date_patterns
-from filiera.news.date_words import FUTURE_CUES, MONTHS, SEASONS
+from filiera.news.date_tense import tense_direction
+from filiera.news.date_words import MONTH_NUMBERS, MONTHS, SEASONS
 from filiera.news.found import Found
 from filiera.news.numerals import rules_language
+from filiera.news.relative_date_patterns import RELATIVE_SHAPES, plausible
+from filiera.news.relative_date_words import DIRECTIONS_AFTER, DIRECTIONS_BEFORE, WEEKDAYS
+from filiera.news.relative_dates import (
+    month_date,
+    normalised_phrase,
+    period_data,
+    relative_year,
+    weekday_date,
+)
 from filiera.news.units import counted_unit_after
 
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
-_SENTENCE_REACH = 300  # characters searched either side for a sentence's ends
 
 
 @dataclass(frozen=True)
 class _Candidate:
     """A date as the text writes it: its span, its shape ("day", "day_alone", "numeric",
-    "iso", "month", "season", "part", "year", "count_or_year", "relative") and the parts
-    the pattern read."""
+    "iso", "month", "season", "part", "year", "count_or_year", "relative", "weekday",
+    "month_alone", "period") and the parts the pattern read."""
 
     start: int
     end: int
@@ -56,7 +69,7 @@ def find_dates(text: str, lang: str, reference: datetime.date | None = None) -> 
     base = reference or _first_full_date(candidates, lang) or datetime.date.today()
     found: list[Found] = []
     for candidate in candidates:
-        if candidate.shape == "relative" and reference is None:
+        if candidate.shape in RELATIVE_SHAPES and reference is None:
             continue
         if candidate.shape == "day_alone":
             data = _day_in_month_before(candidate, text, found)
@@ -78,13 +91,20 @@ def _candidates(text: str, lang: str) -> list[_Candidate]:
         _Candidate(*_span(match, shape), shape, _parts(match))
         for shape, pattern in date_patterns(lang)
         for match in _overlapping_matches(pattern, text)
-        if shape != "count_or_year" or not counted_unit_after(text, match.end("year"), lang)
+        if _kept(shape, match, text, lang)
     ]
     kept: list[_Candidate] = []
     for candidate in sorted(found, key=lambda c: (c.start, -c.end)):  # leftmost, longest
         if not kept or candidate.start >= kept[-1].end:  # kept spans are disjoint and ordered
             kept.append(candidate)
     return kept
+
+
+def _kept(shape: str, match: re.Match[str], text: str, lang: str) -> bool:
+    """A "2000" before a counted noun is a count; relative dates must be plausible."""
+    if shape == "count_or_year":
+        return not counted_unit_after(text, match.end("year"), lang)
+    return plausible(shape, match, text, lang)
 
 
 def _overlapping_matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
@@ -98,9 +118,11 @@ def _overlapping_matches(pattern: re.Pattern[str], text: str) -> list[re.Match[s
 
 
 def _span(match: re.Match[str], shape: str) -> tuple[int, int]:
-    """A year after a preposition or beside a noun is the year alone; other shapes are the
-    whole match."""
-    return match.span("year") if shape in ("year", "count_or_year") else match.span()
+    """A year after a preposition or beside a noun is the year alone, a month alone its
+    "span" group; other shapes are the whole match."""
+    if shape in ("year", "count_or_year"):
+        return match.span("year")
+    return match.span("span") if shape == "month_alone" else match.span()
 
 
 def _parts(match: re.Match[str]) -> dict[str, str]:
@@ -123,10 +145,42 @@ def _normalise(
     if candidate.shape == "relative":
         day = _parse(parts["relative"].lower(), lang, base, "past")
         return {"date": day.isoformat(), "precision": "day"} if day else None
+    if candidate.shape in ("weekday", "month_alone", "period"):
+        return _relative(candidate, text, lang, base)
     if candidate.shape in ("numeric", "iso"):
         day = _numeric_day(parts, lang, base)
         return {"date": day.isoformat(), "precision": "day"} if day else None
     return _day_and_month(candidate, text, lang, base)
+
+
+def _relative(
+    candidate: _Candidate, text: str, lang: str, base: datetime.date
+) -> dict[str, str] | None:
+    """A weekday, a month alone or a period, read against the reference date `base`."""
+    parts = candidate.parts
+    if candidate.shape == "period":
+        return period_data(base, parts["period"], lang)
+    direction, explicit = _direction(candidate, text, lang)
+    if candidate.shape == "weekday":
+        weekday = WEEKDAYS[lang][parts["weekday"].lower()]
+        day = weekday_date(base, weekday, direction, explicit=explicit)
+        return {"date": day.isoformat(), "precision": "day"}
+    month = MONTH_NUMBERS[lang][_month(parts["month"], lang)]
+    if "relative_year" in parts:
+        year = relative_year(base, parts["relative_year"], lang)
+        return {"date": f"{year:04d}-{month:02d}", "precision": "month"} if year else None
+    return {"date": month_date(base, month, direction), "precision": "month"}
+
+
+def _direction(candidate: _Candidate, text: str, lang: str) -> tuple[str, bool]:
+    """Where a weekday or month alone points, and whether a word says so ("last",
+    "prochain") rather than the tense."""
+    parts = candidate.parts
+    if "before" in parts:
+        return DIRECTIONS_BEFORE[lang][normalised_phrase(parts["before"])], True
+    if "after" in parts:
+        return DIRECTIONS_AFTER[lang][normalised_phrase(parts["after"])], True
+    return tense_direction(text, candidate.start, candidate.end, lang), False
 
 
 def _day_and_month(
@@ -136,7 +190,7 @@ def _day_and_month(
     day: "30 dicembre al 2 gennaio 2026" starts in 2025)."""
     parts = candidate.parts
     year = parts.get("year")
-    prefer = "future" if not year and _speaks_of_future(text, candidate, lang) else "past"
+    prefer = "past" if year else tense_direction(text, candidate.start, candidate.end, lang)
     start = _parse(_day_month(parts["day"], parts["month"], lang, year), lang, base, prefer)
     end_day = parts.get("end_day") or parts.get("end_day_after")
     if start is None:
@@ -213,16 +267,6 @@ def _first_full_date(candidates: list[_Candidate], lang: str) -> datetime.date |
     return None
 
 
-def _speaks_of_future(text: str, candidate: _Candidate, lang: str) -> bool:
-    """Whether the sentence around the candidate has a future cue."""
-    start = max(0, candidate.start - _SENTENCE_REACH)
-    before = [m.end() for m in _SENTENCE_END.finditer(text, start, candidate.start)]
-    after = _SENTENCE_END.search(text, candidate.end, candidate.end + _SENTENCE_REACH)
-    end = after.start() if after else candidate.end + _SENTENCE_REACH
-    sentence = text[before[-1] if before else start : end]
-    return _future_pattern(lang).search(sentence) is not None
-
-
 def _day(written: str) -> str:
     return re.match(r"\d+", written).group()
 
@@ -255,8 +299,3 @@ def _parse(
         settings["DATE_ORDER"] = order
     parsed = dateparser.parse(written, languages=[lang], settings=settings)
     return parsed.date() if parsed else None
-
-
-@cache
-def _future_pattern(lang: str) -> re.Pattern[str]:
-    return re.compile(FUTURE_CUES[lang], re.IGNORECASE)

@@ -4,8 +4,8 @@ Digits: Italian, French and German write "1.234,5" or "1 234,5" (narrow no-break
 too), English "1,234.5". `read_number` follows the article's language only when a lone
 separator is followed by exactly three digits ("1.200" is 1200 in Italian, 1.2 in English);
 otherwise the separators say which is which, so "€6.5bn" in an Italian article is 6.5.
-Words: small cardinals ("tre", "two", "deux", "zwei") and scale words ("miliardi", "bn",
-"Mrd.", "millions") with the factor they stand for.
+Words: cardinals up to twenty and the tens to fifty ("tre", "two", "quinze", "vierzehn")
+and scale words ("miliardi", "bn", "Mrd.", "millions") with the factor they stand for.
 """
 
 from __future__ import annotations
@@ -48,19 +48,41 @@ _SCALES: dict[str, dict[str, float]] = {
     | {"mia": BILLION, "billion": TRILLION, "billionen": TRILLION},
 }
 
+
+def _counted_words(words: str, first: int = 13) -> dict[str, float]:
+    """Space-separated cardinal words, from `first` up by one, then the tens from 30."""
+    written = words.split()
+    values = [*range(first, 21), 30, 40, 50]
+    return dict(zip(written, map(float, values), strict=True))
+
+
 # Cardinal words -> value; "un"/"a" only count before a scale word ("un miliardo").
 _NUMBER_WORDS: dict[str, dict[str, float]] = {
     "it": {"un": 1, "uno": 1, "una": 1, "mezzo": 0.5, "due": 2, "tre": 3, "quattro": 4}
     | {"cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10, "undici": 11}
-    | {"dodici": 12},
+    | {"dodici": 12}
+    | _counted_words(
+        "tredici quattordici quindici sedici diciassette diciotto diciannove venti trenta "
+        "quaranta cinquanta"
+    ),
     "en": {"a": 1, "an": 1, "one": 1, "half a": 0.5, "two": 2, "three": 3, "four": 4}
     | {"five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11}
-    | {"twelve": 12},
+    | {"twelve": 12}
+    | _counted_words(
+        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty"
+    ),
     "fr": {"un": 1, "une": 1, "un demi": 0.5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5}
-    | {"six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12},
+    | {"six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12}
+    | _counted_words(
+        "treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt trente quarante cinquante"
+    ),
     "de": {"ein": 1, "eine": 1, "einen": 1, "einer": 1, "einem": 1, "eine halbe": 0.5}
     | {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8}
-    | {"neun": 9, "zehn": 10, "elf": 11, "zwölf": 12},
+    | {"neun": 9, "zehn": 10, "elf": 11, "zwölf": 12}
+    | _counted_words(
+        "dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn neunzehn zwanzig dreißig "
+        "vierzig fünfzig"
+    ),
 }
 # Scale abbreviations written with a dot ("Mrd.", "Mio.", "mln."): the dot is part of them.
 # English ones ("bn", "m") take none, so a dot after them ends the sentence.

@@ -1,21 +1,22 @@
 """Counted things in news text: "oltre 80 aziende", "25.000 addetti", "rund 200.000
 Artilleriegeschosse", "5 %", "tre regioni".
 
-A quantity is a number in digits (or a cardinal word from two to twelve before a lexicon
+A quantity is a number in digits (or a cardinal word from two to fifty before a lexicon
 noun), an optional scale word ("25 mila addetti", "1,5 million people"), up to two
-modifiers ("3 nuove linee di produzione", "12 Eurofighter jets") and a counted noun with an
-English unit (`units.UNITS`). When no lexicon noun follows, a number in digits followed by
-a plural-looking noun counts that noun (the unit is the noun as written, lower case) unless
-the number is 1 or looks like a year. A qualifier before the number ("oltre", "about",
-"plus de", "rund", "fino a") goes into data["qualifier"] and the span.
+modifiers ("3 nuove linee di produzione", "12 Eurofighter jets", "Vierzehn Raumfahrt- und
+Verteidigungsunternehmen": two modifiers joined by "and" are one) and a counted noun of the
+lexicon, with its English unit (`units.UNITS`). A noun outside the lexicon is not counted:
+its unit could only be the foreign word as written ("12 000 douilles"). A qualifier before
+the number ("oltre", "about", "plus de", "rund", "fino a") goes into data["qualifier"] and
+the span.
 
 Not quantities: money amounts (`money.find_money`), dates and years used as dates
-(`dates.date_spans`, and a bare "2026" without a counted noun), numbers glued to letters
-("3D", "G7", "155mm"), ranges ("10-15"), phone numbers, list numbering ("1. ", "2) "),
-references ("art. 5", "Nr. 3") and numbers in names: right after a capitalised word inside
-a sentence ("Leonardo 2", "Mission 2044"; in German, where every noun is capitalised, only
-for counts outside the lexicon). Vague counts ("decine", "dozens", "Dutzende", "dizaines",
-"migliaia", "thousands") are skipped: no number can stand for them without inventing one.
+(`dates.date_spans`), numbers glued to letters ("3D", "G7", "155mm"), ranges ("10-15"),
+phone numbers, list numbering ("1. ", "2) "), references ("art. 5", "Nr. 3"), numbers in
+names: right after a capitalised word inside a sentence ("Leonardo 2", "Mission 2044"; not
+in German, where every noun is capitalised). Vague counts ("decine", "dozens", "Dutzende",
+"dizaines", "migliaia", "thousands") are skipped: no number can stand for them without
+inventing one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import re
 from functools import cache
 
 from filiera.news.count_filters import after_a_name, not_a_count
-from filiera.news.date_words import MONTHS, SEASONS
 from filiera.news.dates import date_spans
 from filiera.news.found import Found
 from filiera.news.money import find_money
@@ -41,18 +41,14 @@ from filiera.news.numerals import (
     times,
 )
 from filiera.news.quantity_words import (
+    COORDINATORS,
     FUNCTION_WORDS,
     QUALIFIER_ARTICLES,
     QUALIFIERS,
 )
 from filiera.news.units import DIGITS_ONLY, MAX_ADJECTIVES, unit_of_words, words_after
 
-FIRST_YEAR, LAST_YEAR = 1900, 2100  # a bare number in this range is read as a year
 _QUALIFIER_REACH = 40  # characters looked at before a number for its qualifier
-# Plural endings of nouns a fallback count may name, per language.
-_PLURAL_ENDINGS = {"it": ("i", "e"), "en": ("s",), "fr": ("s", "x")}
-_PLURAL_ENDINGS["de"] = ("e", "en", "n", "er", "s", "el")
-_MIN_NOUN = 4
 _SIGNED_UNITS = frozenset({"percent", "percentage points"})  # "-3%" is a fall of 3 percent
 
 
@@ -92,13 +88,10 @@ def _quantity(
     reading = _counted(text, end, value, in_digits, lang)
     if reading is None:
         return None
-    unit, value, unit_end, from_lexicon = reading
+    unit, value, unit_end = reading
     # German capitalises nouns and puts subjects first ("beschäftigt Rheinmetall 500
-    # Mitarbeiter"): there only a fallback count after a capitalised word is a name's.
-    name_may_precede = lang == "de" and from_lexicon
-    if in_digits and not name_may_precede and after_a_name(text, start):
-        return None
-    if in_digits and _looks_like_year(text[start:end], value) and not from_lexicon:
+    # Mitarbeiter"): there a capitalised word before a count makes it no name's.
+    if in_digits and lang != "de" and after_a_name(text, start):
         return None
     if unit in _SIGNED_UNITS and _minus_before(text, start):
         value, start = -value, start - 1
@@ -114,47 +107,48 @@ def _quantity(
 
 def _counted(
     text: str, end: int, value: float, in_digits: bool, lang: str
-) -> tuple[str, float, int, bool] | None:
-    """(unit, value, end of the noun, whether the unit is from the lexicon) for the words
-    after a number, if they name what it counts."""
+) -> tuple[str, float, int] | None:
+    """(unit, value, end of the noun) for the words after a number, if they name a lexicon
+    noun it counts."""
     scaled = _scale_after(text, end, lang)
     if scaled is not None:
         factor, end = scaled
         value = times(value, factor)
     words = words_after(text, end, MAX_ADJECTIVES + 3)
     lexicon = _lexicon_unit(words, lang, in_digits)
-    if lexicon is not None:
-        unit, unit_end = lexicon
-        return unit, value, unit_end, True
-    if scaled is not None or not in_digits or not words or value == 1:
+    if lexicon is None:
         return None
-    noun, _, noun_end = words[0]
-    unit = _fallback_unit(noun, lang)
-    return (unit, value, noun_end, False) if unit else None
+    unit, unit_end = lexicon
+    return unit, value, unit_end
 
 
 def _lexicon_unit(
     words: list[tuple[str, int, int]], lang: str, in_digits: bool
 ) -> tuple[str, int] | None:
-    """The lexicon unit after at most `MAX_ADJECTIVES` adjectives, and where it ends."""
-    for skipped in range(MAX_ADJECTIVES + 1):
-        if skipped and not _is_adjective(words[skipped - 1][0], lang):
-            return None
-        rest = [word for word, _, _ in words[skipped:]]
+    """The lexicon unit after at most `MAX_ADJECTIVES` modifiers, and where it ends; "and"
+    between two modifiers joins them into one ("aerospace and defence companies")."""
+    position, modifiers = 0, 0
+    while position < len(words):
+        rest = [word for word, _, _ in words[position:]]
         named = unit_of_words(rest, lang)
         if named is not None:
             unit, size = named
             if not in_digits and rest[0].lower() in DIGITS_ONLY:
                 return None
-            return unit, words[skipped + size - 1][2]
-        if skipped >= len(words) - 1:
+            return unit, words[position + size - 1][2]
+        if modifiers == MAX_ADJECTIVES or not _is_adjective(rest[0], lang):
             return None
+        modifiers += 1
+        position += 1
+        if position < len(words) - 1 and words[position][0].lower() in COORDINATORS[lang]:
+            position += 1
     return None
 
 
 def _is_adjective(word: str, lang: str) -> bool:
     """A word that may stand between a number and its noun: an adjective ("nuove",
-    "skilled", "neue") or a name used as one ("12 Eurofighter jets")."""
+    "skilled", "neue"), a name used as one ("12 Eurofighter jets") or the first part of a
+    German compound cut before "und" ("Raumfahrt-")."""
     lowered = word.lower()
     return (
         word != "%"
@@ -164,19 +158,6 @@ def _is_adjective(word: str, lang: str) -> bool:
         and scale_factor(lowered, lang) is None
         and unit_of_words([word], lang) is None
     )
-
-
-def _fallback_unit(noun: str, lang: str) -> str | None:
-    """A plural-looking noun after a number, as the unit (German nouns are capitalised)."""
-    lowered = noun.lower()
-    capitalised = noun[:1].isupper() and noun[1:] == noun[1:].lower()
-    if lang == "de" and not capitalised or lang != "de" and noun != lowered:
-        return None
-    if len(noun) < _MIN_NOUN or not lowered.isalpha() or lowered in FUNCTION_WORDS[lang]:
-        return None
-    if scale_factor(lowered, lang) or _is_date_word(lowered, lang):
-        return None
-    return lowered if lowered.endswith(_PLURAL_ENDINGS[lang]) else None
 
 
 def _scale_after(text: str, end: int, lang: str) -> tuple[float, int] | None:
@@ -204,20 +185,6 @@ def _minus_before(text: str, start: int) -> bool:
     if start == 0 or text[start - 1] not in "-−":
         return False
     return start == 1 or not text[start - 2].isalnum()
-
-
-def _looks_like_year(written: str, value: float) -> bool:
-    return written.isdigit() and len(written) == 4 and FIRST_YEAR <= value <= LAST_YEAR
-
-
-def _is_date_word(word: str, lang: str) -> bool:
-    return word in _date_words(lang)
-
-
-@cache
-def _date_words(lang: str) -> frozenset[str]:
-    """Month names and seasons of `lang`, lower case."""
-    return frozenset(spelling.lower() for spelling in MONTHS[lang]) | frozenset(SEASONS[lang])
 
 
 @cache

@@ -1,5 +1,6 @@
 """Words around counted numbers: qualifiers ("oltre", "rund"), function words a counted noun
-cannot be, and markers that make a number a reference ("art. 5", "Nr. 3")."""
+cannot be, coordinators between two modifiers of a counted noun and markers that make a
+number a reference ("art. 5", "Nr. 3")."""
 
 from __future__ import annotations
 
@@ -79,6 +80,15 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "jeder jede jedes diese dieser dieses sein seine ihr ihre unser unsere mal uhr "
         "jeweils insgesamt",
     ),
+}
+
+# Words that join two modifiers of one counted noun: "14 aerospace and defence companies",
+# "Vierzehn Raumfahrt- und Verteidigungsunternehmen".
+COORDINATORS: dict[str, frozenset[str]] = {
+    "it": _word_set("e ed o"),
+    "en": _word_set("and or"),
+    "fr": _word_set("et ou"),
+    "de": _word_set("und oder sowie"),
 }
 
 # Words right before a number that make it a reference, not a count ("art. 5", "Nr. 3").

@@ -91,11 +91,11 @@ def _german_periods() -> dict[str, tuple[str, int]]:
         for stem, offset in stems.items()
         for ending in ("es", "en", "em")
         for noun, unit in nouns.items()
-    } | {"heuer": ("year", 0)}
+    }
 
 
 # A year or month by its distance from the publication's: phrase -> (unit, offset).
-# Italian and French phrases leave out the article ("l'anno scorso", "de l'an dernier").
+# Italian and French phrases leave out the article, which may precede them.
 PERIODS: dict[str, dict[str, tuple[str, int]]] = {
     "it": {"anno scorso": ("year", -1), "scorso anno": ("year", -1)}
     | {"anno passato": ("year", -1), "quest'anno": ("year", 0), "anno in corso": ("year", 0)}
@@ -114,11 +114,13 @@ PERIODS: dict[str, dict[str, tuple[str, int]]] = {
     | {"mois prochain": ("month", 1)},
     "de": _german_periods(),
 }
+# Articles a period may start with: "lo scorso anno", "l'an dernier" (not "dell'anno").
+PERIOD_ARTICLES = {"it": r"(?:lo\s+|il\s+|l['’])?", "fr": r"(?:l['’]|le\s+)?", "en": "", "de": ""}
 # A period after these words is a span of time, not a calendar one: "over the last year",
 # "in the next month".
 NOT_A_PERIOD_AFTER: dict[str, frozenset[str]] = {
-    "it": frozenset({"ultimo", "nell", "dell"}) - {"nell", "dell"},
+    "it": frozenset(),
     "en": frozenset({"the"}),
-    "fr": frozenset({"la"}),
-    "de": frozenset({"den"}),
+    "fr": frozenset(),
+    "de": frozenset(),
 }

@@ -232,7 +232,9 @@ DIGITS_ONLY = frozenset({"t", "%", "m2", "m²", "mq", "qm", "km", "sq m", "pct"}
 MIN_COMPOUND_PART = 5  # German compounds count by a last part this long or longer
 MAX_ADJECTIVES = 2  # words allowed between a number and the noun it counts
 
-_TOKEN = re.compile(r"[ \t\u00a0\u202f]*(%|[^\W\d_][^\W_]*(?:[-'’][^\W\d_][^\W_]*)*)")
+# A word, or "%"; a German first part cut before a coordinator keeps its hyphen
+# ("Raumfahrt- und Verteidigungsunternehmen").
+_TOKEN = re.compile(r"[ \t\u00a0\u202f]*(%|[^\W\d_][^\W_]*(?:[-'’][^\W\d_][^\W_]*)*(?:-(?=\s))?)")
 
 
 @cache
