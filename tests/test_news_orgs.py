@@ -187,3 +187,27 @@ def test_sentences_keep_offsets_and_skip_abbreviations_and_initials() -> None:
         "Una riga\nche continua qui.",
     ]
     assert all(text[s.start : s.end] == s.text for s in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Das Unternehmen erweitert seine Fertigung in Schwarzheide deutlich.", "Schwarzheide"),
+        ("Il piano comprende un nuovo stabilimento a Odolo.", "Odolo"),
+        ("L'extension de son site historique de Salbris.", "Salbris"),
+        ("It will double production at its Lincoln site.", "Lincoln"),
+        ("A joint venture with Lincoln-based Hardwick Engineering.", "Lincoln"),
+        ("Ampliare la linea pilota di Settimo Torinese.", "Settimo Torinese"),
+    ],
+)
+def test_towns_told_by_the_words_around_them(text: str, name: str) -> None:
+    from filiera.news.place_cues import find_place_cues
+
+    found = find_place_cues(text)
+    assert [(f.text, text[f.start : f.end]) for f in found] == [(name, name)]
+
+
+def test_no_town_where_the_words_around_say_nothing() -> None:
+    from filiera.news.place_cues import find_place_cues
+
+    assert find_place_cues("The plant in March produced more. Il sito di Mario.") == []

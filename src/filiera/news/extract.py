@@ -14,6 +14,7 @@ from filiera.news.found import LANGUAGES, Found, Sentence
 from filiera.news.numbers import find_money, find_quantities
 from filiera.news.orgs import Gazetteer, find_organisations
 from filiera.news.people import find_people
+from filiera.news.place_cues import find_place_cues
 from filiera.news.places import find_places
 from filiera.news.sentences import sentence_at, split_sentences
 from filiera.news.triggers import find_triggers
@@ -112,6 +113,7 @@ def extract_article(
     orgs = find_organisations(text, lang, gazetteer)
     places = _outside(find_places(text, lang), orgs)
     people = find_people(text, lang, orgs, known_people)
+    places += _outside(find_place_cues(text), orgs + people + places)
     orgs = _outside(orgs, [p for p in people if p.data.get("role")])
     places = _outside(places, people)
     money = find_money(text, lang)
