@@ -128,6 +128,151 @@ def test_every_type_has_patterns_in_every_language():
         assert {lang for lang, _, k in POSITIVE if k == kind} == {"it", "en", "fr", "de"}, kind
 
 
+# The ways trade-press journalists tell events: nominal style, passive voice, headlines,
+# amounts instead of nouns, trade words ("commessa", "marché", "Zuschlag", "lauréat").
+JOURNALISTS = [
+    (
+        "it",
+        "L'assegnazione di 12,4 milioni di euro al progetto servirà a sviluppare attuatori.",
+        "funding_award",
+    ),
+    (
+        "it",
+        "Si tratta di un finanziamento a fondo perduto che copre il 90% dei costi.",
+        "funding_award",
+    ),
+    ("it", "La Commissione europea ha selezionato 54 progetti di ricerca.", "funding_award"),
+    ("it", "Aidro riceverà circa 3 milioni di euro.", "funding_award"),
+    ("it", "La Regione stanzia 5 milioni di euro per la filiera aerospaziale.", "funding_award"),
+    ("it", "L'azienda è tra i vincitori del bando europeo.", "funding_award"),
+    ("it", "Fondo europeo per la difesa, 12 milioni a un consorzio lombardo", "funding_award"),
+    ("it", "Munizioni, maxi-commessa da 180 milioni per Valsabbia Difesa", "contract"),
+    ("it", "La commessa è stata assegnata al termine di una procedura ristretta.", "contract"),
+    ("it", "Fincantieri è stata selezionata per fornire due navi.", "contract"),
+    ("it", "È già in corso l'ampliamento del sito storico di Vestone.", "capacity_expansion"),
+    (
+        "it",
+        "Utilizzerà le risorse per ampliare la linea pilota di Settimo Torinese.",
+        "capacity_expansion",
+    ),
+    ("it", "La produzione sarà raddoppiata entro il 2026.", "capacity_expansion"),
+    ("it", "Il gruppo aprirà un secondo stabilimento in Puglia.", "capacity_expansion"),
+    ("it", "L'operazione è stata guidata da Tholus Capital.", "investment_round"),
+    ("it", "Il round è stato guidato da Primo Ventures.", "investment_round"),
+    ("it", "Leonardo collabora con l'Università di Pisa.", "partnership"),
+    ("it", "L'evento ha riunito oltre 400 partecipanti.", "forum_meeting"),
+    ("it", "La neonata associazione riunisce 30 imprese.", "association_launch"),
+    ("en", "Commission selects 54 defence projects for EUR 910m in EU funding", "funding_award"),
+    ("en", "The largest single grant, EUR 48m, goes to SKYSHIELD.", "funding_award"),
+    (
+        "en",
+        "LuxSpace and Euro-Composites share EUR 6.5m for a satellite platform.",
+        "funding_award",
+    ),
+    ("en", "The award of EUR 20m to the NAVIGATE project is a first.", "funding_award"),
+    ("en", "The project is funded with EUR 30m from Brussels.", "funding_award"),
+    ("en", "The start-up is among the winners of the EIC Accelerator call.", "funding_award"),
+    ("en", "The consortium receives a EUR 20m EDF grant.", "funding_award"),
+    ("en", "Ardent Munitions wins EUR 300m order from the Bundeswehr", "contract"),
+    ("en", "The deal follows a GBP 45m contract from the UK Ministry of Defence.", "contract"),
+    ("en", "Thales has been selected to supply radars to the Dutch navy.", "contract"),
+    ("en", "Poland ordered 96 Apache helicopters.", "contract"),
+    ("en", "Leonardo won the tender for the new trainer aircraft.", "contract"),
+    ("en", "Nammo is expanding its Raufoss facility.", "capacity_expansion"),
+    ("en", "The site's capacity will be doubled by 2027.", "capacity_expansion"),
+    ("en", "The firm broke ground on a EUR 300m ammunition plant.", "capacity_expansion"),
+    ("en", "The group is investing EUR 100m in a new plant in Spain.", "capacity_expansion"),
+    ("en", "The start-up closed a €12m seed round.", "investment_round"),
+    ("en", "The round was led by General Catalyst Partners.", "investment_round"),
+    ("en", "Airbus and Leonardo will jointly develop a new helicopter.", "partnership"),
+    ("en", "Defence ministers gathered in Brussels on Monday.", "forum_meeting"),
+    ("en", "The fair attracted more than 30,000 visitors.", "forum_meeting"),
+    ("en", "The Farnborough airshow opened its doors.", "forum_meeting"),
+    ("en", "Twenty firms banded together to form the Nordic Drone Alliance.", "association_launch"),
+    ("fr", "Défense : la start-up Aérolithe lauréate de l'appel à projets", "funding_award"),
+    ("fr", "Elle s'ajoute à une aide de 400 000 euros accordée par la Région.", "funding_award"),
+    (
+        "fr",
+        "Le consortium OPTIMA a été retenu par le Fonds européen de la défense.",
+        "funding_award",
+    ),
+    ("fr", "La Région financera son fonctionnement à hauteur de 300 000 euros.", "funding_award"),
+    ("fr", "Bpifrance accorde une subvention de 2 millions d'euros à la PME.", "funding_award"),
+    ("fr", "Munitions : la DGA attribue un marché de 85 millions d'euros", "contract"),
+    ("fr", "La DGA a notifié aux Forges de Sologne un marché pour des charges.", "contract"),
+    ("fr", "La DGA commande 42 canons Caesar.", "contract"),
+    ("fr", "Le groupe a été retenu pour fournir des radars à la Marine.", "contract"),
+    ("fr", "Arquus a remporté l'appel d'offres de l'armée belge.", "contract"),
+    (
+        "fr",
+        "Le groupe a annoncé l'extension de son site historique de Salbris.",
+        "capacity_expansion",
+    ),
+    ("fr", "MBDA accélère les cadences de production.", "capacity_expansion"),
+    ("fr", "Le groupe ouvre un nouveau site de production à Bourges.", "capacity_expansion"),
+    ("fr", "La production passera de 20 000 à 100 000 obus par an.", "capacity_expansion"),
+    ("fr", "La levée a été menée par Tikehau Capital.", "investment_round"),
+    ("fr", "La société ouvre son capital à un fonds régional.", "investment_round"),
+    ("fr", "Safran s'associe à MBDA pour les missiles.", "partnership"),
+    ("fr", "L'événement a réuni plus de 300 participants.", "forum_meeting"),
+    ("fr", "Les Assises de la défense se tiennent à Lille.", "forum_meeting"),
+    ("de", "Bundeswehr: Zuschlag für Lausitzer Pulverwerke", "contract"),
+    ("de", "Ein erster Abruf über 90 Millionen Euro wurde bereits erteilt.", "contract"),
+    ("de", "Der Vertrag mit dem Bundesamt hat eine Laufzeit von sieben Jahren.", "contract"),
+    ("de", "Der Vertrag wurde am Dienstag in Koblenz unterzeichnet.", "contract"),
+    (
+        "de",
+        "Das Unternehmen hatte eine Förderung der Agentur in Höhe von 2,5 Millionen Euro erhalten.",
+        "funding_award",
+    ),
+    (
+        "de",
+        "Der Freistaat unterstützt die Entwicklung mit einem Zuschuss von 1,2 Millionen Euro.",
+        "funding_award",
+    ),
+    ("de", "Das Land stellt 50 Millionen Euro für das Projekt bereit.", "funding_award"),
+    (
+        "de",
+        "Die Firma erhält 5 Millionen Euro aus dem Europäischen Verteidigungsfonds.",
+        "funding_award",
+    ),
+    ("de", "Am Montag wurde eine neue Produktionshalle eingeweiht.", "capacity_expansion"),
+    ("de", "Aurelion will die Serienfertigung in Ottobrunn aufbauen.", "capacity_expansion"),
+    (
+        "de",
+        "Rheinmetall baut die Munitionsproduktion in Unterlüß weiter aus.",
+        "capacity_expansion",
+    ),
+    ("de", "Hensoldt erweitert sein Werk in Ulm.", "capacity_expansion"),
+    ("de", "Die Produktion soll auf 500.000 Schuss pro Jahr steigen.", "capacity_expansion"),
+    (
+        "de",
+        "Angeführt wird die Runde vom Wagniskapitalgeber Isar Frontier Capital.",
+        "investment_round",
+    ),
+    ("de", "Das Start-up erhält eine Seed-Finanzierung.", "investment_round"),
+    (
+        "de",
+        "Außerdem vereinbarte der Verband eine enge Zusammenarbeit mit LuxDefence.",
+        "partnership",
+    ),
+    ("de", "Diehl kooperiert künftig eng mit Hensoldt.", "partnership"),
+    ("de", "Die NordSpace Allianz zeigt sich auf der Space Tech Expo Europe.", "forum_meeting"),
+    ("de", "Ein erster Branchentag findet im Rathaus statt.", "forum_meeting"),
+    ("de", "In Berlin kamen rund 200 Vertreter der Branche zusammen.", "forum_meeting"),
+    (
+        "de",
+        "Neuer Verband: Raumfahrtfirmen aus dem Norden schließen sich zusammen",
+        "association_launch",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "sentence", "kind"), JOURNALISTS)
+def test_the_ways_journalists_tell_events(lang, sentence, kind):
+    assert types(sentence, lang) == {kind}
+
+
 NEGATIVE = [
     # a company's founding, a generic birth: no association launch
     ("en", "Roboze, founded in 2013, makes 3D printers."),
@@ -161,6 +306,22 @@ NEGATIVE = [
     ("en", "The company won't sign the contract."),
     ("fr", "Le groupe n'a pas signé le contrat."),
     ("de", "Das Unternehmen hat keinen Auftrag erhalten."),
+    # a market is no contract, a consortium's make-up no meeting, a surcharge no award
+    ("en", "The consortium brings together 12 partners from 7 countries."),
+    ("en", "Funding is going to be hard to find."),
+    ("en", "The report found significant cooperation gaps."),
+    ("en", "The cooperation includes agreements with the industry on multinational cooperation."),
+    ("fr", "Le groupe a signé une forte progression sur le marché américain."),
+    ("fr", "Il obtient une part du marché européen."),
+    ("fr", "Le marché de la défense pèse 2 milliards d'euros."),
+    ("fr", "La Journée défense et citoyenneté a lieu samedi."),
+    ("de", "Der Zuschlag von 10 Prozent auf den Preis wurde gestrichen."),
+    ("de", "Der Verein erweitert sein Netzwerk."),
+    ("de", "Die neue Messehalle wurde eröffnet."),
+    ("de", "Die Förderung von Frauen in der Technik ist ein Ziel."),
+    ("de", "Der Verband will den Zugang zu Aufträgen der Bundeswehr erleichtern."),
+    ("it", "L'evento riceverà 3 milioni di visitatori."),
+    ("it", "Il sito web dell'azienda è stato ampliato."),
 ]
 
 
@@ -272,3 +433,29 @@ def test_seed_sentences():
         "planned",
         "Forum",
     )
+
+
+def test_a_venture_financing_is_no_grant():
+    venture = "Die Firma erhält eine Wachstumsfinanzierung von 30 Millionen Euro."
+    grant = "Die Firma erhält eine Förderung von 3 Millionen Euro."
+    assert types(venture, "de") == {"investment_round"}
+    assert types(grant, "de") == {"funding_award"}
+
+
+def test_a_french_future_is_a_plan():
+    assert only("La jeune pousse recevra une subvention de 1,8 million d'euros.", "fr")[:2] == (
+        "funding_award",
+        "planned",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("en", "The company won a €12m order from the army."),
+        ("en", "The company won a EUR 12m order from the army."),
+        ("en", "The firm booked a £1.2bn contract."),
+    ],
+)
+def test_amounts_are_read_whole_with_or_without_a_space(lang, sentence):
+    assert types(sentence, lang) == {"contract"}

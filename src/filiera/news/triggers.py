@@ -164,6 +164,8 @@ def _compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:
-    """A lexicon pattern at word boundaries, case-insensitive, " … " as a gap of words."""
-    body = GAP.join(part.strip() for part in pattern.split("…")).replace(" ", r"\s+")
+    """A lexicon pattern at word boundaries, case-insensitive, " … " as a gap of words,
+    a space as any run of white space and " ?" as an optional one ("EUR ?\\d", "air ?show")."""
+    body = GAP.join(part.strip() for part in pattern.split("…"))
+    body = body.replace(" ?", r"\s?").replace(" ", r"\s+")
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
