@@ -211,3 +211,23 @@ def test_no_town_where_the_words_around_say_nothing() -> None:
     from filiera.news.place_cues import find_place_cues
 
     assert find_place_cues("The plant in March produced more. Il sito di Mario.") == []
+
+
+def test_the_organisation_a_role_names_is_an_organisation() -> None:
+    from filiera.news.extract import extract_article
+
+    text = "Lo ha spiegato Giulia Ferraris, amministratrice delegata di Secondo Mona."
+    found = extract_article(text, "it", Gazetteer())
+    assert [(f.kind, f.text) for f in found.of("organization")] == [
+        ("organization", "Secondo Mona")
+    ]
+    (person,) = found.of("person")
+    assert (person.data["role"], person.data["organization"]) == (
+        "amministratrice delegata",
+        "Secondo Mona",
+    )
+
+
+def test_chaired_by_names_the_chair_of_the_organisation_before() -> None:
+    found = people("Le Lombardia Aerospace Cluster, présidé par Anne Martin, grandit.", "fr")
+    assert found["Anne Martin"] == ("Anne Martin", "présidé par", "Lombardia Aerospace Cluster")

@@ -113,6 +113,8 @@ def extract_article(
     orgs = find_organisations(text, lang, gazetteer)
     places = _outside(find_places(text, lang), orgs)
     people = find_people(text, lang, orgs, known_people)
+    orgs += _outside(_organisations_of_roles(text, people), orgs + people)
+    places = _outside(places, orgs)
     places += _outside(find_place_cues(text), orgs + people + places)
     orgs = _outside(orgs, [p for p in people if p.data.get("role")])
     places = _outside(places, people)
@@ -122,6 +124,26 @@ def extract_article(
     found = orgs + people + places + money + quantities + dates
     events = _events(text, lang, sentences, found)
     return Extraction(text, lang, sentences, sorted(found + events, key=_order))
+
+
+def _organisations_of_roles(text: str, people: list[Found]) -> list[Found]:
+    """ "amministratrice delegata di Secondo Mona": the organisation a role names."""
+    found = []
+    for person in people:
+        span = person.data.get("organization_span")
+        if span and person.data.get("organization") is None:
+            start, end = span
+            name = text[start:end]
+            data = {
+                "name": name,
+                "registry_id": None,
+                "candidates": [],
+                "found_by": ["context"],
+                "org_kind": None,
+            }
+            found.append(Found("organization", start, end, name, data))
+            person.data["organization"] = name
+    return found
 
 
 def _order(found: Found) -> tuple[int, int, str]:

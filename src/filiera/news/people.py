@@ -23,7 +23,7 @@ ROLES: dict[str, str] = {
         "vice president"
     ),
     r"president[ea]?|président(?:e)?|präsident(?:in)?|presidentessa": "president",
-    r"amministratore delegato|chief executive(?: officer)?|ceo|directeur général|"
+    r"amministrat(?:ore|rice) delegat[oa]|chief executive(?: officer)?|ceo|directeur général|"
     r"directrice générale|pdg|vorstandsvorsitzende[rn]?|vorstandschef(?:in)?|"
     r"geschäftsführer(?:in)?": "chief executive",
     r"co-?fondat(?:ore|rice)|co-?founder|co-?fondat(?:eur|rice)|mitgründer(?:in)?": "co-founder",
@@ -31,7 +31,7 @@ ROLES: dict[str, str] = {
     r"segretari[oa] generale|secretary[- ]general|secrétaire général(?:e)?|"
     r"generalsekretär(?:in)?": "secretary general",
     r"direttor[ei] generale|direttore|direttrice|director|directeur|directrice|direktor(?:in)?|"
-    r"managing director|head": "director",
+    r"managing director|head|dirigeante?|responsabile tecnic[oa]|technical director": "director",
     r"chairman|chairwoman|chair|presidente del consiglio di amministrazione|"
     r"aufsichtsratsvorsitzende[rn]?": "chair",
     r"ministr[oa](?: della difesa| degli esteri| delle imprese)?|minister(?:in)?|ministre": (
@@ -176,29 +176,74 @@ def _looks_like_person(name: str, known: set[str]) -> bool:
 
 def _role_near(text: str, start: int, end: int, orgs: list[Found]) -> dict | None:
     """The role written next to the name at text[start:end], with its organisation."""
+    return (
+        _role_after(text, end, orgs)
+        or _role_before(text, start, orgs)
+        or _led_by(text, start, orgs)
+    )
+
+
+def _role_after(text: str, end: int, orgs: list[Found]) -> dict | None:
+    """ "Giulia Ferraris, amministratrice delegata di Secondo Mona"."""
     after = re.match(
         rf"\s*[,(–-]\s*(?:(?:il|la|the|le|der|die)\s+)?(?P<role>{_ROLE})\b",
         text[end:],
         re.IGNORECASE,
     )
-    if after:
-        role_end = end + after.end()
-        return _role(after.group("role"), _org_after(text, role_end, orgs))
+    if not after:
+        return None
+    role_end = end + after.end()
+    org = _org_after(text, role_end, orgs)
+    found = _role(after.group("role"), org)
+    if org is None:
+        named = _NAMED_AFTER.match(text, role_end)
+        if named:
+            found["organization_text"] = named.group("org")
+            found["organization_span"] = list(named.span("org"))
+    return found
+
+
+def _role_before(text: str, start: int, orgs: list[Found]) -> dict | None:
+    """ "il segretario generale della Nato, Mark Rutte", "Airbus CEO Guillaume Faury"."""
     before = _last_role(text[max(0, start - 120) : start])
-    if before:
-        base = max(0, start - 120)
-        role_start, role_end = base + before.start("role"), base + before.end("role")
-        org = _org_between(orgs, role_end, start) or _org_just_before(text, orgs, role_start)
-        if org is None and _POSSESSIVE.search(text[max(0, role_start - 12) : role_start]):
-            org = _last_org_before(orgs, role_start)
-        rest = before.group("rest")
-        if org is None and rest.strip(" ,") and not _OF_PHRASE.match(rest):
-            return None  # other words between role and name: not this name's role
-        found = _role(before.group("role"), org)
-        if org is None and rest.strip(" ,"):
-            found["organization_text"] = _OF_PHRASE.match(rest).group("org").strip()
-        return found
-    return None
+    if not before:
+        return None
+    base = max(0, start - 120)
+    role_start, role_end = base + before.start("role"), base + before.end("role")
+    org = _org_between(orgs, role_end, start) or _org_just_before(text, orgs, role_start)
+    if org is None and _POSSESSIVE.search(text[max(0, role_start - 12) : role_start]):
+        org = _last_org_before(orgs, role_start)
+    rest = before.group("rest")
+    if org is None and rest.strip(" ,") and not _OF_PHRASE.match(rest):
+        return None  # other words between role and name: not this name's role
+    found = _role(before.group("role"), org)
+    if org is None and rest.strip(" ,"):
+        found["organization_text"] = _OF_PHRASE.match(rest).group("org").strip()
+    return found
+
+
+def _led_by(text: str, start: int, orgs: list[Found]) -> dict | None:
+    """ "L'association, présidée par Sophie Lecoeur": the chair of the subject before."""
+    match = _LED_BY.search(text[max(0, start - 40) : start])
+    if not match:
+        return None
+    org = _last_org_before(orgs, start)
+    role = _role(match.group("verb"), org)
+    role["role_key"] = (
+        "president" if match.group("verb")[:4].lower() in ("pres", "prés", "chai") else "director"
+    )
+    return role
+
+
+_NAMED_AFTER = re.compile(
+    r"\s+(?:di|del|della|dell['’]|of|of the|at|de|du|de la|d['’]|bei|von|der|des)\s*"
+    r"(?P<org>[A-ZÀ-Þ][\w&'’-]*(?:[ ](?:[A-ZÀ-Þ0-9][\w&'’-]*))*)"
+)
+_LED_BY = re.compile(
+    r"\b(?P<verb>presieduta da|presieduto da|présidée par|présidé par|chaired by|"
+    r"geleitet von|guidata da|guidato da|dirigée par|dirigé par|led by)\s*$",
+    re.IGNORECASE,
+)
 
 
 _ROLE_BEFORE = re.compile(rf"\b(?P<role>{_ROLE})\b(?P<rest>[^.;:!?\n]{{0,80}}?)[\s,]*$", re.I)
