@@ -185,6 +185,10 @@ def test_the_benchmark_gold_files_load() -> None:
         article = load_gold(path, [GOLD / "articles"])
         assert 150 <= len(article.text.split()) <= 400, path.name
         assert article.items["event"], path.name
+    dev = sorted((GOLD / "dev").glob("*.yaml"))
+    assert len(dev) == 12
+    for path in dev:
+        assert load_gold(path, [GOLD / "dev_articles"]).items["event"], path.name
     if SEEDS.is_dir():
         for path in sorted((GOLD / "seeds").glob("*.yaml")):
             assert load_gold(path, [SEEDS]).items["organization"]

@@ -545,38 +545,45 @@ class Pair:
 SETTINGS = Settings(api_requests_per_minute=1_000_000, sign_in_per_minute=1_000_000)
 
 
-BACKEND_PARAMS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
+SQLITE = pytest.param("sqlite", id="sqlite")
+POSTGRESQL = pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)
 
 
-@pytest.fixture(scope="module", params=BACKEND_PARAMS)
-def make_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A factory of empty databases on this module's backend (SQLite, then PostgreSQL)."""
-    backend = request.param
-    stack = []
+def make_url_fixture(backend_param):
+    """The `make_url` fixture on one backend: this file runs SQLite and
+    test_noninterference_postgresql.py PostgreSQL, so the two run on different workers."""
 
-    def new(label: str, copy_of: str | None = None) -> str:
-        """An empty database, or a copy of the one at `copy_of` (no connection open)."""
-        if backend == "sqlite":
-            BACKENDS["sqlite"] = "ran"
-            path = tmp_path_factory.mktemp(label) / "ni.db"
-            if copy_of:
-                source = sa_make_url(copy_of).database
-                with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
-                    src.backup(dst)
-            return f"sqlite:///{path}"
-        template = sa_make_url(copy_of).database if copy_of else "template0"
-        context = fresh_database(
-            request.getfixturevalue("pg_url"), prefix=f"ni_{label}", template=template
-        )
-        stack.append(context)
-        return context.__enter__()
+    @pytest.fixture(scope="module", params=[backend_param])
+    def make_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+        """A factory of empty databases on this module's backend (SQLite, then PostgreSQL)."""
+        backend = request.param
+        stack = []
 
-    yield new
-    for context in reversed(stack):
-        context.__exit__(None, None, None)
+        def new(label: str, copy_of: str | None = None) -> str:
+            """An empty database, or a copy of the one at `copy_of` (no connection open)."""
+            if backend == "sqlite":
+                BACKENDS["sqlite"] = "ran"
+                path = tmp_path_factory.mktemp(label) / "ni.db"
+                if copy_of:
+                    source = sa_make_url(copy_of).database
+                    with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
+                        src.backup(dst)
+                return f"sqlite:///{path}"
+            template = sa_make_url(copy_of).database if copy_of else "template0"
+            context = fresh_database(
+                request.getfixturevalue("pg_url"), prefix=f"ni_{label}", template=template
+            )
+            stack.append(context)
+            return context.__enter__()
+
+        yield new
+        for context in reversed(stack):
+            context.__exit__(None, None, None)
+
+    return make_url
+
+
+make_url = make_url_fixture(SQLITE)
 
 
 @pytest.fixture(scope="module")
