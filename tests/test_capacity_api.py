@@ -6,55 +6,29 @@ naming item and field. The chain is the one worked by hand in test_capacity_stor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from filiera.access import accounts
-from filiera.app import create_app
-from filiera.settings import Settings
-from support.event_registry import USERS, Registry, make_registry
+from support.api_world import World, api_world
 from test_capacity_store import chain
 
-SETTINGS = Settings(api_requests_per_minute=1_000_000)
 
-
-@dataclass
-class World:
-    reg: Registry
-    client: TestClient
-    headers: dict[str, dict[str, str]]
-
-    def ask(self, who: str, method: str, url: str, body: Any = None, **params: Any):
-        return self.client.request(
-            method, url, json=body, params=params or None, headers=self.headers[who]
-        )
-
-    def save(self, **fields: Any) -> int:
-        body = {"name": "NATO target", "text": chain(), "owner_id": self.reg.org("cluster")}
-        answer = self.ask("manager", "POST", "/api/capacity/scenarios", {**body, **fields})
-        assert answer.status_code == 201, answer.text
-        return answer.json()["id"]
+def save(world: World, **fields: Any) -> int:
+    body = {"name": "NATO target", "text": chain(), "owner_id": world.reg.org("cluster")}
+    answer = world.ask("manager", "POST", "/api/capacity/scenarios", {**body, **fields})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
 
 
 @pytest.fixture(scope="module")
 def world(module_db_url: str) -> Iterator[World]:
-    reg = make_registry(module_db_url)
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    with reg.db.session() as session:
-        for key in [*USERS, "admin"]:
-            user = accounts.get_user(session, f"{key}@events.example")
-            secret = accounts.create_token(session, SETTINGS, user, "api").secret
-            headers[key] = {"Authorization": f"Bearer {secret}"}
-    with TestClient(create_app(reg.db, SETTINGS)) as client:
-        yield World(reg, client, headers)
-    reg.db.dispose()
+    with api_world(module_db_url) as made:
+        yield made
 
 
 def test_planner_saves_plans_and_a_company_reads_its_part(world: World) -> None:
-    scenario_id = world.save()
+    scenario_id = save(world)
     plan = world.ask("manager", "POST", f"/api/capacity/scenarios/{scenario_id}/plan").json()
     assert (plan["max_output_per_month"], plan["bottleneck"]) == (75, "steel")
     assert (plan["total_shortfall_before"], plan["total_shortfall"]) == (75, 25)
@@ -69,7 +43,7 @@ def test_planner_saves_plans_and_a_company_reads_its_part(world: World) -> None:
 
 
 def test_outsider_gets_the_404_of_a_missing_id(world: World) -> None:
-    scenario_id = world.save()
+    scenario_id = save(world)
     for method, tail in (("GET", ""), ("POST", "/plan"), ("DELETE", "")):
         seen = world.ask("lux", method, f"/api/capacity/scenarios/{scenario_id}{tail}")
         missing = world.ask("lux", method, f"/api/capacity/scenarios/999999{tail}")
@@ -80,7 +54,7 @@ def test_outsider_gets_the_404_of_a_missing_id(world: World) -> None:
 
 
 def test_anonymous_writes_get_401_and_members_403(world: World) -> None:
-    scenario_id = world.save()
+    scenario_id = save(world)
     body = {"name": "x", "text": chain(), "owner_id": world.reg.org("cluster")}
     url = f"/api/capacity/scenarios/{scenario_id}"
     assert world.ask("anonymous", "POST", "/api/capacity/scenarios", body).status_code == 401
@@ -110,7 +84,7 @@ def test_bad_yaml_is_422_naming_item_and_field(world: World) -> None:
 def test_plan_of_a_document_compare_and_risk(world: World) -> None:
     plan = world.ask("manager", "POST", "/api/capacity/plan", {"yaml": chain()}).json()
     assert plan["shadow_prices"]["mill"] == 0.5
-    first, second = world.save(), world.save(name="No money", text=chain(0.0))
+    first, second = save(world), save(world, name="No money", text=chain(0.0))
     found = world.ask("manager", "GET", "/api/capacity/compare", ids=[first, second]).json()
     assert [s["total_shortfall"] for s in found["scenarios"]] == [25, 75]
     hidden = world.ask("lux", "GET", "/api/capacity/compare", ids=[first])

@@ -20,45 +20,20 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
-from filiera.access import accounts
 from filiera.app import create_app
 from filiera.events import generate, scheduler
-from filiera.settings import Settings
-from support.event_registry import USERS, Registry, ids_masked, make_registry
+from support.api_world import SETTINGS, World, api_world
+from support.event_registry import ids_masked
 from test_events_scheduler import check
 
-SETTINGS = Settings(api_requests_per_minute=1_000_000)
 DAY = "2026-05-12"
 _names = itertools.count(1)
 
 
-@dataclass
-class World:
-    reg: Registry
-    client: TestClient
-    headers: dict[str, dict[str, str]]
-
-    def ask(self, who: str, method: str, url: str, body: Any = None, **params: Any):
-        return self.client.request(
-            method, url, json=body, params=params or None, headers=self.headers[who]
-        )
-
-    def org(self, key: str) -> int:
-        return self.reg.org(key)
-
-
 @pytest.fixture(scope="module")
 def world(module_db_url: str) -> Iterator[World]:
-    reg = make_registry(module_db_url)
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    with reg.db.session() as session:
-        for key in [*USERS, "admin"]:
-            user = accounts.get_user(session, f"{key}@events.example")
-            secret = accounts.create_token(session, SETTINGS, user, "api").secret
-            headers[key] = {"Authorization": f"Bearer {secret}"}
-    with TestClient(create_app(reg.db, SETTINGS)) as client:
-        yield World(reg, client, headers)
-    reg.db.dispose()
+    with api_world(module_db_url) as made:
+        yield made
 
 
 def event_body(world: World, **extra: Any) -> dict[str, Any]:

@@ -5,45 +5,17 @@ accepted facts only; the digest is a JSON Feed; errors have the one JSON shape."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from filiera.access import accounts
-from filiera.app import create_app
-from filiera.settings import Settings
-from support.event_registry import USERS, Registry, make_registry
+from support.api_world import World, api_world
 from test_news_store import ARTICLE
-
-SETTINGS = Settings(api_requests_per_minute=1_000_000)
-
-
-@dataclass
-class World:
-    reg: Registry
-    client: TestClient
-    headers: dict[str, dict[str, str]]
-
-    def ask(self, who: str, method: str, url: str, body: Any = None, **params: Any):
-        return self.client.request(
-            method, url, json=body, params=params or None, headers=self.headers[who]
-        )
 
 
 @pytest.fixture(scope="module")
 def world(module_db_url: str) -> Iterator[World]:
-    reg = make_registry(module_db_url)
-    headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    with reg.db.session() as session:
-        for key in [*USERS, "admin"]:
-            user = accounts.get_user(session, f"{key}@events.example")
-            secret = accounts.create_token(session, SETTINGS, user, "api").secret
-            headers[key] = {"Authorization": f"Bearer {secret}"}
-    with TestClient(create_app(reg.db, SETTINGS)) as client:
-        yield World(reg, client, headers)
-    reg.db.dispose()
+    with api_world(module_db_url) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

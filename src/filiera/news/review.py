@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from filiera.access import policy
 from filiera.access.viewer import Viewer
+from filiera.directory import service
 from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
-from filiera.news.models import NewsArticle, NewsFact, NewsLink
+from filiera.news.models import NewsFact, NewsLink
 from filiera.registry.models import Organisation, Person, PersonRole, utcnow
+from filiera.registry.schemas import OrganisationIn
 
 EVENT_TYPES = (
     "association_launch",
@@ -200,9 +202,6 @@ def _accepted_organisation(
 ) -> dict:
     if data.get("registry_id") is not None or not create:
         return data
-    from filiera.directory import service
-    from filiera.registry.schemas import OrganisationIn
-
     kind = KIND_TO_ORG_KIND.get(data.get("org_kind") or "", "other")
     outcome = service.create(session, viewer, OrganisationIn(name=data["name"], kind=kind))
     org = session.get(Organisation, outcome.org_id)
@@ -264,7 +263,3 @@ def _relink(fact: NewsFact, data: dict[str, Any]) -> None:
     fact.links.extend(NewsLink(organisation_id=i) for i in sorted(wanted_orgs))
     if person_id:
         fact.links.append(NewsLink(person_id=person_id))
-
-
-def article_of(session: Session, fact: NewsFact) -> NewsArticle | None:
-    return session.get(NewsArticle, fact.article_id) if fact.article_id else None

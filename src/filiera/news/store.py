@@ -30,11 +30,12 @@ from filiera.db import savepoint
 from filiera.errors import NotFound, field_error
 from filiera.news import ingest as reading
 from filiera.news.extract import Extraction, Gazetteer, extract_article
+from filiera.news.found import KINDS
 from filiera.news.models import NewsArticle, NewsFact, NewsLink
 from filiera.registry.models import Alias, Organisation, Person, Source
 
 NEAR_DUPLICATE_WINDOW = 500  # the latest articles compared for the same story
-FACT_KINDS_STORED = ("organization", "person", "place", "money", "quantity", "date", "event")
+FACT_KINDS_STORED = KINDS
 
 
 # --- the registry as extraction sees it ----------------------------------------------------
