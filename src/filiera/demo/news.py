@@ -53,6 +53,7 @@ def _ingest(session: Session, reviewer, file_name: str, decisions: dict) -> News
     if result.status != "added":
         raise ConfigurationError(f"demo news {file_name}: {result.message}")
     article = session.get(NewsArticle, result.article_id)
+    article.given_as = f"filiera/news/data/seeds/{file_name}"  # not this machine's path
     article.url = article.url or decisions.get("url")
     article.published = article.published or _date(decisions.get("published"))
     return article
