@@ -231,3 +231,21 @@ def test_the_organisation_a_role_names_is_an_organisation() -> None:
 def test_chaired_by_names_the_chair_of_the_organisation_before() -> None:
     found = people("Le Lombardia Aerospace Cluster, présidé par Anne Martin, grandit.", "fr")
     assert found["Anne Martin"] == ("Anne Martin", "présidé par", "Lombardia Aerospace Cluster")
+
+
+def test_a_names_first_word_stands_for_it_after_its_first_mention() -> None:
+    text = "Bristol-based Skyloom Robotics raised money. Skyloom will hire. Bristol is near."
+    found = [(f.text, f.data["name"]) for f in find_organisations(text, "en", REGISTRY)]
+    assert found == [("Skyloom Robotics", "Skyloom Robotics"), ("Skyloom", "Skyloom Robotics")]
+
+
+def test_an_event_without_organisations_takes_the_subject_before_not_the_customer() -> None:
+    from filiera.news.extract import extract_article
+
+    text = (
+        "Das Unternehmen Aurelion Systems erhielt einen Auftrag vom Bundesamt für Ausrüstung. "
+        "Zudem wird die Fertigung in Ottobrunn erweitert und eine neue Produktionslinie gebaut."
+    )
+    events = extract_article(text, "de", Gazetteer()).of("event")
+    expansion = next(e for e in events if e.data["type"] == "capacity_expansion")
+    assert expansion.data["participants"] == ["Aurelion Systems"]

@@ -177,7 +177,8 @@ def _carried_over(
     sentences: list[Sentence], sentence: Sentence, found: list[Found], inside: list[Found]
 ) -> list[Found]:
     """A sentence that names no organisation is about those of the sentence before ("X won
-    the contract. The order is worth …"): up to two sentences back."""
+    the contract. The order is worth …"), up to two sentences back; a public body named
+    there is the customer, not the subject."""
     if any(f.kind == "organization" for f in inside):
         return []
     for back in (1, 2):
@@ -186,7 +187,11 @@ def _carried_over(
             break
         earlier = sentences[index]
         orgs = [
-            f for f in found if f.kind == "organization" and earlier.start <= f.start < earlier.end
+            f
+            for f in found
+            if f.kind == "organization"
+            and earlier.start <= f.start < earlier.end
+            and f.data.get("org_kind") != "public_body"  # the customer, rarely the subject
         ]
         if orgs:
             return orgs

@@ -100,6 +100,7 @@ def find_organisations(text: str, lang: str, gazetteer: Gazetteer) -> list[Found
     found = _merge(found, context)
     found = _merge(found, _acronym_mentions(text, all_words, found))
     found = _merge(found, _list_mentions(text, all_words, found))
+    found = _merge(found, _short_forms(all_words, found))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -514,6 +515,35 @@ def _acronym_mentions(text: str, all_words: list[Word], known: list[Found]) -> l
         if org is not None and not (org.start <= word.start < org.end):
             found.append(Found("organization", word.start, word.end, word.text, {**org.data}))
     return found
+
+
+def _short_forms(all_words: list[Word], known: list[Found]) -> list[Found]:
+    """ "Ardent Munitions … Ardent inaugurated a plant": a name's distinctive first word
+    stands for it after its first mention."""
+    forms: dict[str, Found] = {}
+    for org in sorted(known, key=lambda f: f.start):
+        first = org.text.split()[0]
+        if len(org.text.split()) > 1 and _distinctive(first) and first not in forms:
+            forms[first] = org
+    found = []
+    for word in all_words:
+        org = forms.get(word.text)
+        if org is not None and word.start >= org.end:
+            found.append(Found("organization", word.start, word.end, word.text, {**org.data}))
+    return found
+
+
+def _distinctive(word: str) -> bool:
+    folded = word.casefold()
+    return (
+        len(word) >= 4
+        and word[:1].isupper()
+        and folded not in NAME_HEADS
+        and folded not in HEAD_NOUNS
+        and folded not in NOT_NAME_START
+        and folded not in FIRST_NAMES
+        and not places_in(normalise_name(word))
+    )
 
 
 def _list_mentions(text: str, all_words: list[Word], known: list[Found]) -> list[Found]:
