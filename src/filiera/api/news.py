@@ -74,13 +74,11 @@ def list_articles(
 def get_article(session: SessionDep, viewer: ViewerDep, article_id: RecordId) -> ArticleDetail:
     """An article with its text and the facts you may see (offsets point into `text`)."""
     article = store.get_article(session, viewer, article_id)
-    seen = store.facts_seen(viewer, article)
-    visible = store.visible_ids(session, viewer, seen)
-    reviewer = store.is_reviewer(viewer)
+    views = store.fact_views(session, viewer, store.facts_seen(viewer, article))
     return ArticleDetail(
         **article_out(viewer, article).model_dump(),
         text=article.text,
-        fact_list=[FactOut(**store.fact_view(f, visible, reviewer)) for f in seen],
+        fact_list=[FactOut(**view) for view in views],
     )
 
 
@@ -112,8 +110,8 @@ def review_queue(
 ) -> list[FactOut]:
     """Proposed facts waiting for a reviewer."""
     facts = review.review_queue(session, viewer, kind=kind, limit=limit)
-    visible = store.visible_ids(session, viewer, facts)
-    return [_with_article(f, store.fact_view(f, visible, True)) for f in facts]
+    views = store.fact_views(session, viewer, facts, reviewer=True)
+    return [_with_article(f, view) for f, view in zip(facts, views, strict=True)]
 
 
 def _with_article(fact, view: dict[str, Any]) -> FactOut:
@@ -136,8 +134,8 @@ def decide(
         create_organisation=body.create_organisation,
         note=body.note,
     )
-    visible = store.visible_ids(session, viewer, [fact])
-    return _with_article(fact, store.fact_view(fact, visible, True))
+    (view,) = store.fact_views(session, viewer, [fact], reviewer=True)
+    return _with_article(fact, view)
 
 
 @router.get("/organisations/{org_id}", response_model=list[FactOut])

@@ -157,9 +157,7 @@ def show_cmd(
     with open_db(db, quiet=as_json).session() as session:
         viewer = cli_viewer(session, as_user)
         article = store.get_article(session, viewer, article_id)
-        seen = store.facts_seen(viewer, article)
-        visible = store.visible_ids(session, viewer, seen)
-        facts = [store.fact_view(f, visible, store.is_reviewer(viewer)) for f in seen]
+        facts = store.fact_views(session, viewer, store.facts_seen(viewer, article))
         found = {**_article_json(viewer, article), "text": article.text, "fact_list": facts}
     if as_json:
         print_json(found)
@@ -200,8 +198,8 @@ def review_cmd(
     with open_db(db, quiet=as_json).session() as session:
         viewer = cli_viewer(session, as_user)
         facts = review.review_queue(session, viewer, kind=kind, limit=limit)
-        visible = store.visible_ids(session, viewer, facts)
-        found = [store.fact_view(f, visible, True) | {"article_id": f.article_id} for f in facts]
+        views = store.fact_views(session, viewer, facts, reviewer=True)
+        found = [view | {"article_id": f.article_id} for f, view in zip(facts, views, strict=True)]
     if as_json:
         print_json(found)
     else:
@@ -268,7 +266,7 @@ def _decide(db, as_user, as_json, fact_id, decision, changes, create_org, note) 
             create_organisation=create_org,
             note=note,
         )
-        found = store.fact_view(fact, store.visible_ids(session, viewer, [fact]), True)
+        (found,) = store.fact_views(session, viewer, [fact], reviewer=True)
     if as_json:
         print_json(found)
     else:

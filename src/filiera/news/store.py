@@ -356,6 +356,15 @@ def visible_ids(session: Session, viewer: Viewer, facts: Sequence[NewsFact]) -> 
     return set(session.scalars(stmt))
 
 
+def fact_views(
+    session: Session, viewer: Viewer, facts: Sequence[NewsFact], reviewer: bool | None = None
+) -> list[dict[str, Any]]:
+    """`facts` as the viewer sees them (`fact_view`), with one look-up of what they may see."""
+    visible = visible_ids(session, viewer, facts)
+    reviewer = is_reviewer(viewer) if reviewer is None else reviewer
+    return [fact_view(fact, visible, reviewer) for fact in facts]
+
+
 def fact_view(fact: NewsFact, visible: set[int], reviewer: bool) -> dict[str, Any]:
     """A fact as a viewer sees it: links to records they may not see become plain text."""
     data = dict(fact.data)

@@ -194,7 +194,8 @@ def _current_view(session: Session, viewer: Viewer, fact_id: int) -> dict[str, A
     fact = session.get(NewsFact, fact_id)
     if fact is None:
         return None
-    return store.fact_view(fact, store.visible_ids(session, viewer, [fact]), reviewer=True)
+    (view,) = store.fact_views(session, viewer, [fact], reviewer=True)
+    return view
 
 
 def _back_to(form: FormData) -> tuple[str, str | None, int | None]:
@@ -343,10 +344,8 @@ def delete_watch(
 
 def _article_context(session: Session, viewer: Viewer, article_id: int) -> dict[str, Any]:
     article = store.get_article(session, viewer, article_id)
-    seen = store.facts_seen(viewer, article)
-    visible = store.visible_ids(session, viewer, seen)
     reviewer = store.is_reviewer(viewer)
-    views = [store.fact_view(f, visible, reviewer) for f in seen]
+    views = store.fact_views(session, viewer, store.facts_seen(viewer, article), reviewer)
     by_kind = [(k, [v for v in views if v["kind"] == k]) for k in words.KINDS]
     marked = words.spans_of(views, len(article.text))
     return {
