@@ -137,3 +137,16 @@ class SignInBackoff(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RateLimitWindow(Base):
+    """Hits counted for one rate-limit key in one fixed time window.
+
+    Kept in the database so that every server process counts against the same limits
+    (`access/ratelimit.py`); old windows are deleted as new ones start.
+    """
+
+    __tablename__ = "rate_limit_window"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)  # epoch seconds // length
+    hits: Mapped[int] = mapped_column(Integer, default=0)

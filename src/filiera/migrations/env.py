@@ -11,6 +11,7 @@ from filiera.events import models as events_models  # noqa: F401
 from filiera.match import models as match_models  # noqa: F401
 from filiera.needs import models as need_models  # noqa: F401
 from filiera.news import models as news_models  # noqa: F401
+from filiera.registry import changes as registry_changes  # noqa: F401
 from filiera.registry import models  # noqa: F401
 
 config = context.config
