@@ -14,12 +14,18 @@ import time
 from pathlib import Path
 
 from _common import SHARED, backend, emit, percentiles, timed
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
+from filiera.access import audit
 from filiera.db import Database
-from filiera.imports.csv_import import import_csv
+from filiera.errors import ImportFailed
+from filiera.imports.csv_columns import COLUMNS
+from filiera.imports.csv_import import Row, import_csv, organisation_record
+from filiera.imports.csv_table import map_columns, read_table
 from filiera.imports.edf import import_edf, load_json
-from filiera.registry.models import Organisation
+from filiera.registry.models import Organisation, Source
+from filiera.registry.resolve import Resolver
+from filiera.registry.writer import upsert
 from filiera.synth import generate, load_synthetic, write_csv
 
 RAW_PAGE = "SELECT id, name FROM organisation ORDER BY name LIMIT 50"
@@ -135,6 +141,117 @@ def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
     )
 
 
+def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
+    """A `rows`-row CSV imported against `orgs` stored organisations (the bulk writer), its
+    1 %-bad twin (all-or-nothing, then --skip-invalid), vs today's per-row path on a sample
+    and a raw bulk INSERT of the same rows, in the same run."""
+    with tempfile.TemporaryDirectory() as folder, backend(name) as url:
+        if url is None:
+            return
+        clean, bad, bad_rows = csv_files(Path(folder), rows)
+        db = Database(url)
+        db.ensure_ready()
+        with db.session() as session:
+            load_seconds = timed(lambda: load_synthetic(session, orgs, seed=1))
+        emit(
+            benchmark="synthetic_load",
+            backend=name,
+            organisations=orgs,
+            seconds=round(load_seconds, 2),
+            records_per_s=round(orgs / load_seconds),
+        )
+        per_row = per_row_rate(db, clean, sample)
+        failed = bad_file_runs(db, bad, bad_rows)
+        with db.session() as session:
+            start = time.perf_counter()
+            report = import_csv(session, clean, "organisations")
+        seconds = time.perf_counter() - start
+        db.dispose()
+    with backend(name) as url:
+        baseline = raw_insert_rate(url, bare_rows(list(generate(rows, seed=99))))
+    rate = rows / seconds
+    emit(
+        benchmark="csv_bulk_import",
+        backend=name,
+        stored_organisations=orgs,
+        csv_rows=rows,
+        seconds=round(seconds, 2),
+        rows_per_s=round(rate),
+        counts=dict(report.counts),
+        per_row_path_rows_per_s=round(per_row),
+        per_row_sample=sample,
+        speed_up_vs_per_row=round(rate / per_row, 1),
+        baseline="raw bulk INSERT of the same rows (bare organisation rows)",
+        baseline_rows_per_s=round(baseline),
+        ratio_vs_baseline=round(rate / baseline, 4),
+        **failed,
+    )
+
+
+def csv_files(folder: Path, rows: int) -> tuple[Path, Path, int]:
+    """The clean file and a copy with 1 % of its rows made invalid (an unknown country)."""
+    clean = folder / "members.csv"
+    write_csv(clean, rows, seed=99)
+    lines = clean.read_text(encoding="utf-8").splitlines()
+    bad_lines = range(1, len(lines), 100)
+    for i in bad_lines:
+        cells = lines[i].split(",")
+        cells[2] = "Atlantis"
+        lines[i] = ",".join(cells)
+    bad = folder / "members-bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return clean, bad, len(bad_lines)
+
+
+def per_row_rate(db: Database, path: Path, sample: int) -> float:
+    """Today's per-row path (validate, `Resolver.decide`, `writer.upsert`, flush per record)
+    on the file's first `sample` rows; rolled back."""
+    table = read_table(path)
+    mapping = map_columns(table, COLUMNS["organisations"], "organisations")
+    with db.session() as session:
+        audit.bulk(session, "import", "per-row sample")
+        source = Source(name="per-row sample", kind="csv")
+        session.add(source)
+        start = time.perf_counter()
+        resolver = Resolver.from_session(session)
+        for number, cells in table.rows[:sample]:
+            rec = organisation_record(Row(table, mapping, number, cells))
+            upsert(session, rec, source=source, resolver=resolver)
+        seconds = time.perf_counter() - start
+        session.rollback()
+    return sample / seconds
+
+
+def bad_file_runs(db: Database, path: Path, bad_rows: int) -> dict[str, object]:
+    """All-or-nothing (must name every bad row and change nothing), then --skip-invalid
+    (rolled back, so the registry stays as it was)."""
+    with db.session() as session:
+        before = session.scalar(select(func.count()).select_from(Organisation))
+    start = time.perf_counter()
+    try:
+        with db.session() as session:
+            import_csv(session, path, "organisations")
+        named = 0
+    except ImportFailed as error:
+        named = len({e["record"] for e in error.errors})
+    refused = time.perf_counter() - start
+    with db.session() as session:
+        unchanged = session.scalar(select(func.count()).select_from(Organisation)) == before
+        start = time.perf_counter()
+        report = import_csv(session, path, "organisations", skip_invalid=True)
+        skipping = time.perf_counter() - start
+        session.rollback()
+    return {
+        "bad_file_rows_bad": bad_rows,
+        "all_or_nothing_rows_named": named,
+        "all_or_nothing_changed_nothing": unchanged,
+        "all_or_nothing_seconds": round(refused, 2),
+        "skip_invalid_rejected": len(report.rejected),
+        "skip_invalid_imported": sum(report.counts.values()),
+        "skip_invalid_seconds": round(skipping, 2),
+    }
+
+
 def bench_directory(name: str, db: Database, orgs: int, repeats: int = 30) -> None:
     """p50/p95 of GET /api/organisations with filters, vs a raw page SELECT."""
     from fastapi.testclient import TestClient
@@ -177,8 +294,16 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=100_000)
     parser.add_argument("--csv-rows", type=int, default=2_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--bulk-only", action="store_true", help="only the bulk CSV import benchmark"
+    )
+    parser.add_argument("--bulk-rows", type=int, default=100_000)
+    parser.add_argument("--per-row-sample", type=int, default=2_000)
     args = parser.parse_args()
     for name in args.backends.split(","):
+        bench_bulk_import(name, args.orgs, args.bulk_rows, args.per_row_sample)
+        if args.bulk_only:
+            continue
         bench_edf(name)
         bench_synthetic(name, args.orgs, args.csv_rows)
 

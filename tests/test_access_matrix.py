@@ -227,6 +227,19 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
     listed = {row["id"] for row in listing.json()["data"]}
     assert listed == {world.org[level] for level in seen}
     assert listing.json()["count"] == len(seen)
+    walked, cursor = [], None  # the keyset pages (cursor variant), one row at a time
+    for _ in range(len(LEVELS) + 1):
+        params = {"q": "canary", "per_page": 1, "count": "exact"} | (
+            {"cursor": cursor} if cursor else {}
+        )
+        step = client.get("/api/organisations", params=params, headers=h)
+        assert step.status_code == 200, step.text
+        walked += [row["id"] for row in step.json()["data"]]
+        assert (step.json()["count"], step.json()["count_exact"]) == (len(seen), True)
+        cursor = step.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(walked) == sorted(listed) and len(walked) == len(seen)
     members = client.get(
         f"/api/clusters/{world.data.orgs['cluster']}/members", params={"per_page": 50}, headers=h
     )

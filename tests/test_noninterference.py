@@ -37,7 +37,9 @@ from filiera.cli.main import app as cli_app
 from filiera.consortia import bids as consortium_bids
 from filiera.consortia.models import Bid, BidPartner, Call
 from filiera.db import Database
+from filiera.directory.filters import OrgFilter
 from filiera.directory.models import IntroductionRequest
+from filiera.directory.paging import Position, encode_cursor
 from filiera.match.models import Shortlist, ShortlistEntry
 from filiera.needs import service as needs
 from filiera.needs.models import Interest, Need, Thesis
@@ -54,6 +56,7 @@ from filiera.registry.models import (
     Site,
     utcnow,
 )
+from filiera.registry.names import normalise_name
 from filiera.settings import Settings
 from support import BACKENDS
 from support.auth import PASSWORD
@@ -672,6 +675,19 @@ ID_QUERIES = {  # paths with one id and query parameters: every id with every qu
 }
 
 
+def _cursor_after(world: World, key: str, sort: str = "name", **flt: Any) -> str:
+    """A cursor continuing after organisation `key` (visible or hidden alike)."""
+    spec = {**ORGANISATIONS, **EXTRA}[key]
+    country = spec.get("country")
+    values = [normalise_name(spec["name"]), spec["name"], world.orgs[key]]
+    if sort == "newest":
+        values = [world.orgs[key]]
+    if sort == "country":
+        values = [country, *values] if country else values
+    segment = 1 if sort == "country" and not country else 0
+    return encode_cursor(OrgFilter(**flt), sort, Position(segment, values))
+
+
 def _directory_queries(world: World) -> list[dict[str, Any]]:
     o = world.orgs
     return [
@@ -681,8 +697,16 @@ def _directory_queries(world: World) -> list[dict[str, Any]]:
         {"q": "stealth"},
         {"country": "DE", "kind": "startup"},
         {"capability": "electronics.radar"},
+        {"capability": "space"},
         {"per_page": 2, "page": 2},
         {"sort": "newest"},
+        {"count": "exact"},
+        {"per_page": 2, "sort": "country"},
+        # keyset pages after a visible and after a hidden organisation's position
+        {"per_page": 2, "cursor": _cursor_after(world, "leonardo")},
+        {"per_page": 2, "cursor": _cursor_after(world, "members_org")},
+        {"per_page": 2, "sort": "country", "cursor": _cursor_after(world, "owner_org", "country")},
+        {"per_page": 2, "cursor": _cursor_after(world, "leonardo", "newest")},
     ]
 
 

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         default=Path("../shared/data"), description="Folder with the real EDF/H2020 data."
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement.")
+    index_dir: Path = Field(
+        default=DATA_DIR / "match-index",
+        description="Folder where the match index of a PostgreSQL database is saved between "
+        "restarts (a SQLite database's index is saved beside its file).",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production refuses default secrets and sends cookies over HTTPS only.",

@@ -11,8 +11,9 @@ from filiera.access.records import AccessIn, AccessOut
 from filiera.api.responses import errors
 from filiera.directory import service
 from filiera.directory.export import directory_csv
-from filiera.directory.filters import PAGE_SIZE, OrgFilter, Sort
-from filiera.directory.profiles import OrganisationDetail, OrganisationPage
+from filiera.directory.filters import PAGE_SIZE, CountMode, OrgFilter, Sort
+from filiera.directory.listing import DirectoryPage, directory_page
+from filiera.directory.profiles import OrganisationDetail
 from filiera.directory.service import PartnerOut
 from filiera.http.deps import Page, PerPage, RecordId, SessionDep, ViewerDep
 from filiera.http.downloads import csv_openapi, csv_response
@@ -33,17 +34,38 @@ router = APIRouter(
 )
 
 
-@router.get("/organisations", response_model=OrganisationPage)
+@router.get("/organisations", response_model=DirectoryPage)
 def list_organisations(
     session: SessionDep,
     viewer: ViewerDep,
     flt: Annotated[OrgFilter, Query()],
     page: Page = 1,
     per_page: PerPage = PAGE_SIZE,
-    sort: Sort = "name",
-) -> OrganisationPage:
-    """The directory: filters combine with AND; `count` is the total of matches."""
-    return service.list_page(session, viewer, flt, page=page, per_page=per_page, sort=sort)
+    sort: Annotated[Sort | None, Query(description="name (default), country, newest")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="`next_cursor` of the previous page"),
+    ] = None,
+    count: Annotated[
+        CountMode, Query(description="`exact`: count every match, not only up to 10,000")
+    ] = "capped",
+) -> DirectoryPage:
+    """The directory: filters combine with AND.
+
+    Continue with `?cursor=` (the previous page's `next_cursor`, same filters and sort);
+    `page` numbers still work for the first pages. `count` is exact up to 10,000 matches;
+    beyond, `count_exact` is false and `count` is 10,000 (more match), unless `count=exact`.
+    """
+    return directory_page(
+        session,
+        viewer,
+        flt,
+        per_page=per_page,
+        sort=sort,
+        page=page,
+        cursor=cursor,
+        count=count,
+    )
 
 
 @router.get(

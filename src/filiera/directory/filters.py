@@ -11,6 +11,9 @@ from filiera.registry.schemas import OrgKind
 PAGE_SIZE_MAX = 200  # the largest page any listing returns
 PAGE_SIZE = 50
 Sort = Literal["name", "country", "newest"]
+# Counts stop here unless asked for exactly: beyond it a listing says "more than 10,000".
+COUNT_CAP = 10_000
+CountMode = Literal["capped", "exact"]
 
 
 class OrgFilter(BaseModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
+from filiera.directory.codes import code_or_under
 from filiera.directory.filters import OrgFilter
 from filiera.errors import NotFound
 from filiera.registry.models import (
@@ -31,49 +32,53 @@ from filiera.registry.names import normalise_name
 BY_NAME = (Organisation.name_key, Organisation.name, Organisation.id)
 SORTS = {
     "name": BY_NAME,
-    "country": (Organisation.country, *BY_NAME),
+    # organisations without a country last, on both backends (SQLite puts NULL first)
+    "country": (Organisation.country.asc().nulls_last(), *BY_NAME),
     "newest": (Organisation.id.desc(),),
 }
 
 
-def filtered(flt: OrgFilter, viewer: Viewer) -> Select:
+def filtered(flt: OrgFilter, viewer: Viewer, *, walk: bool = False) -> Select:
     """The SELECT of organisations `viewer` may see that match `flt` (no order, no paging).
 
     Sub-filters are uncorrelated `IN (SELECT ...)`: both planners build the id list once
     instead of probing it per organisation (see benchmarks/visibility_overhead.py).
+    `walk` keeps the id lists and `kind` off the indexes (`id + 0`, `kind || ''`), so the
+    planners walk the sort's index and stop after a page instead of fetching and sorting
+    every match: for a page of a filter with many matches (see directory/listing.py).
     """
     stmt = select(Organisation).where(visible_organisations(viewer))
+    org_id = Organisation.id + 0 if walk else Organisation.id
     if flt.q:
         key = normalise_name(flt.q) or flt.q.casefold()
         pattern = f"%{key}%"
-        alias_hit = exists().where(
-            Alias.organisation_id == Organisation.id, Alias.name_key.like(pattern)
-        )
-        stmt = stmt.where(or_(Organisation.name_key.like(pattern), alias_hit))
+        alias_hit = select(Alias.organisation_id).where(Alias.name_key.like(pattern))
+        stmt = stmt.where(or_(Organisation.name_key.like(pattern), Organisation.id.in_(alias_hit)))
     if flt.country:
         stmt = stmt.where(Organisation.country == flt.country.upper())
     if flt.region:
         stmt = stmt.where(Organisation.region.like(f"{flt.region.upper()}%"))
     if flt.kind:
-        stmt = stmt.where(Organisation.kind == flt.kind)
+        kind = Organisation.kind.concat("") if walk else Organisation.kind
+        stmt = stmt.where(kind == flt.kind)
     if flt.capability:
         code = flt.capability
         holders = select(OrgCapability.organisation_id).where(
-            or_(OrgCapability.code == code, OrgCapability.code.like(f"{code}.%"))
+            code_or_under(OrgCapability.code, code)
         )
-        stmt = stmt.where(Organisation.id.in_(holders))
+        stmt = stmt.where(org_id.in_(holders))
     if flt.certification:
         certified = select(Certification.organisation_id).where(
             Certification.code == flt.certification
         )
-        stmt = stmt.where(Organisation.id.in_(certified))
+        stmt = stmt.where(org_id.in_(certified))
     if flt.cluster is not None:
         # A cluster the viewer may not see has no members for them, like a missing one.
         members = select(Membership.organisation_id).where(
             Membership.cluster_id == flt.cluster,
             Membership.cluster_id.in_(visible_org_ids(viewer)),
         )
-        stmt = stmt.where(Organisation.id.in_(members))
+        stmt = stmt.where(org_id.in_(members))
     if flt.synthetic is not None:
         stmt = stmt.where(Organisation.synthetic == flt.synthetic)
     return stmt

@@ -24,11 +24,12 @@ from filiera.imports.csv_table import Mapping, Table, map_columns, read_table
 from filiera.imports.links import MembershipBook, OrgLookup, PeopleBook, add_site
 from filiera.imports.report import ImportReport
 from filiera.registry import fields, values
+from filiera.registry.batch_resolve import BatchResolver
+from filiera.registry.bulk import BulkWriter
 from filiera.registry.models import Source
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
 from filiera.registry.schemas import MembershipIn, OrganisationIn, PersonIn, SiteIn, parse
-from filiera.registry.writer import upsert
 
 KINDS = tuple(COLUMNS)
 HQ_SITE = "Headquarters"
@@ -162,34 +163,38 @@ class CsvJob:
     # organisations ---------------------------------------------------------------------
 
     def organisations(self) -> None:
-        resolver = Resolver.from_session(self.session)
+        """Validate every row, resolve and write the good ones in batches (`BulkWriter`)."""
+        resolver = BatchResolver.from_session(self.session)
         lookup = OrgLookup(resolver)
         parsed = [(row, organisation_record(row)) for row in self.rows()]
         in_file = {normalise_name(r.name) for _, r in parsed if r} | {
             r.identifiers["pic"] for _, r in parsed if r and "pic" in r.identifiers
         }
+        clusters = ClusterFinder(lookup)
         for row, rec in parsed:
             cluster = row.text("cluster")
             if rec and cluster:
-                _check_cluster(row, lookup, cluster, rec.country, in_file)
+                _check_cluster(row, clusters, cluster, rec.country, in_file)
         if not self.keep_going([row for row, _ in parsed if row.errors]):
             return
+        good = [(row, rec) for row, rec in parsed if not row.errors]
+        self.tick(len(parsed) - len(good))
+        writer = BulkWriter(self.session, self.source, resolver)
+        outcomes = writer.upsert_all([rec for _, rec in good], progress=self.progress)
         pending = []
-        for row, rec in parsed:
-            self.tick()
-            if row.errors:
-                continue
-            outcome = upsert(self.session, rec, source=self.source, resolver=resolver)
+        for (row, rec), outcome in zip(good, outcomes, strict=True):
             self.report.counts[f"organisations_{outcome.action}"] += 1
             if row.text("cluster"):
                 pending.append((row, outcome.org_id, rec.country))
-        self._cluster_memberships(pending, lookup)
+        self._cluster_memberships(pending, ClusterFinder(lookup))
 
-    def _cluster_memberships(self, pending: list[tuple[Row, int, str]], lookup: OrgLookup) -> None:
+    def _cluster_memberships(
+        self, pending: list[tuple[Row, int, str]], clusters: ClusterFinder
+    ) -> None:
         book = MembershipBook(self.session)
         for row, org_id, country in pending:
             try:
-                cluster_id = _find_cluster(lookup, row.text("cluster"), country)
+                cluster_id = clusters.find(row.text("cluster"), country)
                 action = book.upsert(org_id, cluster_id, source=self.source)
             except ValueError as error:
                 row.fail("cluster", str(error))
@@ -252,13 +257,36 @@ class CsvJob:
         self._linked(site_record, write)
 
 
-def _check_cluster(row: Row, lookup: OrgLookup, cluster: str, country: str, in_file: set) -> None:
+def _check_cluster(
+    row: Row, clusters: ClusterFinder, cluster: str, country: str, in_file: set
+) -> None:
     """A member row's cluster must be stored already or be a row of the same file."""
     try:
-        _find_cluster(lookup, cluster, country)
+        clusters.find(cluster, country)
     except ValueError as error:
         if normalise_name(cluster) not in in_file and cluster.strip() not in in_file:
             row.fail("cluster", str(error))
+
+
+class ClusterFinder:
+    """Clusters by PIC or name, preferring one in the member's country; each (cluster,
+    country) is looked up once, so use a new finder after the registry changed."""
+
+    def __init__(self, lookup: OrgLookup) -> None:
+        self.lookup = lookup
+        self.found: dict[tuple[str, str], int | ValueError] = {}
+
+    def find(self, cluster: str, country: str) -> int:
+        key = (cluster, country)
+        if key not in self.found:
+            try:
+                self.found[key] = _find_cluster(self.lookup, cluster, country)
+            except ValueError as error:
+                self.found[key] = error
+        answer = self.found[key]
+        if isinstance(answer, ValueError):
+            raise ValueError(str(answer))
+        return answer
 
 
 def _find_cluster(lookup: OrgLookup, cluster: str, country: str) -> int:

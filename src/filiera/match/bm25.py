@@ -2,7 +2,8 @@
 
 All postings live in two flat arrays sorted by term then document; each term knows its
 slice. A term's impact is idf x saturated, length-normalised tf, so a query is a weighted
-sum of a few array slices.
+sum of a few array slices. The statistics (document frequencies, average length, k1, b)
+are kept so that documents added later (`match/delta.py`) are scored on the same scale.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import numpy as np
 
 K1 = 1.2
 B = 0.75
+
+
+def idf_of(n: int, df: np.ndarray | float) -> np.ndarray | float:
+    """BM25's inverse document frequency (never negative)."""
+    return np.log1p((n - df + 0.5) / (df + 0.5))
 
 
 class Bm25:
@@ -31,22 +37,48 @@ class Bm25:
                 term_ids.append(vocab.setdefault(term, len(vocab)))
                 doc_ids.append(doc_id)
                 tfs.append(tf)
-        self.n = len(lengths)
-        self.vocab = vocab
+        self.n, self.vocab, self.k1, self.b = len(lengths), vocab, k1, b
         terms = np.asarray(term_ids, dtype=np.int64)
         docs_ = np.asarray(doc_ids, dtype=np.int32)
         tf = np.asarray(tfs, dtype=np.float32)
         length = np.asarray(lengths, dtype=np.float32)
-        avg = float(length.mean()) if self.n and length.sum() else 1.0
-        norm = k1 * (1 - b + b * length[docs_] / avg) if len(docs_) else tf
+        self.avg_length = float(length.mean()) if self.n and length.sum() else 1.0
+        norm = k1 * (1 - b + b * length[docs_] / self.avg_length) if len(docs_) else tf
         df = np.bincount(terms, minlength=len(vocab)).astype(np.float32)
-        idf = np.log1p((self.n - df + 0.5) / (df + 0.5))
+        idf = idf_of(self.n, df)
         impact = tf * (k1 + 1) / (tf + norm) * (idf[terms] if len(terms) else tf)
         order = np.argsort(terms, kind="stable")  # documents stay ascending within a term
         self._docs = docs_[order]
         self._impacts = impact[order].astype(np.float32)
         self._ends = np.cumsum(df).astype(np.int64)
-        self.df = {term: int(df[i]) for term, i in vocab.items()}
+
+    @classmethod
+    def from_arrays(cls, terms: list[str], arrays: dict[str, np.ndarray], stats: dict) -> Bm25:
+        """The index `arrays()` and `stats()` described (what `match/persist.py` loads)."""
+        self = cls.__new__(cls)
+        self.vocab = {term: i for i, term in enumerate(terms)}
+        self.n, self.k1, self.b = int(stats["n"]), float(stats["k1"]), float(stats["b"])
+        self.avg_length = float(stats["avg_length"])
+        self._docs, self._impacts, self._ends = arrays["docs"], arrays["impacts"], arrays["ends"]
+        return self
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"docs": self._docs, "impacts": self._impacts, "ends": self._ends}
+
+    def stats(self) -> dict:
+        return {"n": self.n, "k1": self.k1, "b": self.b, "avg_length": self.avg_length}
+
+    def terms(self) -> list[str]:
+        """The vocabulary in term-id order."""
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+    def df(self, term: str) -> int:
+        """How many documents hold `term` (0 when unknown)."""
+        span = self._slice(term)
+        return 0 if span is None else span.stop - span.start
+
+    def nbytes(self) -> int:
+        return self._docs.nbytes + self._impacts.nbytes + self._ends.nbytes
 
     def _slice(self, term: str) -> slice | None:
         i = self.vocab.get(term)

@@ -97,8 +97,8 @@ def query_terms(text: str, lang: str | None = None) -> QueryTerms:
 
 
 def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
-    """Organisations passing every hard filter."""
-    mask = np.ones(index.size, dtype=bool)
+    """Organisations passing every hard filter (deleted ones never do)."""
+    mask = index.alive.copy()
     if flt.countries:
         mask &= np.isin(index.country, [c.upper() for c in flt.countries])
     if flt.region:

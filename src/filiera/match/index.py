@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from filiera.match.bm25 import Bm25
@@ -86,31 +87,50 @@ class MatchIndex:
     project_count: np.ndarray
     coordinated: np.ndarray
     built_seconds: float = 0.0
-    signature: tuple = field(default_factory=tuple)
+    alive: np.ndarray | None = None  # False where an organisation was deleted (live index)
+    order: np.ndarray | None = None  # argsort of org_ids when they are not ascending
+
+    def __post_init__(self) -> None:
+        if self.alive is None:
+            self.alive = np.ones(len(self.org_ids), dtype=bool)
 
     @property
     def size(self) -> int:
         return len(self.org_ids)
 
+    def positions(self, ids: np.ndarray, *, deleted: bool = False) -> np.ndarray:
+        """Positions of organisations `ids` in the arrays, -1 where absent (or deleted,
+        unless `deleted`)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not self.size or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        ordered = self.org_ids if self.order is None else self.org_ids[self.order]
+        at = np.minimum(np.searchsorted(ordered, ids), self.size - 1)
+        found = at if self.order is None else self.order[at]
+        hit = (ordered[at] == ids) & (deleted | self.alive[found])
+        return np.where(hit, found, -1)
+
     def position(self, org_id: int) -> int | None:
         """Where organisation `org_id` sits in the arrays (None if not indexed)."""
-        i = int(np.searchsorted(self.org_ids, org_id))  # ids are sorted ascending
-        return i if i < self.size and int(self.org_ids[i]) == org_id else None
+        found = int(self.positions(np.array([org_id]))[0])
+        return found if found >= 0 else None
 
 
-def signature(session: Session) -> tuple:
-    """Changes whenever something the index reads changes (cheap to compute)."""
-    parts = (
-        select(func.count(Organisation.id), func.max(Organisation.updated_at)),
-        select(func.count(OrgCapability.id), func.max(OrgCapability.id)),
-        select(func.count(Participation.id), func.max(Participation.id)),
-        select(func.count(Project.id), func.max(Project.updated_at)),
-        select(func.count(Membership.id), func.max(Membership.id)),
-    )
-    return tuple(tuple(session.execute(stmt).one()) for stmt in parts)
+CHUNK = 2000  # ids per IN (...) list
 
 
-def _org_rows(session: Session):
+def among(session: Session, stmt, column, ids: Iterable[int] | None) -> Iterator:
+    """Rows of `stmt`, restricted to `column` IN `ids` (in chunks) unless `ids` is None."""
+    if ids is None:
+        yield from session.execute(stmt)
+        return
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        yield from session.execute(stmt.where(column.in_(wanted[start : start + CHUNK])))
+
+
+def org_rows(session: Session, ids: Iterable[int] | None = None) -> list:
+    """(id, name, country, region, kind, synthetic, descriptions, visibility) by id."""
     stmt = select(
         Organisation.id,
         Organisation.name,
@@ -121,30 +141,44 @@ def _org_rows(session: Session):
         Organisation.descriptions,
         Organisation.visibility,
     ).order_by(Organisation.id)
-    return session.execute(stmt).all()
+    return list(among(session, stmt, Organisation.id, ids))
 
 
-def _grouped(session: Session, stmt) -> dict[int, list[tuple]]:
+def grouped(session: Session, stmt, column=None, ids=None) -> dict[int, list[tuple]]:
+    """First column -> the rest of each row (restricted to `column` IN `ids` if given)."""
     out: dict[int, list[tuple]] = {}
-    for row in session.execute(stmt):
+    for row in among(session, stmt, column, ids):
         out.setdefault(row[0], []).append(tuple(row[1:]))
     return out
 
 
-def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Counter[str]]:
+def capability_rows(session: Session, ids: Iterable[int] | None = None) -> dict:
+    stmt = select(OrgCapability.organisation_id, OrgCapability.code, OrgCapability.level)
+    return grouped(session, stmt, OrgCapability.organisation_id, ids)
+
+
+def org_bags(session: Session, rows, caps: dict[int, list[tuple]], ids=None) -> list[Counter[str]]:
     """Names, aliases, descriptions, country, capabilities, certifications and clusters.
 
     Only public clusters' names enter the text: a profile is shared by every viewer, and a
     hidden cluster's name must not make its members findable (filters use live visibility).
     """
-    aliases = _grouped(session, select(Alias.organisation_id, Alias.name))
-    certs = _grouped(session, select(Certification.organisation_id, Certification.code))
+    alias_stmt = select(Alias.organisation_id, Alias.name)
+    aliases = grouped(session, alias_stmt, Alias.organisation_id, ids)
+    certs = grouped(
+        session,
+        select(Certification.organisation_id, Certification.code),
+        Certification.organisation_id,
+        ids,
+    )
     cluster = aliased(Organisation)
-    clusters = _grouped(
+    clusters = grouped(
         session,
         select(Membership.organisation_id, cluster.name)
         .join(cluster, cluster.id == Membership.cluster_id)
         .where(cluster.visibility == "public"),
+        Membership.organisation_id,
+        ids,
     )
     bags = []
     for org_id, name, country, _r, _k, _s, descriptions, _v in rows:
@@ -171,7 +205,8 @@ def _org_bags(session: Session, rows, caps: dict[int, list[tuple]]) -> list[Coun
     return bags
 
 
-def _project_bags(session: Session) -> tuple[list[ProjectInfo], list[Counter[str]]]:
+def project_bags(session: Session, ids=None) -> tuple[list[ProjectInfo], list[Counter[str]]]:
+    """Projects (by id) and their bags: title, objective, keywords, acronym."""
     stmt = select(
         Project.id,
         Project.programme,
@@ -183,7 +218,9 @@ def _project_bags(session: Session) -> tuple[list[ProjectInfo], list[Counter[str
         Project.external_id,
     ).order_by(Project.id)
     infos, bags = [], []
-    for pid, programme, acronym, title, objective, keywords, start, key in session.execute(stmt):
+    for pid, programme, acronym, title, objective, keywords, start, key in among(
+        session, stmt, Project.id, ids
+    ):
         bag: Counter[str] = Counter()
         bag_of(title, "en", bag, repeat=TITLE_REPEAT)
         bag_of(objective or "", "en", bag)
@@ -204,7 +241,7 @@ def _profile_bags(own, project_bags, part_org, part_project) -> list[Counter[str
     return bags
 
 
-def _capability_masks(caps: dict, position: dict[int, int], n: int) -> dict[str, np.ndarray]:
+def capability_masks(caps: dict, position: dict[int, int], n: int) -> dict[str, np.ndarray]:
     masks: dict[str, np.ndarray] = {}
     known = taxonomy.capabilities()
     for org_id, held in caps.items():
@@ -224,23 +261,23 @@ def _masks(session: Session, stmt, position: dict[int, int], n: int) -> dict:
     return masks
 
 
+def pic_rows(session: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    stmt = select(Identifier.organisation_id, Identifier.value).where(Identifier.scheme == "pic")
+    rows = among(session, stmt, Identifier.organisation_id, ids)
+    return {org_id: value for org_id, value in rows}
+
+
 def build_index(session: Session) -> MatchIndex:
     """Read the registry and build the index (seconds for 100,000 organisations)."""
     started = time.perf_counter()
-    sig = signature(session)
-    rows = _org_rows(session)
+    rows = org_rows(session)
     org_ids = np.array([r[0] for r in rows], dtype=np.int64)
     position = {int(org_id): i for i, org_id in enumerate(org_ids)}
     n = len(rows)
-    caps = _grouped(
-        session, select(OrgCapability.organisation_id, OrgCapability.code, OrgCapability.level)
-    )
-    pic_rows = select(Identifier.organisation_id, Identifier.value).where(
-        Identifier.scheme == "pic"
-    )
-    pics = {org_id: value for org_id, value in session.execute(pic_rows)}
-    own_bags = _org_bags(session, rows, caps)
-    projects, project_bags = _project_bags(session)
+    caps = capability_rows(session)
+    pics = pic_rows(session)
+    own_bags = org_bags(session, rows, caps)
+    projects, bags_of_projects = project_bags(session)
     project_pos = {p.id: i for i, p in enumerate(projects)}
     parts = [
         (position[o], project_pos[p], role)
@@ -261,7 +298,7 @@ def build_index(session: Session) -> MatchIndex:
         synthetic=np.array([bool(r[5]) for r in rows], dtype=bool),
         public=np.array([r[7] == "public" for r in rows], dtype=bool),
         capabilities=[dict(caps.get(int(o), [])) for o in org_ids],
-        capability_masks=_capability_masks(caps, position, n),
+        capability_masks=capability_masks(caps, position, n),
         certifications=_masks(
             session, select(Certification.organisation_id, Certification.code), position, n
         ),
@@ -270,13 +307,13 @@ def build_index(session: Session) -> MatchIndex:
         ),
         org_text=Bm25(own_bags),
         profile=Bm25(
-            _profile_bags(own_bags, project_bags, part_org, part_project),
+            _profile_bags(own_bags, bags_of_projects, part_org, part_project),
             k1=PROFILE_K1,
             b=PROFILE_B,
         ),
         experience=np.log1p(np.bincount(part_org, minlength=n)).astype(np.float32),
         projects=projects,
-        project_text=Bm25(project_bags),
+        project_text=Bm25(bags_of_projects),
         part_org=part_org,
         part_project=part_project,
         part_weight=np.array([ROLE_WEIGHT.get(p[2], 0.6) for p in parts], dtype=np.float32),
@@ -286,5 +323,4 @@ def build_index(session: Session) -> MatchIndex:
             part_org, weights=[r[2] == "coordinator" for r in parts], minlength=n
         ).astype(np.int32),
         built_seconds=time.perf_counter() - started,
-        signature=sig,
     )

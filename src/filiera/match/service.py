@@ -1,23 +1,25 @@
 """`match()`: the entry point the CLI, the API and the web pages share.
 
-The index is built on first use and rebuilt when the registry changes (a cheap signature
-query per call). Only organisations the viewer may see are returned, checked with the
-same SQL rule as every other read.
+The index is loaded or built on first use and follows the registry's change log
+(`match/live.py`): every committed edit shows in the next query. Only organisations the
+viewer may see are returned, checked with the same SQL rule as every other read.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from sqlalchemy import event, select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from filiera.access import audit
 from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
+from filiera.db import Database
+from filiera.match import persist
 from filiera.match.engine import (
     MatchFilters,
     MatchHit,
@@ -30,62 +32,53 @@ from filiera.match.engine import (
     score,
     top_positions,
 )
-from filiera.match.index import MatchIndex, build_index, signature
+from filiera.match.index import MatchIndex
+from filiera.match.live import LiveIndex
 from filiera.match.requests import MatchRequest
-from filiera.registry import models as reg
 from filiera.registry.models import Organisation
 
-SIGNATURE_SECONDS = 10.0  # how often to look for writes made by other processes
-INDEXED = (
-    reg.Organisation,
-    reg.Alias,
-    reg.OrgCapability,
-    reg.Certification,
-    reg.Membership,
-    reg.Project,
-    reg.Participation,
-)
 _lock = threading.Lock()
-_indexes: dict[str, tuple[MatchIndex, int, float]] = {}  # url -> index, generation, checked
-_generation = 0  # bumped by every flush in this process that touches what the index reads
+_live: dict[str, LiveIndex] = {}  # database URL -> its live index
+_index_dir: Path | None = None  # where server databases' indexes are saved
 
 
-def _bump(session: Session, _context: object) -> None:
-    global _generation
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, INDEXED) for obj in touched):
-        _generation += 1
+def use_index_dir(index_dir: Path | None) -> None:
+    """Save and load the indexes of PostgreSQL databases in `index_dir` (settings.index_dir);
+    a SQLite database's index is always saved beside its file."""
+    global _index_dir
+    _index_dir = index_dir
 
 
-def _watch() -> None:
-    if not event.contains(Session, "after_flush", _bump):
-        event.listen(Session, "after_flush", _bump)
+def live_index(session: Session) -> LiveIndex:
+    """The live index of the session's database (created, not yet built, on first use)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    key = engine.url.render_as_string(hide_password=True)
+    with _lock:
+        if key not in _live:
+            _live[key] = LiveIndex(engine, persist.store_path(engine.url, _index_dir))
+        return _live[key]
 
 
 def current_index(session: Session) -> MatchIndex:
-    """The index of this database, rebuilt when the registry changed since it was built.
+    """The index of this database with every committed registry change applied.
 
-    Writes in this process are noticed at once (a flush hook); writes by other processes
-    (an import from the CLI) within SIGNATURE_SECONDS, by a signature query.
+    Loaded from disk or built on first use; then each call reads the change log since the
+    index (one primary-key range read) and applies what is new, in this process or another.
     """
-    _watch()
-    key = session.get_bind().url.render_as_string(hide_password=True)
-    now = time.monotonic()
-    with _lock:
-        index, generation, checked = _indexes.get(key, (None, -1, 0.0))
-        stale = index is None or generation != _generation
-        if not stale and now - checked > SIGNATURE_SECONDS:
-            stale = index.signature != signature(session)
-            checked = now
-        if stale:
-            generation, index, checked = _generation, build_index(session), now
-        _indexes[key] = (index, generation, checked)
-        return index
+    return live_index(session).current(session)
+
+
+def open_index(database: Database, index_dir: Path | None = None) -> MatchIndex:
+    """What a server calls at start: load the saved index (or build it), catch up."""
+    use_index_dir(index_dir)
+    with database.session() as session:
+        return current_index(session)
 
 
 def forget_indexes() -> None:
     with _lock:
-        _indexes.clear()
+        _live.clear()
 
 
 @dataclass
@@ -113,18 +106,15 @@ def viewer_mask(session: Session, index: MatchIndex, viewer: Viewer) -> np.ndarr
     """Positions of the organisations `viewer` may see: the public ones plus, read live,
     the non-public ones their organisations, clusters and grants open to them."""
     if viewer.is_admin:
-        return np.ones(index.size, dtype=bool)
+        return index.alive.copy()
     mask = index.public.copy()
     if viewer.signed_in:
         stmt = select(Organisation.id).where(
             Organisation.visibility != "public", visible_organisations(viewer)
         )
-        ids = np.fromiter(session.scalars(stmt), dtype=np.int64)
-        at = np.searchsorted(index.org_ids, ids)  # ids are sorted ascending in the index
-        inside = at < index.size
-        at, ids = at[inside], ids[inside]
-        mask[at[index.org_ids[at] == ids]] = True
-    return mask
+        at = index.positions(np.fromiter(session.scalars(stmt), dtype=np.int64))
+        mask[at[at >= 0]] = True
+    return mask & index.alive
 
 
 def eligible(session: Session, index: MatchIndex, viewer: Viewer, flt: MatchFilters) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, event, func, insert, select
+from sqlalchemy import DateTime, Integer, delete, event, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -62,6 +62,30 @@ def record(
 def latest(session: Session) -> int:
     """The newest change id (0 when nothing was ever recorded)."""
     return int(session.scalar(select(func.coalesce(func.max(RegistryChange.id), 0))) or 0)
+
+
+def since(session: Session, first_id: int) -> list[tuple[int, int | None, int | None, datetime]]:
+    """(id, organisation id, project id, at) of the changes with id >= `first_id`, by id
+    (a primary-key range read)."""
+    stmt = (
+        select(
+            RegistryChange.id,
+            RegistryChange.organisation_id,
+            RegistryChange.project_id,
+            RegistryChange.at,
+        )
+        .where(RegistryChange.id >= first_id)
+        .order_by(RegistryChange.id)
+    )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def prune(session: Session, before_id: int) -> int:
+    """Delete the changes older than `before_id`, always keeping the newest one (readers
+    tell a pruned log from another database by it); returns how many went."""
+    keep = min(before_id, latest(session))
+    result = session.execute(delete(RegistryChange).where(RegistryChange.id < keep))
+    return int(result.rowcount or 0)
 
 
 def changed_by(objects: Iterable[Any]) -> tuple[set[int], set[int]]:

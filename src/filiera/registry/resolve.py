@@ -247,9 +247,18 @@ class Resolver:
         Torino", in any of the two records' names) is a different organisation: the decision
         is "new", with the places as its reason.
         """
+        return self._fuzzy_among(incoming, self._fuzzy_candidates(incoming))
+
+    def _fuzzy_candidates(self, incoming: Incoming) -> list[int]:
+        """Stored organisations worth a fuzzy comparison, in id order (a batch resolver
+        narrows this list; it may only drop those `_compare` would reject anyway)."""
+        return sorted(self._blocked(incoming))
+
+    def _fuzzy_among(self, incoming: Incoming, org_ids: list[int]) -> Decision | None:
+        """The fuzzy verdict over `org_ids` (in id order): best review pair, else places."""
         best: tuple[float, int, str] | None = None
         apart: tuple[float, tuple[str, str], str] | None = None
-        for org_id in sorted(self._blocked(incoming)):
+        for org_id in org_ids:
             candidate = self.candidates[org_id]
             if self._conflicting_identifier(incoming, candidate):
                 continue  # two different PICs/VATs are two legal entities

@@ -50,7 +50,7 @@ def candidate_of(org: Organisation) -> Candidate:
 def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: Resolver) -> Outcome:
     """Merge `rec` into the organisation it resolves to, or create it."""
     decision = resolver.decide(incoming(rec))
-    _check_identifier_owners(rec, resolver, decision.org_id if decision.action == "same" else None)
+    check_identifier_owners(rec, resolver, decision.org_id if decision.action == "same" else None)
     if decision.action == "same":
         org = session.get(Organisation, decision.org_id)
         changed = merge_into(org, rec, source)
@@ -74,7 +74,7 @@ def upsert(session: Session, rec: OrganisationIn, *, source: Source, resolver: R
     return Outcome(action, org.id, decision)
 
 
-def _check_identifier_owners(rec: OrganisationIn, resolver: Resolver, target: int | None) -> None:
+def check_identifier_owners(rec: OrganisationIn, resolver: Resolver, target: int | None) -> None:
     """Refuse a record whose identifiers belong to two different stored organisations."""
     errors = [
         field_error(

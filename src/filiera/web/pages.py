@@ -17,6 +17,7 @@ from filiera.directory import clusters, invitations, queries, review, service
 from filiera.directory import figures as ecosystem
 from filiera.directory.export import directory_csv
 from filiera.directory.filters import OrgFilter
+from filiera.directory.listing import DirectoryPage, directory_page
 from filiera.http.deps import RecordId, SessionDep, ViewerDep
 from filiera.http.downloads import csv_response
 from filiera.needs.service import opportunities
@@ -26,10 +27,18 @@ from filiera.registry.schemas import parse
 from filiera.web import assets, charts
 from filiera.web.forms import from_form
 from filiera.web.i18n import choose_language, translator
-from filiera.web.render import capability_label, country_name, kind_label, region_name, render
+from filiera.web.render import (
+    capability_label,
+    country_name,
+    kind_label,
+    region_name,
+    render,
+    url_with,
+)
 
 router = APIRouter(include_in_schema=False)
 DIRECTORY_PAGE = 25
+NUMBERED_PAGES = 20  # the directory's pages by number; beyond, "next" follows a cursor
 REVIEW_PAGE = 50
 FILTERS = ("q", "country", "region", "kind", "capability", "certification", "cluster")
 
@@ -104,12 +113,33 @@ def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, obj
     }
 
 
+def directory_paging(request: Request, found: DirectoryPage) -> dict[str, object]:
+    """The directory's pager: numbered pages up to NUMBERED_PAGES, then "next" by cursor;
+    a page reached by cursor links back to the first page (the browser keeps the rest)."""
+    page, next_url = found.page, None
+    if found.next_cursor and page is not None and page < NUMBERED_PAGES:
+        next_url = url_with(request, page=page + 1, cursor=None)
+    elif found.next_cursor:
+        next_url = url_with(request, cursor=found.next_cursor, page=None)
+    pages = max(math.ceil(found.count / found.per_page), 1) if found.count_exact else None
+    return {
+        "page": page,
+        "pages": pages,
+        "total": found.count,
+        "exact": found.count_exact,
+        "previous": url_with(request, page=page - 1) if page and page > 1 else None,
+        "first": url_with(request, page=None, cursor=None) if page is None else None,
+        "next": next_url,
+    }
+
+
 @router.get("/organisations", response_class=HTMLResponse)
 def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     lang = _lang(request)
     flt, raw = directory_filter(request)
-    page = _page(request)
-    found = service.list_page(session, viewer, flt, page=page, per_page=DIRECTORY_PAGE)
+    cursor = request.query_params.get("cursor") or None
+    page = 1 if cursor else _page(request)
+    found = directory_page(session, viewer, flt, per_page=DIRECTORY_PAGE, page=page, cursor=cursor)
     return render(
         request,
         "organisations.html",
@@ -117,7 +147,7 @@ def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
             "rows": found.data,
             "filters": raw,
             "options": filter_options(session, viewer, lang),
-            "paging": pagination(page, DIRECTORY_PAGE, found.count),
+            "paging": directory_paging(request, found),
         },
     )
 

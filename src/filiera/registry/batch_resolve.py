@@ -1,0 +1,220 @@
+"""Entity resolution for many records at once, with exactly `Resolver.decide`'s verdicts.
+
+`BatchResolver.prepare(incomings)` scores every (incoming name, blocked stored name) pair of
+a batch in three vectorised rapidfuzz passes (`process.cpdist`: token sort, token set and
+plain ratio of the names without spaces, each with a score cut-off below the review
+threshold). Only the organisations of a pair that could pass `_compare` survive; acronyms
+are found through an index of initials. `decide` then runs the reference comparison on the
+survivors and on whatever the batch itself added since `prepare`, so each verdict is the one
+the per-record resolver gives at that point of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from filiera.registry import names
+from filiera.registry.names import CONNECTORS, PREFIX_FORMS, name_tokens, normalise_name
+from filiera.registry.resolve import (
+    ACRONYM_SKIP,
+    MAX_BLOCK,
+    REVIEW_THRESHOLD,
+    Candidate,
+    Incoming,
+    Resolver,
+    block_keys,
+    compact,
+)
+
+# Below this score (0-100) no scorer can lift a pair to REVIEW_THRESHOLD; the margin covers
+# `name_similarity`'s rounding to four decimals.
+CUTOFF = REVIEW_THRESHOLD * 100 - 1
+ACRONYM_LENGTHS = range(2, 7)
+PLAIN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # `acronym_of` spells runs of 2 to 6 initials
+
+Block = tuple[str, str]  # (country, blocking key)
+
+
+class BlockList:
+    """One block's stored names, flattened for the vectorised scorers."""
+
+    def __init__(self, resolver: BatchResolver, block: Block) -> None:
+        self.ids: list[int] = []
+        self.keys: list[str] = []
+        for org_id in sorted(resolver.by_token.get(block, ())):
+            for key in resolver.candidates[org_id].name_keys:
+                self.ids.append(org_id)
+                self.keys.append(key)
+        self.compacts = [compact(key) for key in self.keys]
+        # names that normalise differently are always compared
+        self.unstable = [
+            i for i, k in zip(self.ids, self.keys, strict=True) if k in resolver.unstable
+        ]
+
+
+def is_stable(key: str) -> bool:
+    """True when `name_similarity` compares the key as it is (its normal form is itself).
+
+    Keys `normalise_name` wrote pass a quick look (lower-case words, no legal form at either
+    end, no connector); anything else is normalised again to be sure.
+    """
+    tokens = key.split(" ")
+    quick = (
+        PLAIN_KEY.fullmatch(key) is not None
+        and not (len(tokens) > 1 and tokens[0] in PREFIX_FORMS)
+        and CONNECTORS.isdisjoint(tokens)
+        and not any(tuple(tokens[-n:]) in legal_forms() for n in range(1, len(tokens)))
+    )
+    return quick or normalise_name(key) == key
+
+
+@cache
+def legal_forms() -> frozenset[tuple[str, ...]]:
+    """Every legal form's spelling as a token tuple (what `normalise_name` strips)."""
+    return frozenset(spelling for spelling, _ in names._suffixes())
+
+
+def initial_runs(key: str) -> set[str]:
+    """Every run of 2 to 6 initials of the name's words (short words skipped)."""
+    words = [t for t in key.split() if t not in ACRONYM_SKIP]
+    initials = "".join(w[0] for w in words)
+    return {initials[i : i + n] for n in ACRONYM_LENGTHS for i in range(len(initials) - n + 1)}
+
+
+def short_tokens(key: str) -> set[str]:
+    """The words that could be an acronym of another name."""
+    return {t for t in key.split() if len(t) in ACRONYM_LENGTHS}
+
+
+class BatchResolver(Resolver):
+    """A `Resolver` whose fuzzy step scores a whole batch of records at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_run: dict[Block, set[int]] = defaultdict(set)
+        self.by_short: dict[Block, set[int]] = defaultdict(set)
+        self._lists: dict[Block, BlockList] = {}
+        self._prepared: dict[int, set[int]] = {}
+        self._batch: list[Incoming] = []
+        self._touched: set[int] = set()
+        self.unstable: set[str] = set()  # stored names `normalise_name` would change
+
+    def add(self, candidate: Candidate) -> None:
+        super().add(candidate)
+        self._touched.add(candidate.org_id)
+        for key in candidate.name_keys:
+            if not is_stable(key):
+                self.unstable.add(key)
+            for run in initial_runs(key):
+                self.by_run[(candidate.country, run)].add(candidate.org_id)
+            for token in short_tokens(key):
+                self.by_short[(candidate.country, token)].add(candidate.org_id)
+            for token in block_keys(key.split()):
+                self._lists.pop((candidate.country, token), None)
+
+    def prepare(self, incomings: list[Incoming]) -> None:
+        """Score the batch against the stored names; `decide` on these records is then fast."""
+        queries, choices, owners, rows = Pairs(), Pairs(), [], []
+        survivors: list[set[int]] = [set() for _ in incomings]
+        for index, incoming in enumerate(incomings):
+            for key in incoming.name_keys:
+                for block in self._open_blocks(incoming.country, key):
+                    found = self._block_list(block)
+                    if not is_stable(key):
+                        survivors[index].update(found.ids)
+                        continue
+                    survivors[index].update(found.unstable)
+                    queries.add([key] * len(found.keys), [compact(key)] * len(found.keys))
+                    choices.add(found.keys, found.compacts)
+                    owners.extend(found.ids)
+                    rows.extend([index] * len(found.keys))
+        for position in np.flatnonzero(similar_pairs(queries, choices)):
+            survivors[rows[position]].add(owners[position])
+        self._batch = incomings
+        self._prepared = {
+            id(incoming): found for incoming, found in zip(incomings, survivors, strict=True)
+        }
+        self._touched = set()
+
+    def _open_blocks(self, country: str, key: str) -> Iterable[Block]:
+        """The blocks `_blocked` reads for this name: those no larger than MAX_BLOCK."""
+        for token in block_keys(name_tokens(key)):
+            size = len(self.by_token.get((country, token), ()))
+            if 0 < size <= MAX_BLOCK:
+                yield (country, token)
+
+    def _block_list(self, block: Block) -> BlockList:
+        if block not in self._lists:
+            self._lists[block] = BlockList(self, block)
+        return self._lists[block]
+
+    def _fuzzy_candidates(self, incoming: Incoming) -> list[int]:
+        blocked = self._blocked(incoming)
+        ready = self._prepared.get(id(incoming))
+        if ready is None:  # not prepared: the reference path
+            return sorted(blocked)
+        wanted = (ready | self._touched | self._acronyms(incoming, blocked)) & blocked
+        return sorted(wanted)
+
+    def _acronyms(self, incoming: Incoming, blocked: set[int]) -> set[int]:
+        """Blocked organisations whose name and this one may be acronym and long name."""
+        found: set[int] = set()
+        for key in incoming.name_keys:
+            for token in short_tokens(key):
+                found |= self.by_run.get((incoming.country, token), set()) & blocked
+            for run in initial_runs(key):
+                found |= self.by_short.get((incoming.country, run), set()) & blocked
+        return found
+
+
+class Pairs:
+    """One side of the pairs to score: names, and the same names without spaces."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.compacts: list[str] = []
+
+    def add(self, names: list[str], compacts: list[str]) -> None:
+        self.names.extend(names)
+        self.compacts.extend(compacts)
+
+
+def similar_pairs(queries: Pairs, choices: Pairs) -> np.ndarray:
+    """For each (query, choice) pair, whether `_compare` could find it worth a review.
+
+    True when its token-sort, token-set (100 when one name's words contain the other's) or
+    space-free ratio reaches CUTOFF: `name_similarity` is never above the largest of them.
+    A ratio is at most 200 * shorter / (both lengths), so only pairs of close lengths are
+    given to the two ratio scorers.
+    """
+    hits = np.zeros(len(queries.names), dtype=bool)
+    if not queries.names:
+        return hits
+    hits |= _scored(fuzz.token_set_ratio, queries.names, choices.names)
+    for left, right in ((queries.names, choices.names), (queries.compacts, choices.compacts)):
+        near = np.flatnonzero(_close_lengths(left, right))
+        picked = _scored(
+            fuzz.token_sort_ratio if left is queries.names else fuzz.ratio,
+            [left[i] for i in near],
+            [right[i] for i in near],
+        )
+        hits[near[picked]] = True
+    return hits
+
+
+def _close_lengths(left: list[str], right: list[str]) -> np.ndarray:
+    a = np.fromiter(map(len, left), dtype=np.int64, count=len(left))
+    b = np.fromiter(map(len, right), dtype=np.int64, count=len(right))
+    return 200 * np.minimum(a, b) >= CUTOFF * (a + b)
+
+
+def _scored(scorer: object, left: list[str], right: list[str]) -> np.ndarray:
+    if not left:
+        return np.zeros(0, dtype=bool)
+    return process.cpdist(left, right, scorer=scorer, score_cutoff=CUTOFF) > 0

@@ -1,0 +1,256 @@
+"""Writing many organisations at once, with the per-record writer's outcomes.
+
+`BulkWriter.upsert_all(records)` gives every record the outcome `writer.upsert` would give
+it in the same order (created, merged, unchanged, review), records of the same batch
+included: decisions come from a `BatchResolver` kept current record by record. New
+organisations get their ids up front (the next ids of the table, or PostgreSQL's sequence)
+and are written with multi-row INSERTs, with their aliases, identifiers, capabilities,
+activities, certifications, sites and review items; merges into stored organisations go
+through the ORM (`writer.merge_into`), their targets loaded a batch at a time. Bulk INSERTs
+bypass the ORM's flush hooks, so the new organisations go to the change log here; callers
+mark the session as a bulk import for the audit log (`audit.bulk`), as every import does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from filiera.registry import changes
+from filiera.registry.batch_resolve import BatchResolver
+from filiera.registry.models import (
+    Alias,
+    Certification,
+    Identifier,
+    OrgActivity,
+    Organisation,
+    OrgCapability,
+    ReviewItem,
+    Site,
+    Source,
+)
+from filiera.registry.names import normalise_name
+from filiera.registry.resolve import Candidate, Decision, Incoming, city_key
+from filiera.registry.schemas import OrganisationIn
+from filiera.registry.writer import (
+    LEVEL_RANK,
+    SCALARS,
+    Outcome,
+    candidate_of,
+    check_identifier_owners,
+    incoming,
+    merge_into,
+)
+
+BATCH = 2000
+PARTS = (Alias, Identifier, OrgCapability, OrgActivity, Certification, Site)
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Pending:
+    """New organisations and their parts, not yet inserted."""
+
+    organisations: list[dict[str, Any]] = field(default_factory=list)
+    parts: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+
+    def ids(self) -> set[int]:
+        return {row["id"] for row in self.organisations}
+
+
+class IdAllocator:
+    """The ids the next organisations get, as the database would give them one by one."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.free: list[int] = []
+        self.next_id = 0
+        if not self.postgres:  # SQLite: max(id) + 1, the write lock already held
+            self.next_id = (session.scalar(select(func.max(Organisation.id))) or 0) + 1
+
+    def take(self) -> int:
+        if not self.postgres:
+            self.next_id += 1
+            return self.next_id - 1
+        if not self.free:
+            query = text(
+                "SELECT nextval(pg_get_serial_sequence('organisation', 'id')) "
+                "FROM generate_series(1, :n)"
+            )
+            self.free = sorted(self.session.scalars(query, {"n": BATCH}), reverse=True)
+        return self.free.pop()
+
+
+class BulkWriter:
+    """Create or merge organisations in batches (see the module's docstring)."""
+
+    def __init__(self, session: Session, source: Source, resolver: BatchResolver) -> None:
+        session.flush()  # the source's id; on SQLite, the write lock
+        self.session = session
+        self.source = source
+        self.resolver = resolver
+        self.ids = IdAllocator(session)
+        self.pending = Pending()
+        self.pending_ids: set[int] = set()
+
+    def upsert_all(
+        self, records: Sequence[OrganisationIn], progress: Progress | None = None
+    ) -> list[Outcome]:
+        """Outcomes of `records`, in order; everything is written when this returns."""
+        outcomes: list[Outcome] = []
+        for start in range(0, len(records), BATCH):
+            batch = records[start : start + BATCH]
+            arriving = [incoming(rec) for rec in batch]
+            self.resolver.prepare(arriving)
+            self._load_targets(arriving)
+            for rec, arrival in zip(batch, arriving, strict=True):
+                outcomes.append(self._upsert(rec, self.resolver.decide(arrival)))
+                if progress:
+                    progress(1)
+            self.flush()
+        return outcomes
+
+    def _upsert(self, rec: OrganisationIn, decision: Decision) -> Outcome:
+        same = decision.action == "same"
+        check_identifier_owners(rec, self.resolver, decision.org_id if same else None)
+        if same:
+            return self._merge(rec, decision)
+        org_id = self.ids.take()
+        self._stage(org_id, rec)
+        if decision.action == "review":
+            self.pending.reviews.append(
+                {
+                    "organisation_id": org_id,
+                    "candidate_id": decision.org_id,
+                    "score": decision.score,
+                    "reasons": decision.reasons,
+                }
+            )
+            return Outcome("review", org_id, decision)
+        return Outcome("created", org_id, decision)
+
+    def _merge(self, rec: OrganisationIn, decision: Decision) -> Outcome:
+        if decision.org_id in self.pending_ids:
+            self.flush()  # a record of this batch merges into an earlier one
+        org = self.session.get(Organisation, decision.org_id)
+        if not merge_into(org, rec, self.source):
+            return Outcome("unchanged", org.id, decision)
+        self.session.flush()
+        self.resolver.add(candidate_of(org))
+        return Outcome("merged", org.id, decision)
+
+    def _load_targets(self, arriving: list[Incoming]) -> None:
+        """Load, in one query per table, the stored organisations the batch may merge into."""
+        wanted: set[int] = set()
+        for arrival in arriving:
+            for ident in arrival.identifiers.items():
+                if ident in self.resolver.by_identifier:
+                    wanted.add(self.resolver.by_identifier[ident])
+            for key in arrival.name_keys:
+                wanted |= self.resolver.by_name_key.get(key, set())
+                wanted |= self.resolver.by_compact.get(key.replace(" ", ""), set())
+        wanted -= self.pending_ids
+        if wanted:
+            relations = (getattr(Organisation, p) for p in MERGED_RELATIONS)
+            query = select(Organisation).where(Organisation.id.in_(sorted(wanted)))
+            self.session.scalars(query.options(*(selectinload(r) for r in relations))).all()
+
+    def _stage(self, org_id: int, rec: OrganisationIn) -> None:
+        """Queue a new organisation's rows; the resolver knows it at once, as upsert does."""
+        self.pending.organisations.append(organisation_row(org_id, rec, self.source.id))
+        for model, rows in part_rows(org_id, rec, self.source.id).items():
+            self.pending.parts.setdefault(model, []).extend(rows)
+        self.pending_ids.add(org_id)
+        self.resolver.add(new_candidate(org_id, rec))
+
+    def flush(self) -> None:
+        """Insert everything queued: organisations, their parts, review items; log changes."""
+        pending, self.pending = self.pending, Pending()
+        if not pending.organisations:
+            return
+        self.session.execute(insert(Organisation), pending.organisations)
+        for model in PARTS:
+            if pending.parts.get(model):
+                self.session.execute(insert(model), pending.parts[model])
+        if pending.reviews:
+            self.session.execute(insert(ReviewItem), pending.reviews)
+        changes.record(self.session.connection(), pending.ids())
+        self.pending_ids.clear()
+
+
+MERGED_RELATIONS = (
+    "aliases",
+    "identifiers",
+    "capabilities",
+    "activities",
+    "certifications",
+    "sites",
+)
+
+
+def new_candidate(org_id: int, rec: OrganisationIn) -> Candidate:
+    """What `candidate_of` reads from the organisation `writer.create` makes of `rec`."""
+    names = [normalise_name(rec.name), *(normalise_name(a) for a in alias_names(rec))]
+    idents = frozenset(rec.identifiers.items())
+    return Candidate(org_id, frozenset(names) - {""}, rec.country, city_key(rec.city), idents)
+
+
+def alias_names(rec: OrganisationIn) -> list[str]:
+    """The aliases `writer.create` stores: other spellings than the name, once each."""
+    known = {rec.name.casefold()}
+    names = []
+    for name in (rec.legal_name, *rec.aliases):
+        if name and name.casefold() not in known:
+            names.append(name)
+            known.add(name.casefold())
+    return names
+
+
+def organisation_row(org_id: int, rec: OrganisationIn, source_id: int) -> dict[str, Any]:
+    """The organisation's own row, as `writer.create` fills it."""
+    row = {
+        "id": org_id,
+        "name": rec.name,
+        "name_key": normalise_name(rec.name),
+        "kind": rec.kind,
+        "country": rec.country,
+        "descriptions": dict(rec.descriptions),
+        "visibility": rec.visibility,
+        "field_visibility": dict(rec.field_visibility),
+        "markings": list(rec.markings),
+        "synthetic": rec.synthetic,
+        "source_id": source_id,
+    }
+    row.update({name: getattr(rec, name) for name in SCALARS})
+    return row
+
+
+def part_rows(org_id: int, rec: OrganisationIn, source_id: int) -> dict[type, list[dict]]:
+    """Every row `writer.merge_into` adds to a new organisation, by table."""
+    common = {"organisation_id": org_id, "source_id": source_id}
+    capabilities: dict[str, dict[str, Any]] = {}
+    for cap in rec.capabilities:  # one per code, the highest level wins
+        stored = capabilities.get(cap.code)
+        if stored is None or LEVEL_RANK[cap.level] > LEVEL_RANK[stored["level"]]:
+            capabilities[cap.code] = {
+                "code": cap.code,
+                "level": cap.level,
+                "evidence": cap.evidence,
+            }
+    nace = list(dict.fromkeys(rec.nace))
+    return {
+        Alias: [{**common, "name": n, "name_key": normalise_name(n)} for n in alias_names(rec)],
+        Identifier: [{**common, "scheme": s, "value": v} for s, v in rec.identifiers.items()],
+        OrgCapability: [{**common, **cap} for cap in capabilities.values()],
+        OrgActivity: [
+            {**common, "nace": code, "primary": index == 0} for index, code in enumerate(nace)
+        ],
+        Certification: [{**common, **cert.model_dump()} for cert in rec.certifications],
+        Site: [{**common, **site.model_dump()} for site in rec.sites],
+    }

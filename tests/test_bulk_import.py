@@ -1,0 +1,275 @@
+"""Bulk organisation import: the batch path gives the per-row path's outcomes and rows,
+keeps all-or-nothing and --skip-invalid, logs changes, and survives a kill -9."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from filiera.access import audit
+from filiera.db import Base, Database
+from filiera.errors import ImportFailed
+from filiera.imports.csv_columns import COLUMNS
+from filiera.imports.csv_import import Row, import_csv, organisation_record
+from filiera.imports.csv_table import map_columns, read_table
+from filiera.registry import bulk
+from filiera.registry.batch_resolve import BatchResolver
+from filiera.registry.bulk import BulkWriter
+from filiera.registry.changes import RegistryChange
+from filiera.registry.models import Identifier, Organisation, ReviewItem, Source
+from filiera.registry.names import normalise_name
+from filiera.registry.resolve import Resolver
+from filiera.registry.writer import upsert
+from filiera.synth import CSV_HEADERS, load_synthetic, write_csv
+
+# Stored organisations the generated rows can collide with: identifiers, acronyms, places.
+REAL = [
+    ("Iveco Defence Vehicles S.p.A.", "IT", "Bolzano", "999111222"),
+    ("Università degli Studi di Torino", "IT", "Torino", ""),
+    ("Thales Alenia Space Italia S.p.A.", "IT", "Roma", "999333444"),
+    ("Optimus 3D GmbH", "DE", "München", ""),
+]
+# Incoming rows written by hand around them.
+TRICKY = [
+    ("IDV", "IT", "Bolzano", ""),  # acronym: review
+    ("Università degli Studi di Trento", "IT", "Trento", ""),  # different places: new
+    ("Thales Alenia Space", "IT", "Milano", "999333444"),  # same PIC: merge
+    ("OPTIMUS3D", "DE", "Munchen", ""),  # same but spacing: merge
+    ("Optimus 3D Systems", "DE", "", ""),  # words after: review
+]
+
+
+def csv_rows(path: Path) -> list[tuple[str, ...]]:
+    """A file of `write_csv` rows with duplicates and near-duplicates of earlier rows."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header, body = lines[0], lines[1:]
+    rng = random.Random(len(body))
+    out = []
+    for line in body:
+        out.append(line)
+        if rng.random() < 0.08:  # the same organisation again, later in the file
+            out.append(rng.choice(out))
+        if rng.random() < 0.08:  # a typo of an earlier row's name
+            cells = rng.choice(out).split(",")
+            cells[0] = cells[0][:3] + cells[0][4:]
+            out.append(",".join(cells))
+    return [header, *out]
+
+
+def make_file(folder: Path, n: int, seed: int) -> Path:
+    source = folder / f"plain-{seed}.csv"
+    write_csv(source, n, seed=seed)
+    lines = csv_rows(source)
+    index = {name: i for i, name in enumerate(CSV_HEADERS)}
+    for name, country, city, pic in TRICKY:
+        cells = [""] * len(CSV_HEADERS)
+        cells[index["name"]], cells[index["country"]], cells[index["city"]] = name, country, city
+        lines.append(",".join(cells) + (f",{pic}" if pic else ","))
+    lines[0] += ",PIC"
+    lines[1 : -len(TRICKY)] = [line + "," for line in lines[1 : -len(TRICKY)]]
+    path = folder / f"members-{seed}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def stored_world(url: str, n: int = 150) -> None:
+    db = Database(url)
+    db.ensure_ready()
+    with db.session() as session:
+        load_synthetic(session, n, seed=1)
+        source = Source(name="real", kind="csv")
+        for name, country, city, pic in REAL:
+            key = normalise_name(name)
+            org = Organisation(name=name, name_key=key, country=country, city=city, source=source)
+            session.add(org)
+            session.flush()
+            if pic:
+                session.add(Identifier(organisation_id=org.id, scheme="pic", value=pic))
+    db.dispose()
+
+
+def records(path: Path) -> list[Any]:
+    table = read_table(path)
+    mapping = map_columns(table, COLUMNS["organisations"], "organisations")
+    rows = [Row(table, mapping, n, cells) for n, cells in table.rows]
+    parsed = [organisation_record(row) for row in rows]
+    assert all(parsed), [row.errors for row in rows if row.errors][:3]
+    return parsed
+
+
+def run_path(url: str, recs: list[Any], *, batch: bool) -> list[tuple]:
+    db = Database(url)
+    with db.session() as session:
+        audit.bulk(session, "import", "test")
+        source = Source(name="test", kind="csv")
+        session.add(source)
+        session.flush()
+        if batch:
+            writer = BulkWriter(session, source, BatchResolver.from_session(session))
+            outcomes = writer.upsert_all(recs)
+        else:
+            resolver = Resolver.from_session(session)
+            outcomes = [upsert(session, rec, source=source, resolver=resolver) for rec in recs]
+    db.dispose()
+    return [
+        (o.action, o.org_id, o.decision.action, o.decision.org_id, o.decision.score)
+        + tuple(o.decision.reasons)
+        for o in outcomes
+    ]
+
+
+def contents(url: str) -> dict[str, list[tuple]]:
+    """Every registry row but its id and timestamps, sorted, by table."""
+    db = Database(url)
+    skip = {"id", "created_at", "updated_at", "at", "imported_at", "decided_at"}
+    found = {}
+    with db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("alembic_version", "audit_event", "registry_change"):
+                continue
+            columns = [c for c in table.columns if c.name not in skip]
+            rows = connection.execute(select(*columns)).all()
+            found[table.name] = sorted(map(repr, rows))
+    db.dispose()
+    return found
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_batch_path_gives_the_per_row_outcomes_and_rows(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "BATCH", 40)  # several batches, duplicates across them
+    base = tmp_path / "base.db"
+    stored_world(f"sqlite:///{base}")
+    recs = records(make_file(tmp_path, 160, seed))
+    shutil.copy(base, tmp_path / "row.db")
+    shutil.copy(base, tmp_path / "batch.db")
+    per_row = run_path(f"sqlite:///{tmp_path / 'row.db'}", recs, batch=False)
+    batched = run_path(f"sqlite:///{tmp_path / 'batch.db'}", recs, batch=True)
+    actions = {outcome[0] for outcome in per_row}
+    assert {"created", "review", "merged", "unchanged"} <= actions  # the file exercises all
+    assert batched == per_row
+    assert contents(f"sqlite:///{tmp_path / 'batch.db'}") == contents(
+        f"sqlite:///{tmp_path / 'row.db'}"
+    )
+
+
+@pytest.fixture
+def db(db_url: str):
+    database = Database(db_url)
+    database.ensure_ready()
+    yield database
+    database.dispose()
+
+
+def counts(db: Database) -> dict[str, int]:
+    with db.session() as session:
+        return {
+            t.name: session.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+            if t.name not in ("alembic_version",)
+        }
+
+
+def with_bad_rows(tmp_path: Path, n: int, bad: list[int]) -> Path:
+    path = tmp_path / "members.csv"
+    write_csv(path, n, seed=5)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i in bad:  # an unknown country in line i (spreadsheet row i + 1)
+        cells = lines[i].split(",")
+        cells[CSV_HEADERS.index("country")] = "Atlantis"
+        lines[i] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_bad_row_rejects_the_file_and_names_every_bad_row(db: Database, tmp_path: Path):
+    path = with_bad_rows(tmp_path, 120, [3, 50, 99])
+    before = counts(db)
+    with pytest.raises(ImportFailed) as failure, db.session() as session:
+        import_csv(session, path, "organisations")
+    assert {e["record"] for e in failure.value.errors} == {
+        "members.csv row 4",
+        "members.csv row 51",
+        "members.csv row 100",
+    }
+    assert counts(db) == before
+
+
+def test_skip_invalid_writes_the_rest_and_logs_each_change(db: Database, tmp_path: Path):
+    path = with_bad_rows(tmp_path, 120, [3, 50, 99])
+    ticks: list[int] = []
+    with db.session() as session:
+        report = import_csv(
+            session, path, "organisations", skip_invalid=True, progress=ticks.append
+        )
+    assert [r["record"] for r in report.rejected] == [
+        "members.csv row 4",
+        "members.csv row 51",
+        "members.csv row 100",
+    ]
+    assert sum(ticks) == 120
+    with db.session() as session:
+        orgs = set(session.scalars(select(Organisation.id)))
+        logged = set(session.scalars(select(RegistryChange.organisation_id)))
+        assert len(orgs) == report.counts["organisations_created"] == 117
+        assert orgs <= logged
+    again = import_csv_once(db, path)
+    assert again.counts["organisations_unchanged"] == 117
+    assert counts(db)["review_item"] == 0
+
+
+def import_csv_once(db: Database, path: Path):
+    with db.session() as session:
+        return import_csv(session, path, "organisations", skip_invalid=True)
+
+
+def test_kill_9_mid_import_changes_nothing_and_a_rerun_completes(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    stored_world(url, n=100)
+    path = tmp_path / "big.csv"
+    write_csv(path, 1000, seed=7)
+    db = Database(url)
+    before = counts(db)
+    wal = tmp_path / "registry.db-wal"
+    start_size = wal.stat().st_size if wal.exists() else 0
+    command = [sys.executable, "-m", "filiera.cli.main", "import", "csv", str(path), "--db", url]
+    env = {**os.environ, "COLUMNS": "120"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > start_size:  # it has started writing
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the import ended before it was killed"
+    assert counts(db) == before
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = counts(db)
+    assert after["organisation"] == before["organisation"] + 1000
+    db.dispose()
+
+
+def test_a_row_naming_an_earlier_row_merges_into_it(db: Database, tmp_path: Path):
+    header = "Name,Country,City,PIC\n"
+    text = "Vortani Aerostrutture S.r.l.,IT,Torino,912345678\nVORTANI AEROSTRUTTURE,IT,,\n"
+    path = tmp_path / "twice.csv"
+    path.write_text(header + text, encoding="utf-8")
+    with db.session() as session:
+        report = import_csv(session, path, "organisations")
+    assert report.counts == {"organisations_created": 1, "organisations_merged": 1}
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Organisation)) == 1
+        assert session.scalar(select(func.count()).select_from(ReviewItem)) == 0
