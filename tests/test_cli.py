@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -135,6 +136,23 @@ def test_serve_parses_its_options_and_starts_the_server(monkeypatch, tmp_path: P
     assert len(calls) == 2
     help_text = flat(cli("serve", "--help").output)
     assert "Serve the web UI and REST API" in help_text and "--host" in help_text
+
+
+def test_serve_with_workers_hands_the_database_to_each_worker(monkeypatch, tmp_path: Path) -> None:
+    """Workers build their own app from the environment: the import string, the database URL."""
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.setenv("FILIERA_DATABASE_URL", "sqlite:///restored-after-the-test.db")
+    url = f"sqlite:///{tmp_path}/workers.db"
+    cli("db", "upgrade", db=url)
+    started = cli("serve", "--workers", "2", "--port", "8766", db=url)
+    assert "2 worker processes" in flat(started.output)
+    [(target, options)] = calls
+    assert target == "filiera.cli.serve_cmd:worker_app"
+    assert options["factory"] is True and options["workers"] == 2 and options["port"] == 8766
+    assert os.environ["FILIERA_DATABASE_URL"] == url
+    assert "Invalid value" in flat(cli("serve", "--workers", "0", db=url, code=2).output)
+    assert len(calls) == 1
 
 
 def test_demo_loads_the_demo_data_then_serves_it(monkeypatch, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     )
     app.state.db = database
     app.state.settings = settings
-    app.state.limiters = Limiters(settings)
+    app.state.limiters = Limiters(database, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app, html_page=error_page)
     for router in (*api.ROUTERS, *site.ROUTERS):

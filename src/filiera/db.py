@@ -119,6 +119,18 @@ class Database:
                 f"{migrate.current(self.engine)}, not {migrate.head()}: run `filiera db upgrade`"
             )
 
+    def refresh_statistics(self) -> None:
+        """Let the query planner see the new data after a large write (an import).
+
+        SQLite keeps no statistics of its own: without them it sorts a filtered directory
+        page instead of walking the name index. ANALYZE with a sampling limit costs well under
+        a second at 100,000 organisations. PostgreSQL's autovacuum keeps statistics itself.
+        """
+        if self.dialect == "sqlite":
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+                connection.exec_driver_sql("ANALYZE")
+
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")
 

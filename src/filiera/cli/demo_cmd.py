@@ -21,7 +21,7 @@ from filiera.cli.common import (
 )
 from filiera.cli.formatting import count
 from filiera.cli.info_cmd import figure_lines
-from filiera.cli.serve_cmd import run_server
+from filiera.cli.serve_cmd import WorkersOption, run_server
 from filiera.directory.figures import ecosystem
 from filiera.settings import DEFAULT_DATABASE_RECORD, DEMO_DB_PATH, record_database
 
@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
         port: Annotated[int | None, typer.Option(help="Port.")] = None,
         no_serve: Annotated[bool, typer.Option("--no-serve", help="Load only.")] = False,
+        workers: WorkersOption = 1,
         as_json: JsonOption = False,
     ) -> None:
         """Create the demo database if absent, load the demo data, start the web UI.
@@ -130,6 +131,6 @@ def register(app: typer.Typer) -> None:
         else:
             print_demo(url, summary, figures, rows, web)
         if not no_serve:
-            run_server(settings, database, host, port)
+            run_server(settings, database, host, port, workers)
         elif not as_json:
             output.print("Start the web UI with `filiera serve`.")

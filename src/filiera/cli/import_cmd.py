@@ -63,6 +63,7 @@ def edf(
     console.print(f"importing {folder} — data: {CREDIT}", highlight=False, markup=False)
     with progress_bar("EDF", total) as advance, database.session() as session:
         result = import_edf(session, folder, skip_invalid=skip_invalid, progress=advance)
+    database.refresh_statistics()
     finish(result, report, as_json)
 
 
@@ -84,6 +85,7 @@ def csv_file(
     database = open_db(db, create=True)
     with progress_bar(f"CSV {kind}", total) as advance, database.session() as session:
         result = import_csv(session, file, kind, skip_invalid=skip_invalid, progress=advance)
+    database.refresh_statistics()
     if result.ignored_columns:
         ignored = ", ".join(result.ignored_columns)
         console.print(f"ignored columns: {ignored}", style="yellow", markup=False)
@@ -105,4 +107,5 @@ def jsonl_file(
     database = open_db(db, create=True)
     with progress_bar("JSONL", total) as advance, database.session() as session:
         result = import_jsonl(session, file, skip_invalid=skip_invalid, progress=advance)
+    database.refresh_statistics()
     finish(result, report, as_json)

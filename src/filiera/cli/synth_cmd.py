@@ -45,6 +45,7 @@ def synth(
     database = open_db(db, create=True)
     with progress_bar("synthetic", orgs) as advance, database.session() as session:
         counts = load_synthetic(session, orgs, seed, progress=advance)
+    database.refresh_statistics()
     summary = tally(dict(sorted(counts.items()))) or "none"
     console.print(f"loaded SYNTHETIC organisations (seed {seed}): {summary}", highlight=False)
 

@@ -176,14 +176,18 @@ def partners(
 
 def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, int]]:
     """Every cluster/association `viewer` may see with its count of visible members."""
+    # One grouped pass over the memberships, not a count per cluster: a correlated count
+    # re-read the viewer's visible ids for each of 2,000 clusters (66 s at 100,000).
     members = (
-        select(func.count(Membership.id))
-        .where(Membership.cluster_id == Organisation.id)
+        select(Membership.cluster_id, func.count(Membership.id).label("members"))
         .where(Membership.organisation_id.in_(visible_org_ids(viewer)))
-        .scalar_subquery()
+        .group_by(Membership.cluster_id)
+        .subquery()
     )
-    stmt = select(Organisation, members).where(
-        Organisation.kind == "cluster", visible_organisations(viewer)
+    stmt = (
+        select(Organisation, func.coalesce(members.c.members, 0))
+        .outerjoin(members, members.c.cluster_id == Organisation.id)
+        .where(Organisation.kind == "cluster", visible_organisations(viewer))
     )
     return [(org, count) for org, count in session.execute(stmt.order_by(*BY_NAME))]
 

@@ -18,6 +18,7 @@ from filiera.access.models import User
 from filiera.access.ratelimit import RateLimiter
 from filiera.access.secrets_ import same
 from filiera.access.viewer import Viewer, viewer_for
+from filiera.db import Database
 from filiera.errors import Forbidden
 from filiera.http.providers import get_session
 from filiera.settings import Settings
@@ -28,11 +29,11 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class Limiters:
-    """The app's rate limiters (kept in memory, per process)."""
+    """The app's rate limiters, counted in the database: shared by every server process."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.sign_in = RateLimiter(settings.sign_in_per_minute)
-        self.api = RateLimiter(settings.api_requests_per_minute)
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.sign_in = RateLimiter(database, "sign_in", settings.sign_in_per_minute)
+        self.api = RateLimiter(database, "api", settings.api_requests_per_minute)
 
 
 def client_address(request: Request) -> str | None:
@@ -79,12 +80,17 @@ def _bearer(request: Request) -> str | None:
 
 
 def resolve_viewer(request: Request, session: Session) -> Viewer:
-    """The Viewer of `request` (anonymous when neither token nor session cookie is valid)."""
+    """The Viewer of `request` (anonymous when neither token nor session cookie is valid).
+
+    What it writes (a token's or a session's last use) is committed before a limit is
+    counted (see `release`).
+    """
     settings: Settings = request.app.state.settings
     address = client_address(request)
     token = _bearer(request)
     if token is not None:
         user, row = accounts.user_for_token(session, settings, token)
+        release(session)
         request.app.state.limiters.api.hit(f"token:{row.id}")
         return viewer_for(session, user, address=address, via="token")
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -95,6 +101,17 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
     request.state.csrf_token = web.csrf_token  # a plain str: error pages render it after the
     user = session.get(User, web.user_id)  # database session closed (no detached row)
     return viewer_for(session, user, address=address, via="session")
+
+
+def release(session: Session) -> None:
+    """End the request's transaction so far: commit what it wrote, give its connection back.
+
+    Rate limits count in their own transactions (`access.ratelimit`): a request that held
+    its connection meanwhile would need two from the pool at once (enough such requests
+    wait for each other until the pool times out), and on SQLite its write lock would make
+    the count wait for its own request. Objects stay loaded (sessions do not expire them).
+    """
+    session.commit()
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
@@ -110,6 +127,7 @@ def get_viewer(request: Request, session: Annotated[Session, Depends(get_session
     """The request's Viewer, bound to its session as the actor of audit events."""
     viewer = resolve_viewer(request, session)
     audit.bind(session, viewer)
+    release(session)  # a route may count a rate limit next (a password change does)
     request.state.viewer = viewer
     is_api = request.url.path.startswith("/api")
     if is_api and request.method in UNSAFE and viewer.via == "session":
