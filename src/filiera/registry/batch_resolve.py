@@ -217,4 +217,5 @@ def _close_lengths(left: list[str], right: list[str]) -> np.ndarray:
 def _scored(scorer: object, left: list[str], right: list[str]) -> np.ndarray:
     if not left:
         return np.zeros(0, dtype=bool)
-    return process.cpdist(left, right, scorer=scorer, score_cutoff=CUTOFF) > 0
+    scores = process.cpdist(left, right, scorer=scorer, score_cutoff=CUTOFF, workers=-1)
+    return scores > 0  # workers=-1: rapidfuzz scores on every core

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.registry import changes
@@ -174,14 +174,27 @@ class BulkWriter:
         pending, self.pending = self.pending, Pending()
         if not pending.organisations:
             return
-        self.session.execute(insert(Organisation), pending.organisations)
+        connection = self.session.connection()
+        insert_rows(connection, Organisation, pending.organisations)
         for model in PARTS:
-            if pending.parts.get(model):
-                self.session.execute(insert(model), pending.parts[model])
-        if pending.reviews:
-            self.session.execute(insert(ReviewItem), pending.reviews)
-        changes.record(self.session.connection(), pending.ids())
+            insert_rows(connection, model, pending.parts.get(model, []))
+        insert_rows(connection, ReviewItem, pending.reviews)
+        changes.record(connection, pending.ids())
         self.pending_ids.clear()
+
+
+def insert_rows(connection: Connection, model: type, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERTs through the Core table, one statement per set of keys.
+
+    The ORM's bulk INSERT spent a quarter of an import preparing each row again; the
+    Core table fills the same column defaults. Rows with the same keys go together,
+    since one executemany takes its columns from its first row.
+    """
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    for group in groups.values():
+        connection.execute(insert(model.__table__), group)
 
 
 MERGED_RELATIONS = (
