@@ -20,7 +20,13 @@ from filiera.match import live, persist
 from filiera.match.delta import DeltaBm25
 from filiera.match.engine import query_terms, raw_scores
 from filiera.match.index import MatchIndex, build_index
-from filiera.match.service import current_index, forget_indexes, live_index, match
+from filiera.match.service import (
+    current_index,
+    forget_indexes,
+    live_index,
+    match,
+    use_index_dir,
+)
 from filiera.registry.changes import RegistryChange
 from filiera.registry.models import (
     Certification,
@@ -210,6 +216,8 @@ def test_changes_committed_out_of_order_are_not_lost(db: Database) -> None:
 def test_the_index_is_saved_beside_the_database_and_loaded_after_a_restart(
     db: Database, tmp_path: Path
 ) -> None:
+    use_index_dir(None)  # a server warmed up by another test of this process may have set one
+    forget_indexes()
     with db.session() as session:
         before = current_index(session)
         path = live_index(session).path
