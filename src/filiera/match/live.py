@@ -19,14 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from filiera.match import cursor as changelog
 from filiera.match import persist
 from filiera.match.cursor import Cursor, News
-from filiera.match.index import MatchIndex, build_index, org_rows
+from filiera.match.index import MatchIndex, build_index
 from filiera.match.patch import ProjectBags, apply_changes
+from filiera.registry.models import Organisation
 
 REBUILD_FRACTION = 0.02  # of the documents changed since the base was built
 REBUILD_MIN_DOCS = 200  # small registries keep this many changed documents in the delta
@@ -124,10 +125,10 @@ class LiveIndex:
         if news.count and news.count <= self._limit():
             self.index = apply_changes(self.index, session, news.orgs, news.projects, self.bags)
         index = self.index
-        rows = org_rows(session)
+        rows = session.execute(select(Organisation.id, Organisation.visibility)).all()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         at = index.positions(ids, deleted=True)
-        public = np.array([r[7] == "public" for r in rows], dtype=bool)
+        public = np.array([r[1] == "public" for r in rows], dtype=bool)
         differ = (at < 0) | ~index.alive[np.maximum(at, 0)]
         differ |= public != index.public[np.maximum(at, 0)]
         gone = np.setdiff1d(np.flatnonzero(index.alive), at[at >= 0])

@@ -124,13 +124,14 @@ class BatchResolver(Resolver):
         survivors: list[set[int]] = [set() for _ in incomings]
         for index, incoming in enumerate(incomings):
             for key in incoming.name_keys:
+                stable, packed = is_stable(key), compact(key)  # once per name, not per block
                 for block in self._open_blocks(incoming.country, key):
                     found = self._block_list(block)
-                    if not is_stable(key):
+                    if not stable:
                         survivors[index].update(found.ids)
                         continue
                     survivors[index].update(found.unstable)
-                    queries.add([key] * len(found.keys), [compact(key)] * len(found.keys))
+                    queries.add([key] * len(found.keys), [packed] * len(found.keys))
                     choices.add(found.keys, found.compacts)
                     owners.extend(found.ids)
                     rows.extend([index] * len(found.keys))
