@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from filiera.match.service import (
     match,
     use_index_dir,
 )
+from filiera.registry import changes
 from filiera.registry.changes import RegistryChange
 from filiera.registry.models import (
     Certification,
@@ -265,3 +266,49 @@ def test_another_process_sees_the_same_registry_state(db: Database) -> None:
     with db.session() as session:
         index = current_index(session)
         assert np.count_nonzero(index.alive) == len(ids_of(db))
+
+
+def test_the_change_log_is_trimmed_by_age_and_a_reader_behind_it_rebuilds(db: Database) -> None:
+    """Changes older than the retention go (found by bisection over sparse ids), the young
+    ones and the newest stay; an index whose position was trimmed away rebuilds right."""
+    ids = ids_of(db)
+    with db.session() as session:
+        before = live_index(session)
+        before.current(session)
+        before.trimming.join(10)
+        start = changelog.at_build_start(session).floor
+        now = utcnow()
+        session.execute(update(RegistryChange.__table__).values(at=now - timedelta(days=100)))
+        old = [now - timedelta(days=days) for days in (90, 60, 45, 31)]
+        young = [now - timedelta(days=days) for days in (29, 1)]
+        rows = [
+            {"id": start + 10 * (k + 1), "organisation_id": ids[k], "project_id": None, "at": at}
+            for k, at in enumerate(old + young)
+        ]
+        session.execute(insert(RegistryChange.__table__), rows)
+    with db.session() as session:
+        assert changes.prune_older(session, timedelta(days=30), now=now) >= len(old)
+        kept = session.scalars(select(RegistryChange.id).order_by(RegistryChange.id)).all()
+        assert kept == [start + 50, start + 60]
+        assert changes.prune_older(session, timedelta(days=30), now=now) == 0
+        session.get(Organisation, ids[30]).name = "Zyxoquant Hypersonic Gliders"
+    with db.session() as session:
+        found = live_index(session).current(session)
+        fresh = build_index(session)
+        assert found.size == fresh.size
+    assert names_found(db, "zyxoquant hypersonic gliders")[0] == "Zyxoquant Hypersonic Gliders"
+
+
+def test_the_live_index_trims_the_log_after_a_build(db: Database) -> None:
+    """A year-old log: the build's trim (in its own thread) keeps only the newest change."""
+    with db.session() as session:
+        year_ago = utcnow() - timedelta(days=365)
+        session.execute(update(RegistryChange.__table__).values(at=year_ago))
+        newest = changes.latest(session)
+    with db.session() as session:
+        index = live_index(session)
+        index.current(session)
+    index.trimming.join(10)
+    with db.session() as session:
+        assert session.scalars(select(RegistryChange.id)).all() == [newest]
+    assert index.trim_log() == 0

@@ -27,11 +27,13 @@ from filiera.match import persist
 from filiera.match.cursor import Cursor, News
 from filiera.match.index import MatchIndex, build_index
 from filiera.match.patch import ProjectBags, apply_changes
+from filiera.registry import changes
 from filiera.registry.models import Organisation
 
 REBUILD_FRACTION = 0.02  # of the documents changed since the base was built
 REBUILD_MIN_DOCS = 200  # small registries keep this many changed documents in the delta
 SYNC_BUILD_SECONDS = 1.0  # faster builds happen in the query, slower ones in the background
+PRUNE_EVERY_SECONDS = 3600.0  # how often a process trims the change log after a build
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +60,8 @@ class LiveIndex:
         self.base_size = 0
         self.rebuilding: threading.Thread | None = None
         self.loaded_from_disk = False
+        self.pruned_at: float | None = None  # when this process last trimmed the change log
+        self.trimming: threading.Thread | None = None
 
     def current(self, caller: Session) -> MatchIndex:
         """The index with every committed change applied."""
@@ -86,6 +90,26 @@ class LiveIndex:
         self.bags = ProjectBags()
         if save:
             self._save(index, cursor)
+        self._trim_log_soon()
+
+    def _trim_log_soon(self) -> None:
+        """After a build, at most hourly: drop changes older than `changes.RETENTION`, in a
+        thread of its own (a write must never wait on the request that built the index)."""
+        now = time.monotonic()
+        if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self.pruned_at = now
+        self.trimming = threading.Thread(target=self.trim_log, daemon=True)
+        self.trimming.start()
+
+    def trim_log(self) -> int:
+        """Delete the change log's rows older than the retention; returns how many went."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                return changes.prune_older(session)
+        except Exception:  # a read-only database or a busy writer: the next build retries
+            log.exception("trimming the registry change log failed")
+            return 0
 
     def _save(self, index: MatchIndex, cursor: Cursor) -> None:
         if self.path is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -41,23 +41,7 @@ PLAIN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # `acronym_of` spells runs 
 Block = tuple[str, str]  # (country, blocking key)
 
 
-class BlockList:
-    """One block's stored names, flattened for the vectorised scorers."""
-
-    def __init__(self, resolver: BatchResolver, block: Block) -> None:
-        self.ids: list[int] = []
-        self.keys: list[str] = []
-        for org_id in sorted(resolver.by_token.get(block, ())):
-            for key in resolver.candidates[org_id].name_keys:
-                self.ids.append(org_id)
-                self.keys.append(key)
-        self.compacts = [compact(key) for key in self.keys]
-        # names that normalise differently are always compared
-        self.unstable = [
-            i for i, k in zip(self.ids, self.keys, strict=True) if k in resolver.unstable
-        ]
-
-
+@lru_cache(maxsize=262_144)
 def is_stable(key: str) -> bool:
     """True when `name_similarity` compares the key as it is (its normal form is itself).
 
@@ -99,7 +83,8 @@ class BatchResolver(Resolver):
         super().__init__()
         self.by_run: dict[Block, set[int]] = defaultdict(set)
         self.by_short: dict[Block, set[int]] = defaultdict(set)
-        self._lists: dict[Block, BlockList] = {}
+        self.block_names: dict[Block, set[str]] = defaultdict(set)  # every name of a member
+        self.block_unstable: dict[Block, set[int]] = defaultdict(set)  # members with such names
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
         self._touched: set[int] = set()
@@ -108,40 +93,53 @@ class BatchResolver(Resolver):
     def add(self, candidate: Candidate) -> None:
         super().add(candidate)
         self._touched.add(candidate.org_id)
+        unstable = {key for key in candidate.name_keys if not is_stable(key)}
+        self.unstable |= unstable
         for key in candidate.name_keys:
-            if not is_stable(key):
-                self.unstable.add(key)
             for run in initial_runs(key):
                 self.by_run[(candidate.country, run)].add(candidate.org_id)
             for token in short_tokens(key):
                 self.by_short[(candidate.country, token)].add(candidate.org_id)
             for token in block_keys(key.split()):
-                self._lists.pop((candidate.country, token), None)
+                block = (candidate.country, token)
+                self.block_names[block].update(candidate.name_keys)
+                if unstable:
+                    self.block_unstable[block].add(candidate.org_id)
 
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
-        queries, choices, owners, rows = Pairs(), Pairs(), [], []
+        queries, choices, rows = Pairs(), Pairs(), []
         survivors: list[set[int]] = [set() for _ in incomings]
         for index, incoming in enumerate(incomings):
             for key in incoming.name_keys:
-                stable, packed = is_stable(key), compact(key)  # once per name, not per block
-                for block in self._open_blocks(incoming.country, key):
-                    found = self._block_list(block)
-                    if not stable:
-                        survivors[index].update(found.ids)
-                        continue
-                    survivors[index].update(found.unstable)
-                    queries.add([key] * len(found.keys), [packed] * len(found.keys))
-                    choices.add(found.keys, found.compacts)
-                    owners.extend(found.ids)
-                    rows.extend([index] * len(found.keys))
+                wanted = list(self._stored_names(incoming.country, key, survivors[index]))
+                queries.add([key] * len(wanted), [compact(key)] * len(wanted))
+                choices.add(wanted, [compact(name) for name in wanted])
+                rows.extend([index] * len(wanted))
         for position in np.flatnonzero(similar_pairs(queries, choices)):
-            survivors[rows[position]].add(owners[position])
+            # every organisation bearing the name; `_fuzzy_candidates` keeps the blocked ones
+            survivors[rows[position]].update(self.by_name_key[choices.names[position]])
         self._batch = incomings
         self._prepared = {
             id(incoming): found for incoming, found in zip(incomings, survivors, strict=True)
         }
         self._touched = set()
+
+    def _stored_names(self, country: str, key: str, survivors: set[int]) -> set[str]:
+        """The stored names to score against `key`, each once.
+
+        A name blocked under several keys ("alpha", "alp*", "#alpha") is scored once.
+        Organisations that must be compared whatever the score go straight to `survivors`.
+        """
+        stable = is_stable(key)
+        wanted: set[str] = set()
+        for block in self._open_blocks(country, key):
+            if not stable:
+                survivors.update(self.by_token[block])
+                continue
+            survivors.update(self.block_unstable.get(block, ()))
+            wanted |= self.block_names[block]
+        return wanted
 
     def _open_blocks(self, country: str, key: str) -> Iterable[Block]:
         """The blocks `_blocked` reads for this name: those no larger than MAX_BLOCK."""
@@ -150,18 +148,42 @@ class BatchResolver(Resolver):
             if 0 < size <= MAX_BLOCK:
                 yield (country, token)
 
-    def _block_list(self, block: Block) -> BlockList:
-        if block not in self._lists:
-            self._lists[block] = BlockList(self, block)
-        return self._lists[block]
-
     def _fuzzy_candidates(self, incoming: Incoming) -> list[int]:
         blocked = self._blocked(incoming)
         ready = self._prepared.get(id(incoming))
         if ready is None:  # not prepared: the reference path
             return sorted(blocked)
-        wanted = (ready | self._touched | self._acronyms(incoming, blocked)) & blocked
+        fresh = (self._touched & blocked) - ready  # changed since `prepare`: score them now
+        wanted = (
+            (ready & blocked) | self._acronyms(incoming, blocked) | self._similar(incoming, fresh)
+        )
         return sorted(wanted)
+
+    def _similar(self, incoming: Incoming, org_ids: set[int]) -> set[int]:
+        """Those of `org_ids` with a name `similar_pairs` would let through (one pair at a
+        time: these are the few the batch itself added or changed since `prepare`)."""
+        return {
+            org_id
+            for org_id in org_ids
+            if any(
+                self._could_be_similar(mine, theirs)
+                for mine in incoming.name_keys
+                for theirs in self.candidates[org_id].name_keys
+            )
+        }
+
+    def _could_be_similar(self, query: str, choice: str) -> bool:
+        """`similar_pairs` for one pair; names that normalise differently always pass."""
+        if choice in self.unstable or not is_stable(query):
+            return True
+        if fuzz.token_set_ratio(query, choice, score_cutoff=CUTOFF) > 0:
+            return True
+        if _close(len(query), len(choice)) and fuzz.token_sort_ratio(
+            query, choice, score_cutoff=CUTOFF
+        ):
+            return True
+        left, right = compact(query), compact(choice)
+        return _close(len(left), len(right)) and fuzz.ratio(left, right, score_cutoff=CUTOFF) > 0
 
     def _acronyms(self, incoming: Incoming, blocked: set[int]) -> set[int]:
         """Blocked organisations whose name and this one may be acronym and long name."""
@@ -213,6 +235,11 @@ def _close_lengths(left: list[str], right: list[str]) -> np.ndarray:
     a = np.fromiter(map(len, left), dtype=np.int64, count=len(left))
     b = np.fromiter(map(len, right), dtype=np.int64, count=len(right))
     return 200 * np.minimum(a, b) >= CUTOFF * (a + b)
+
+
+def _close(a: int, b: int) -> bool:
+    """`_close_lengths` for one pair."""
+    return 200 * min(a, b) >= CUTOFF * (a + b)
 
 
 def _scored(scorer: object, left: list[str], right: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ bulk UPDATE or DELETE through the ORM records a full-rebuild marker (both ids em
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, delete, event, func, insert, select
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from filiera.db import Base
 from filiera.registry import models as reg
+
+RETENTION = timedelta(days=30)  # a reader further behind than this rebuilds from the registry
 
 
 class RegistryChange(Base):
@@ -86,6 +88,35 @@ def prune(session: Session, before_id: int) -> int:
     keep = min(before_id, latest(session))
     result = session.execute(delete(RegistryChange).where(RegistryChange.id < keep))
     return int(result.rowcount or 0)
+
+
+def prune_older(session: Session, age: timedelta = RETENTION, now: datetime | None = None) -> int:
+    """Delete the changes older than `age` (keeping the newest); returns how many went.
+
+    Ids follow commit time closely, so the first change young enough to keep is found by
+    bisection over the primary key (a few point reads, no scan of `at`).
+    """
+    cutoff = (now or reg.utcnow()) - age
+    first, newest = _first_id(session, 0), latest(session)
+    if first is None or _at(session, first) >= cutoff:
+        return 0  # nothing old: no write at all
+    low, high = first, newest
+    while low < high:
+        mid = (low + high) // 2
+        found = _first_id(session, mid)
+        if found is not None and _at(session, found) < cutoff:
+            low = found + 1
+        else:
+            high = mid
+    return prune(session, _first_id(session, low) or newest)
+
+
+def _first_id(session: Session, at_least: int) -> int | None:
+    return session.scalar(select(func.min(RegistryChange.id)).where(RegistryChange.id >= at_least))
+
+
+def _at(session: Session, change_id: int) -> datetime:
+    return session.scalar(select(RegistryChange.at).where(RegistryChange.id == change_id))
 
 
 def changed_by(objects: Iterable[Any]) -> tuple[set[int], set[int]]:

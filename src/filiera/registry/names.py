@@ -197,13 +197,20 @@ def _raw_tokens(name: str) -> list[str]:
 
 def _strip_once(tokens: list[str]) -> tuple[list[str], str | None]:
     """Remove one legal form from the end (preferred) or the start, never emptying the name."""
-    for spelling, canonical in _suffixes():
-        n = len(spelling)
-        if len(tokens) > n and tuple(tokens[-n:]) == spelling:
+    canonical_of = _canonical()
+    for n in range(min(_longest_form(), len(tokens) - 1), 0, -1):  # longest spelling first
+        canonical = canonical_of.get(tuple(tokens[-n:]))
+        if canonical is not None:
             return tokens[:-n], canonical
     if len(tokens) > 1 and tokens[0] in PREFIX_FORMS:
-        return tokens[1:], _canonical().get((tokens[0],), tokens[0])
+        return tokens[1:], canonical_of.get((tokens[0],), tokens[0])
     return tokens, None
+
+
+@cache
+def _longest_form() -> int:
+    """The most words a legal form's spelling has."""
+    return max(len(spelling) for spelling, _ in _suffixes())
 
 
 def _strip(tokens: list[str]) -> tuple[list[str], str | None]:
@@ -225,9 +232,10 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return tuple(_strip(_raw_tokens(name))[0])
 
 
+@lru_cache(maxsize=262_144)
 def normalise_name(name: str) -> str:
     """Comparison key: "Leonardo S.p.A." and "LEONARDO - Società per azioni" -> "leonardo"."""
-    return " ".join(name_tokens(name))
+    return " ".join(_name_tokens(name))
 
 
 def legal_form(name: str) -> str | None:
