@@ -83,7 +83,8 @@ class BatchResolver(Resolver):
         super().__init__()
         self.by_run: dict[Block, set[int]] = defaultdict(set)
         self.by_short: dict[Block, set[int]] = defaultdict(set)
-        self.block_names: dict[Block, set[str]] = defaultdict(set)  # every name of a member
+        # every name of a member, with its letters without spaces
+        self.block_names: dict[Block, dict[str, str]] = defaultdict(dict)
         self.block_unstable: dict[Block, set[int]] = defaultdict(set)  # members with such names
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
@@ -91,20 +92,24 @@ class BatchResolver(Resolver):
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
 
     def add(self, candidate: Candidate) -> None:
+        self.unstable |= {key for key in candidate.name_keys if not is_stable(key)}
         super().add(candidate)
         self._touched.add(candidate.org_id)
-        unstable = {key for key in candidate.name_keys if not is_stable(key)}
-        self.unstable |= unstable
         for key in candidate.name_keys:
             for run in initial_runs(key):
                 self.by_run[(candidate.country, run)].add(candidate.org_id)
             for token in short_tokens(key):
                 self.by_short[(candidate.country, token)].add(candidate.org_id)
-            for token in block_keys(key.split()):
-                block = (candidate.country, token)
-                self.block_names[block].update(candidate.name_keys)
-                if unstable:
-                    self.block_unstable[block].add(candidate.org_id)
+
+    def _index_blocks(self, candidate: Candidate, tokens: set[str]) -> None:
+        super()._index_blocks(candidate, tokens)
+        names_ = {name: compact(name) for name in candidate.name_keys}
+        unstable = not self.unstable.isdisjoint(candidate.name_keys)
+        for token in tokens:
+            block = (candidate.country, token)
+            self.block_names[block].update(names_)
+            if unstable:
+                self.block_unstable[block].add(candidate.org_id)
 
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
@@ -112,9 +117,9 @@ class BatchResolver(Resolver):
         survivors: list[set[int]] = [set() for _ in incomings]
         for index, incoming in enumerate(incomings):
             for key in incoming.name_keys:
-                wanted = list(self._stored_names(incoming.country, key, survivors[index]))
+                wanted = self._stored_names(incoming.country, key, survivors[index])
                 queries.add([key] * len(wanted), [compact(key)] * len(wanted))
-                choices.add(wanted, [compact(name) for name in wanted])
+                choices.add(list(wanted), list(wanted.values()))
                 rows.extend([index] * len(wanted))
         for position in np.flatnonzero(similar_pairs(queries, choices)):
             # every organisation bearing the name; `_fuzzy_candidates` keeps the blocked ones
@@ -125,20 +130,20 @@ class BatchResolver(Resolver):
         }
         self._touched = set()
 
-    def _stored_names(self, country: str, key: str, survivors: set[int]) -> set[str]:
-        """The stored names to score against `key`, each once.
+    def _stored_names(self, country: str, key: str, survivors: set[int]) -> dict[str, str]:
+        """The stored names to score against `key`, each once (with their compact form).
 
         A name blocked under several keys ("alpha", "alp*", "#alpha") is scored once.
         Organisations that must be compared whatever the score go straight to `survivors`.
         """
         stable = is_stable(key)
-        wanted: set[str] = set()
+        wanted: dict[str, str] = {}
         for block in self._open_blocks(country, key):
             if not stable:
                 survivors.update(self.by_token[block])
                 continue
             survivors.update(self.block_unstable.get(block, ()))
-            wanted |= self.block_names[block]
+            wanted.update(self.block_names[block])
         return wanted
 
     def _open_blocks(self, country: str, key: str) -> Iterable[Block]:

@@ -174,8 +174,12 @@ class Resolver:
         for key in candidate.name_keys:
             self.by_name_key[key].add(candidate.org_id)
             self.by_compact[compact(key)].add(candidate.org_id)
-            for token in block_keys(key.split()):
-                self.by_token[(candidate.country, token)].add(candidate.org_id)
+            self._index_blocks(candidate, block_keys(key.split()))
+
+    def _index_blocks(self, candidate: Candidate, tokens: set[str]) -> None:
+        """File the organisation under one name's blocking keys, in its country."""
+        for token in tokens:
+            self.by_token[(candidate.country, token)].add(candidate.org_id)
 
     def decide(self, incoming: Incoming) -> Decision:
         """Match by identifier, then exact name key, then fuzzy name."""
@@ -298,8 +302,12 @@ def different_city(mine: str, theirs: str) -> bool:
 
 def block_keys(tokens: list[str]) -> set[str]:
     """Blocking keys: tokens, first letters of long tokens (typos), initials (acronyms)."""
-    keys = set(tokens) | {f"{t[:PREFIX_BLOCK]}*" for t in tokens if len(t) > PREFIX_BLOCK}
-    keys |= {f"#{t}" for t in tokens if 2 <= len(t) <= 6}
+    keys = set(tokens)
+    for token in tokens:
+        if len(token) > PREFIX_BLOCK:
+            keys.add(token[:PREFIX_BLOCK] + "*")
+        if 2 <= len(token) <= 6:
+            keys.add("#" + token)
     words = [t for t in tokens if t not in ACRONYM_SKIP]
     if len(words) >= 2:
         keys.add("#" + "".join(w[0] for w in words))
