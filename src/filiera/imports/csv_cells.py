@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from filiera.imports.csv_columns import (
     FALSE_WORDS,
@@ -26,6 +26,12 @@ LEVEL_WORDS = {
     "certificata": "certified",
 }
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+LIST_SEPARATOR = re.compile(r"[;,|\n]")
+CAPABILITY_LEVEL = re.compile(r"(.+?)\s*(?:[:=]\s*|\()\s*([^()]+?)\)?")
+EDITION = re.compile(r":\s*\d{4}$")
+DAY_MONTH_YEAR = re.compile(r"\d+\D\d+\D\d+")
+DISTINCT_ITEMS = 4096  # capability and certification items remembered (few recur)
 
 
 def parse_date(raw: str) -> date | None:
@@ -33,6 +39,11 @@ def parse_date(raw: str) -> date | None:
     text = raw.strip()
     if not text:
         return None
+    if ISO_DATE.fullmatch(text):  # the common case, without strptime's cost
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -74,7 +85,7 @@ def parse_email(raw: str) -> str | None:
 
 def split_list(raw: str) -> list[str]:
     """Items of a list cell separated by `;`, `,`, `|` or new lines."""
-    return [item.strip() for item in re.split(r"[;,|\n]", raw) if item.strip()]
+    return [item.strip() for item in LIST_SEPARATOR.split(raw) if item.strip()]
 
 
 def org_kind(raw: str) -> str | None:
@@ -113,17 +124,17 @@ def _certification_index() -> dict[str, str]:
 
 def capabilities(raw: str) -> list[dict[str, str]]:
     """`air.uas; space.satellites:evidenced` or labels (`Aerostrutture`) -> capability dicts."""
-    result = []
-    for item in split_list(raw):
-        match = re.fullmatch(r"(.+?)\s*(?:[:=]\s*|\()\s*([^()]+?)\)?", item)
-        code, level = (match.group(1), match.group(2)) if match else (item, "")
-        if level and header_key(level) not in LEVEL_WORDS:
-            code, level = item, ""
-        cap = {"code": _capability_index().get(header_key(code), code.strip().lower())}
-        if level:
-            cap["level"] = LEVEL_WORDS[header_key(level)]
-        result.append(cap)
-    return result
+    return [dict(_capability(item)) for item in split_list(raw)]
+
+
+@lru_cache(maxsize=DISTINCT_ITEMS)
+def _capability(item: str) -> tuple[tuple[str, str], ...]:
+    match = CAPABILITY_LEVEL.fullmatch(item)
+    code, level = (match.group(1), match.group(2)) if match else (item, "")
+    if level and header_key(level) not in LEVEL_WORDS:
+        code, level = item, ""
+    cap = (("code", _capability_index().get(header_key(code), code.strip().lower())),)
+    return (*cap, ("level", LEVEL_WORDS[header_key(level)])) if level else cap
 
 
 def certifications(raw: str) -> list[dict[str, str]]:
@@ -132,22 +143,22 @@ def certifications(raw: str) -> list[dict[str, str]]:
     A year after a colon is the standard's edition and is dropped; a full date after a colon
     is the certificate's expiry (`valid_until`).
     """
-    result = []
-    for item in split_list(raw):
-        bare, _, suffix = item.rpartition(":")
-        until = _date_or_none(suffix) if bare else None
-        if until is None:
-            bare = re.sub(r":\s*\d{4}$", "", item)
-        cert = {"code": _certification_index().get(header_key(bare), bare.strip().lower())}
-        if until is not None:
-            cert["valid_until"] = until.isoformat()
-        result.append(cert)
-    return result
+    return [dict(_certification(item)) for item in split_list(raw)]
+
+
+@lru_cache(maxsize=DISTINCT_ITEMS)
+def _certification(item: str) -> tuple[tuple[str, str], ...]:
+    bare, _, suffix = item.rpartition(":")
+    until = _date_or_none(suffix) if bare else None
+    if until is None:
+        bare = EDITION.sub("", item)
+    cert = (("code", _certification_index().get(header_key(bare), bare.strip().lower())),)
+    return (*cert, ("valid_until", until.isoformat())) if until is not None else cert
 
 
 def _date_or_none(text: str) -> date | None:
     try:
-        return parse_date(text) if re.search(r"\d+\D\d+\D\d+", text) else None
+        return parse_date(text) if DAY_MONTH_YEAR.search(text) else None
     except ValueError:
         return None
 

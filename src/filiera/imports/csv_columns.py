@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 
 from filiera.registry import fields
+
+NOT_KEY = re.compile(r"[^a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,11 @@ class Column:
         return self.english + self.italian
 
 
+@lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
-    """Comparison key of a header: ASCII, lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", anyascii(text or "").casefold())
+    """Comparison key of a header: ASCII, lower case, letters and digits only (cached: cells
+    of words such as kinds, levels and codes repeat)."""
+    return NOT_KEY.sub("", anyascii(text or "").casefold())
 
 
 def declared(entity: str, *names: str) -> tuple[Column, ...]:

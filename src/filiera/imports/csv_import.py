@@ -54,13 +54,14 @@ class Row:
         self.ref = table.ref(number)
         self.mapping = mapping
         self.cells = values
+        self.texts = mapping.texts(values)
         self.errors: list[dict[str, str]] = []
         extra = [c for c in values[len(table.headers) :] if c.strip()]
         if extra:
             self.fail("(row)", f"{len(values)} cells but the header has {len(table.headers)}")
 
     def text(self, name: str) -> str:
-        return self.mapping.get(self.cells, name)
+        return self.texts.get(name, "")
 
     def fail(self, name: str, message: str) -> None:
         self.errors.append(field_error(self.ref, self.mapping.header(name), message))
@@ -315,14 +316,12 @@ CELLS: dict[str, tuple[Callable[[str], Any], Any]] = {
 
 def declared_cells(row: Row) -> dict[str, Any]:
     """The organisation's declared fields that have a CSV column, parsed by their type."""
-    return {f.name: _cell(row, f) for f in fields.of("organisation") if f.csv}
-
-
-def _cell(row: Row, f: fields.Field) -> Any:
-    if f.type not in CELLS:
-        return row.text(f.name)
-    parser, default = CELLS[f.type]
-    return row.clean(f.name, parser, default)
+    parsed = {}
+    for f in fields.of("organisation"):
+        if f.csv:
+            cell = CELLS.get(f.type)
+            parsed[f.name] = row.clean(f.name, *cell) if cell else row.text(f.name)
+    return parsed
 
 
 def organisation_record(row: Row) -> OrganisationIn | None:

@@ -36,9 +36,10 @@ class Mapping:
     headers: dict[str, str]
     ignored: list[str] = field(default_factory=list)
 
-    def get(self, cells: list[str], name: str) -> str:
-        i = self.index.get(name)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
+    def texts(self, cells: list[str]) -> dict[str, str]:
+        """Every field's stripped cell (a field whose column the row lacks is left out)."""
+        n = len(cells)
+        return {name: cells[i].strip() for name, i in self.index.items() if i < n}
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)

@@ -58,9 +58,9 @@ class OrgLookup:
 
     def _by_name(self, name: str, country: str | None) -> int:
         if country:
-            decision = self.resolver.decide(Incoming(name, country))
-            if decision.action == "same" and decision.org_id is not None:
-                return decision.org_id
+            same = self._same_name(name, country)
+            if same is not None:
+                return same
         ids = sorted(self.resolver.by_name_key.get(normalise_name(name), set()))
         if country:
             ids = [i for i in ids if self.resolver.candidates[i].country == country]
@@ -70,6 +70,16 @@ class OrgLookup:
             raise ValueError(f"no organisation named {name!r}: import it first or use its PIC")
         where = ", ".join(self.resolver.candidates[i].country for i in ids)
         raise ValueError(f"{len(ids)} organisations are named {name!r} ({where}): use the PIC")
+
+    def _same_name(self, name: str, country: str) -> int | None:
+        """The organisation the resolver calls the same as a record of this name and country.
+
+        Such a record has no identifier and no city, and the fuzzy step never says "same"
+        (near names go to review), so `decide` would answer "same" exactly when its
+        exact-name step does: that step alone is asked, without the fuzzy scan of the blocks.
+        """
+        decision = self.resolver.exact_name(Incoming(name, country))
+        return decision.org_id if decision and decision.action == "same" else None
 
 
 def _as_vat(text: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -10,6 +12,24 @@ from filiera.registry import fields, taxonomy, values
 from filiera.registry.markings import clean_markings
 
 DESCRIPTION_LANGUAGES = fields.CONTENT_LANGUAGES
+KNOWN_TEXTS = 4096  # answers remembered per value type (countries, regions, codes recur)
+
+
+def _remembered(clean: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`clean` remembering its answer for each text; refusals are not remembered (the
+    ValueError is raised afresh, with the same message)."""
+    known = lru_cache(maxsize=KNOWN_TEXTS)(clean)
+
+    def check(raw: Any) -> Any:
+        return known(raw) if type(raw) is str else clean(raw)
+
+    return check
+
+
+_country = _remembered(values.clean_country)
+_nuts = _remembered(values.clean_nuts)
+_nace = _remembered(values.clean_nace)
+_nuts_in_country = lru_cache(maxsize=KNOWN_TEXTS)(values.check_nuts_country)
 
 
 def _required(clean):
@@ -51,7 +71,7 @@ def descriptions(raw: dict[str, str]) -> dict[str, str]:
 
 
 def nace_list(raw: list[str]) -> list[str]:
-    return [code for code in (values.clean_nace(c) for c in raw) if code]
+    return [code for code in (_nace(c) for c in raw) if code]
 
 
 def capability_code(code: str) -> str:
@@ -66,9 +86,9 @@ def certification_code(code: str) -> str:
     return code
 
 
-Country = Annotated[str, BeforeValidator(_required(values.clean_country))]
-OptionalCountry = Annotated[str | None, BeforeValidator(values.clean_country)]
-OptionalNuts = Annotated[str | None, BeforeValidator(values.clean_nuts)]
+Country = Annotated[str, BeforeValidator(_required(_country))]
+OptionalCountry = Annotated[str | None, BeforeValidator(_country)]
+OptionalNuts = Annotated[str | None, BeforeValidator(_nuts)]
 OptionalUrl = Annotated[str | None, BeforeValidator(values.clean_url)]
 OptionalYear = Annotated[int | None, BeforeValidator(values.clean_year)]
 OptionalRevenue = Annotated[str | None, BeforeValidator(values.clean_revenue_band)]
@@ -83,4 +103,4 @@ Markings = Annotated[list[str], AfterValidator(clean_markings)]
 def region_matches_country(region: str | None, country: str | None) -> None:
     """A NUTS region must lie in the record's country."""
     if region and country:
-        values.check_nuts_country(region, country)
+        _nuts_in_country(str(region), str(country))

@@ -190,6 +190,10 @@ class Resolver:
             or Decision("new", reasons=[reason("no_match")])
         )
 
+    def exact_name(self, incoming: Incoming) -> Decision | None:
+        """`decide`'s exact-name step alone (same normalised name in the same country)."""
+        return self._by_exact_name(incoming)
+
     def _by_identifier(self, incoming: Incoming) -> Decision | None:
         for scheme in STRONG_SCHEMES:
             value = incoming.identifiers.get(scheme)
