@@ -292,18 +292,23 @@ def create_token(
 
 def user_for_token(session: Session, settings: Settings, secret: str) -> tuple[User, ApiToken]:
     """The active user a bearer token belongs to, or Unauthorized."""
-    token = None
+    token, user = None, None
     if secret.startswith(TOKEN_PREFIX):
-        digest = keyed_hash(settings.secret_key, secret)
-        token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        token, user = _token_and_user(session, keyed_hash(settings.secret_key, secret))
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise Unauthorized("invalid, expired or revoked API token")
-    user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise Unauthorized("invalid, expired or revoked API token")
     token.last_used_at = now
     return user, token
+
+
+def _token_and_user(session: Session, digest: str) -> tuple[ApiToken | None, User | None]:
+    """The token with this hash and its user, in one query."""
+    stmt = select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+    row = session.execute(stmt.where(ApiToken.token_hash == digest)).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def revoke_token(session: Session, user: User | None, token_id: int) -> ApiToken:
@@ -342,6 +347,14 @@ def session_expired(settings: Settings, web: WebSession, now: datetime) -> bool:
 
 def load_session(session: Session, settings: Settings, cookie: str) -> WebSession | None:
     """The live session behind a cookie (touching it), or None if unknown or expired."""
+    found = session_and_user(session, settings, cookie)
+    return found[0] if found else None
+
+
+def session_and_user(
+    session: Session, settings: Settings, cookie: str
+) -> tuple[WebSession, User] | None:
+    """`load_session` with the session's (active) user, read once."""
     digest = keyed_hash(settings.secret_key, cookie)
     web = session.scalar(select(WebSession).where(WebSession.id_hash == digest))
     now = utcnow()
@@ -355,7 +368,7 @@ def load_session(session: Session, settings: Settings, cookie: str) -> WebSessio
         return None
     if (now - web.last_seen_at).total_seconds() > 60:
         web.last_seen_at = now
-    return web
+    return web, user
 
 
 def end_session(session: Session, settings: Settings, cookie: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from filiera.access.models import AccessGrant
 from filiera.access.viewer import Viewer
@@ -174,8 +175,25 @@ def visible_records(viewer: Viewer, model, entity: str) -> ColumnElement[bool]:
         return true()
     return and_(
         visibility_clause(viewer, model.visibility, model.owner_id, entity, model.id),
-        model.owner_id.in_(visible_org_ids(viewer)),
+        owner_visible(viewer, model.owner_id),
     )
+
+
+OWNER = aliased(Organisation, name="record_owner")
+
+
+def owner_visible(viewer: Viewer, owner_col: ColumnElement) -> ColumnElement[bool]:
+    """WHERE clause: the organisation in `owner_col` is one `viewer` may see.
+
+    A correlated EXISTS on the owner's primary key, not `IN (visible ids)`: the record
+    tables are small, and with the id list SQLite scanned every organisation to build it
+    (then probed the records' owner index with each id), ~10 ms per query at 11,500
+    organisations even for an empty table. The owner is an alias the EXISTS never
+    correlates, so neither an outer query over organisations nor an enclosing owner check
+    captures it; one alias for the process (a new one per call cost ~0.7 ms to adapt).
+    """
+    seen = visibility_clause(viewer, OWNER.visibility, OWNER.id, "organisation", OWNER.id)
+    return exists().where(OWNER.id == owner_col, seen).correlate_except(OWNER)
 
 
 def require_owner(viewer: Viewer, action: str, owner_id: int) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera.access.models import Affiliation
 from filiera.registry.models import Membership, Organisation
 
 
@@ -50,9 +51,13 @@ def viewer_for(
     session: Session, user: object, *, address: str | None = None, via: str = "session"
 ) -> Viewer:
     """The Viewer of a signed-in `User`: their organisations and the clusters around them."""
-    org_ids = frozenset(a.organisation_id for a in user.affiliations)
-    stmt = select(Organisation.id, Organisation.kind).where(Organisation.id.in_(org_ids))
-    kinds = {org_id: kind for org_id, kind in session.execute(stmt)}
+    affiliated = (
+        select(Affiliation.organisation_id, Organisation.kind)
+        .outerjoin(Organisation, Organisation.id == Affiliation.organisation_id)
+        .where(Affiliation.user_id == user.id)
+    )
+    kinds = {org_id: kind for org_id, kind in session.execute(affiliated)}
+    org_ids = frozenset(kinds)
     own_clusters = frozenset(i for i, kind in kinds.items() if kind == "cluster")
     member_of = frozenset(
         session.scalars(

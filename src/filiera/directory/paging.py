@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from filiera.directory.filters import OrgFilter
@@ -90,8 +90,9 @@ def filter_hash(flt: OrgFilter, sort: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def position_of(sort: str, org: Organisation) -> Position:
-    """The position of a row in `sort` (the segment it belongs to and its key values)."""
+def position_of(sort: str, org: Organisation | Row) -> Position:
+    """The position of a row in `sort` (the segment it belongs to and its key values): an
+    organisation, or a row with its key columns."""
     for index, segment in enumerate(SEGMENTS[sort]):
         if segment.holds(org):
             return Position(index, segment.values_of(org))
@@ -167,16 +168,16 @@ def keyset_rows(
     sort: str,
     after: Position | None,
     limit: int,
-) -> list[Organisation]:
+) -> list[Row]:
     """Up to `limit` rows of `stmt` in `sort`, after `after` (from the start if None)."""
-    rows: list[Organisation] = []
+    rows: list[Row] = []
     first = after.segment if after else 0
     for index, segment in enumerate(SEGMENTS[sort][first:], start=first):
         part = stmt if segment.where is None else stmt.where(segment.where())
         if after is not None and index == after.segment:
             part = part.where(segment.after(after.values))
         part = part.order_by(*segment.order()).limit(limit - len(rows))
-        rows.extend(session.scalars(part).all())
+        rows.extend(session.execute(part).all())
         if len(rows) >= limit:
             break
     return rows

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
+from filiera.directory import loaded
 from filiera.directory.codes import code_or_under
 from filiera.directory.filters import OrgFilter
 from filiera.errors import NotFound
@@ -115,31 +116,50 @@ def visible_ids(session: Session, viewer: Viewer, ids: set[int]) -> set[int]:
     return set(session.scalars(stmt))
 
 
+# Everything a profile shows, loaded with it (the options are immutable: built once).
+PROFILE_LOADS = (
+    selectinload(Organisation.aliases),
+    selectinload(Organisation.identifiers),
+    selectinload(Organisation.capabilities),
+    selectinload(Organisation.activities),
+    selectinload(Organisation.certifications),
+    selectinload(Organisation.sites),
+    selectinload(Organisation.memberships).selectinload(Membership.cluster),
+    selectinload(Organisation.participations).selectinload(Participation.project),
+    selectinload(Organisation.roles)
+    .selectinload(PersonRole.person)
+    .selectinload(Person.roles)
+    .selectinload(PersonRole.organisation)
+    .selectinload(Organisation.memberships),  # who owns each person (visibility)
+)
+
+
+def require_visible(session: Session, org_id: int, *, viewer: Viewer) -> None:
+    """NotFound naming the id unless `viewer` may see organisation `org_id` (the check of
+    `get_organisation` without loading the profile)."""
+    stmt = select(Organisation.id).where(Organisation.id == org_id, visible_organisations(viewer))
+    if session.scalar(stmt) is None:
+        raise NotFound(f"organisation {org_id} does not exist")
+
+
 def get_organisation(session: Session, org_id: int, *, viewer: Viewer) -> Organisation:
-    """The full profile, or NotFound naming the id (also when `viewer` may not see it)."""
+    """The full profile, or NotFound naming the id (also when `viewer` may not see it).
+
+    Asked again in the same unit of work with nothing changed since, the profile already
+    loaded is the answer (see `directory.loaded`)."""
+    org = loaded.remembered(session, org_id, viewer)
+    if org is not None:
+        return org
     stmt = (
         select(Organisation)
         .where(Organisation.id == org_id, visible_organisations(viewer))
         .execution_options(populate_existing=True)
-        .options(
-            selectinload(Organisation.aliases),
-            selectinload(Organisation.identifiers),
-            selectinload(Organisation.capabilities),
-            selectinload(Organisation.activities),
-            selectinload(Organisation.certifications),
-            selectinload(Organisation.sites),
-            selectinload(Organisation.memberships).selectinload(Membership.cluster),
-            selectinload(Organisation.participations).selectinload(Participation.project),
-            selectinload(Organisation.roles)
-            .selectinload(PersonRole.person)
-            .selectinload(Person.roles)
-            .selectinload(PersonRole.organisation)
-            .selectinload(Organisation.memberships),  # who owns each person (visibility)
-        )
+        .options(*PROFILE_LOADS)
     )
     org = session.scalars(stmt).first()
     if org is None:
         raise NotFound(f"organisation {org_id} does not exist")
+    loaded.remember(session, viewer, org)
     return org
 
 
@@ -190,6 +210,15 @@ def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, in
         .where(Organisation.kind == "cluster", visible_organisations(viewer))
     )
     return [(org, count) for org, count in session.execute(stmt.order_by(*BY_NAME))]
+
+
+def cluster_names(session: Session, *, viewer: Viewer) -> list[Row]:
+    """Id, name and visibility of every cluster/association `viewer` may see, by name: the
+    choices of a cluster filter, without the member counts of `clusters`."""
+    stmt = select(Organisation.id, Organisation.name, Organisation.visibility).where(
+        Organisation.kind == "cluster", visible_organisations(viewer)
+    )
+    return list(session.execute(stmt.order_by(*BY_NAME)))
 
 
 def list_projects(

@@ -8,6 +8,9 @@ only translate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -40,7 +43,14 @@ class PartnerOut(BaseModel):
     shared_projects: int = Field(examples=[3])
 
 
-def audit_listing(session: Session, viewer: Viewer, rows: list[Organisation], what: str) -> None:
+class Listed(Protocol):
+    """An organisation as listed: a loaded row or just its id and visibility."""
+
+    id: int
+    visibility: str
+
+
+def audit_listing(session: Session, viewer: Viewer, rows: Sequence[Listed], what: str) -> None:
     """Listing restricted records is audited like reading them (rows are all visible)."""
     shown = [org.id for org in rows if org.visibility in LOGGED_LEVELS]
     audit.record_read(session, "organisation", shown, what, viewer)
@@ -176,7 +186,7 @@ def delete(session: Session, viewer: Viewer, org_id: int) -> None:
 
 def partners(session: Session, viewer: Viewer, org_id: int, limit: int = 20) -> list[PartnerOut]:
     """Visible organisations sharing the most funded projects with a visible one."""
-    queries.get_organisation(session, org_id, viewer=viewer)
+    queries.require_visible(session, org_id, viewer=viewer)
     found = queries.partners(session, org_id, limit, viewer=viewer)
     audit_listing(session, viewer, [org for org, _ in found], f"partners of organisation {org_id}")
     return [PartnerOut(organisation=summary(org), shared_projects=shared) for org, shared in found]

@@ -14,7 +14,6 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from filiera.access import accounts, audit
-from filiera.access.models import User
 from filiera.access.ratelimit import RateLimiter
 from filiera.access.secrets_ import same
 from filiera.access.viewer import Viewer, viewer_for
@@ -94,13 +93,13 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
         request.app.state.limiters.api.hit(f"token:{row.id}")
         return viewer_for(session, user, address=address, via="token")
     cookie = request.cookies.get(SESSION_COOKIE)
-    web = accounts.load_session(session, settings, cookie) if cookie else None
-    if web is None:
+    found = accounts.session_and_user(session, settings, cookie) if cookie else None
+    if found is None:
         return Viewer.anonymous(address)
+    web, user = found
     request.state.web_session = web
     request.state.csrf_token = web.csrf_token  # a plain str: error pages render it after the
-    user = session.get(User, web.user_id)  # database session closed (no detached row)
-    return viewer_for(session, user, address=address, via="session")
+    return viewer_for(session, user, address=address, via="session")  # session closed
 
 
 def release(session: Session) -> None:

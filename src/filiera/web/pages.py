@@ -109,7 +109,7 @@ def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, obj
         "kinds": list(ORG_KINDS),
         "capabilities": tree,
         "certifications": list(taxonomy.certifications()),
-        "clusters": clusters.list_clusters(session, viewer),
+        "clusters": clusters.cluster_choices(session, viewer),
     }
 
 
