@@ -11,8 +11,11 @@ from filiera.registry.schemas import OrgKind
 PAGE_SIZE_MAX = 200  # the largest page any listing returns
 PAGE_SIZE = 50
 Sort = Literal["name", "country", "newest"]
-# Counts stop here unless asked for exactly: beyond it a listing says "more than 10,000".
-COUNT_CAP = 10_000
+# Counts stop here unless asked for exactly: beyond it a listing says "more than 1,000".
+# The web pager numbers 20 pages of 50 (1,000 rows) and follows a cursor beyond, so a
+# larger exact count would tell a reader nothing the pager uses; it cost a quarter of a
+# directory page's time at 100,000 organisations (10,001 index entries per view).
+COUNT_CAP = 1_000
 CountMode = Literal["capped", "exact"]
 
 

@@ -51,7 +51,7 @@ class DirectoryPage(BaseModel):
     """
 
     data: list[OrganisationSummary]
-    count: int = Field(examples=[10_000], description="Matches, or the cap when more")
+    count: int = Field(examples=[1_000], description="Matches, or the cap when more")
     count_exact: bool = Field(
         examples=[False], description="False: more than `count` organisations match"
     )
