@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from filiera.access.viewer import Viewer
 from filiera.directory import paging, queries
 from filiera.directory.filters import COUNT_CAP, PAGE_SIZE, CountMode, OrgFilter, Sort
-from filiera.directory.profiles import OrganisationSummary
+from filiera.directory.profiles import OrganisationSummary, summary_of
 from filiera.directory.service import audit_listing
 from filiera.errors import ValidationFailed, field_error
 from filiera.registry.models import Identifier, Organisation, OrgCapability
@@ -113,20 +113,7 @@ def summaries(session: Session, rows: list[Row]) -> list[OrganisationSummary]:
         pic.where(Identifier.organisation_id.in_(ids)).order_by(Identifier.id)
     ):
         pics.setdefault(org_id, value)  # the first, as `Organisation.identifier` reads it
-    return [
-        OrganisationSummary(
-            id=row.id,
-            name=row.name,
-            kind=row.kind,
-            country=row.country,
-            region=row.region,
-            city=row.city,
-            pic=pics.get(row.id),
-            capabilities=sorted(codes[row.id]),
-            synthetic=row.synthetic,
-        )
-        for row in rows
-    ]
+    return [summary_of(row, pics.get(row.id), codes[row.id]) for row in rows]
 
 
 def _should_walk(session: Session, exact: bool, total: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -172,6 +173,11 @@ class OrganisationPage(BaseModel):
 
 
 def summary(org: Organisation) -> OrganisationSummary:
+    return summary_of(org, org.identifier("pic"), [c.code for c in org.capabilities])
+
+
+def summary_of(org: Any, pic: str | None, capabilities: Iterable[str]) -> OrganisationSummary:
+    """The summary of an organisation or a row of its columns, given its PIC and codes."""
     return OrganisationSummary(
         id=org.id,
         name=org.name,
@@ -179,8 +185,8 @@ def summary(org: Organisation) -> OrganisationSummary:
         country=org.country,
         region=org.region,
         city=org.city,
-        pic=org.identifier("pic"),
-        capabilities=sorted(c.code for c in org.capabilities),
+        pic=pic,
+        capabilities=sorted(capabilities),
         synthetic=org.synthetic,
     )
 
