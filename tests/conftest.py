@@ -144,12 +144,20 @@ def demo_copy(
         yield DemoCopy(url, summary)
 
 
+EXPECT_TIMEOUT_MS = 20_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """A headless Chromium (Debian's) driven by Playwright, shared by the session."""
     reason = missing_browser_reason()
     if reason:
         unavailable("browser", reason)
+    from playwright.sync_api import expect
+
+    # Assertions wait for the page rather than a clock: on a loaded CI machine a form
+    # post and its redirect can take longer than Playwright's default 5 s.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with launch_chromium() as launched:
         BACKENDS["browser"] = "ran"
         yield launched
