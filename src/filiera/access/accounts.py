@@ -15,6 +15,7 @@ from filiera.access.secrets_ import (
     MIN_PASSWORD,
     hash_password,
     keyed_hash,
+    needs_rehash,
     new_secret,
     verify_password,
 )
@@ -229,6 +230,8 @@ def authenticate(
         matches = verify_password(user.password_hash if user else None, password)
         if user is not None and user.active and waiting is None and matches:
             backoff.reset(session, user.id, address)
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
             user.last_sign_in_at = now
             who = Viewer(user.id, user.email, user.role, address=address)
             audit.record(session, "sign_in", entity="user", entity_id=user.id, viewer=who)
