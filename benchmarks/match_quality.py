@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
+import numpy as np
 import Stemmer
 from _common import ROOT, SHARED, emit, percentiles
 from sqlalchemy import select
@@ -56,8 +57,9 @@ from sqlalchemy.orm import Session
 from filiera.access.viewer import Viewer
 from filiera.db import Database
 from filiera.imports.edf import import_edf, load_json, programme_of
-from filiera.match import concepts
+from filiera.match import concepts, features, ranker, training
 from filiera.match.engine import MatchFilters, filter_mask, query_terms, score, top_positions
+from filiera.match.index import build_index
 from filiera.match.service import current_index, forget_indexes, match
 from filiera.registry import taxonomy
 from filiera.registry.models import (
@@ -477,6 +479,7 @@ def evaluate(session: Session, projects: list[dict], setup: dict) -> list[dict]:
     scoring = run(rank_only(session), english)
     rows = english_splits(queries, runs) + cross_language(queries, rankers, runs)
     latency(runs, scoring)
+    learned_ranker(session, queries, runs)
     return rows
 
 
@@ -558,6 +561,81 @@ def latency(runs: dict[str, Run], scoring: Run) -> None:
         "top 50 (engine functions, no explanations; may differ from match() by ties at "
         "rank 50); bm25: tokenise + retrieve(k=50)",
     )
+
+
+# --- the learned ranker -------------------------------------------------------------------
+
+ABLATION = {
+    "own_text": ("own_text",),
+    "project_history": ("best_project", "related_projects"),
+    "track_record": ("projects_log", "coordinator_share", "recent_projects", "years_since_last"),
+    "concepts": (
+        *(f"overlap_{k}" for k in features.CONCEPT_KINDS),
+        "capability_level",
+        "country_fit",
+    ),
+    "holdings": ("certifications", "capabilities_evidenced"),
+    "collaboration": ("partners_in_top",),
+    "kind": tuple(f"kind_{k}" for k in features.KINDS),
+    "research_share": ("research_share",),
+    "need_type": tuple(f"need_{k}" for k in features.NEED_TYPES),
+    "query_words": ("query_words",),
+}
+
+
+def without(examples: training.Examples, dropped: tuple[str, ...]) -> training.Examples:
+    """A copy of `examples` whose `dropped` feature columns are missing (NaN) everywhere."""
+    cols = [features.FEATURES.index(f) for f in dropped]
+    rows = []
+    for block in examples.rows:
+        copy = block.copy()
+        copy[:, cols] = np.nan
+        rows.append(copy)
+    out = training.Examples(rows, list(examples.grades), list(examples.groups), examples.missed)
+    return out
+
+
+def learned_ranker(session: Session, queries: list[Query], runs: dict[str, Run]) -> None:
+    """Train with `filiera ranker train`'s protocol on the profile years (a model of 2022's
+    projects checked on 2023's), then rank the 2024 queries with it whatever the verdict,
+    and once per feature group left out (ablation); fixed weights and BM25 in the same run."""
+    started = time.perf_counter()
+    earlier = training.year_examples(session, LAST_PROFILE_YEAR - 1)
+    later = training.year_examples(session, LAST_PROFILE_YEAR)
+    index = build_index(session)
+    pools = [training.query_rows(index, q.text, "en") for q in queries]
+    fixed = mean_metrics([runs["filiera"].metrics[q.project_id] for q in queries])
+    bm25 = mean_metrics([runs["bm25"].metrics[q.project_id] for q in queries])
+    full = None
+    for name, dropped in (("all_features", ()), *ABLATION.items()):
+        booster, chosen = training.fit(without(earlier, dropped), without(later, dropped))
+        cols = [features.FEATURES.index(f) for f in dropped]
+        model = ranker.Ranker(booster, features.FEATURES)
+        figures = []
+        for query, (positions, rows, first_stage) in zip(queries, pools, strict=True):
+            rows = rows.copy()
+            rows[:, cols] = np.nan
+            final = ranker.rerank(model, first_stage, rows, positions)
+            ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
+            figures.append(query_metrics(ranking, query.relevant))
+        learned = mean_metrics(figures)
+        full = full or learned
+        record(
+            benchmark="match_quality_learned",
+            split="all",
+            lang="en",
+            queries=len(queries),
+            left_out=name if dropped else None,
+            features_left_out=list(dropped),
+            validation=chosen,
+            learned=learned,
+            fixed_weights=fixed,
+            bm25=bm25,
+            ratio_learned_vs_bm25={m: ratio(learned[m], bm25[m]) for m in METRICS},
+            ratio_learned_vs_fixed={m: ratio(learned[m], fixed[m]) for m in METRICS},
+            change_vs_all_features={m: round(learned[m] - full[m], 4) for m in METRICS},
+        )
+    record(benchmark="match_quality_learned_run", seconds=round(time.perf_counter() - started, 1))
 
 
 if __name__ == "__main__":

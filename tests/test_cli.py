@@ -990,6 +990,17 @@ def test_thesis_list_shows_open_theses_and_all_with_a_flag(
 # --- match paging, synthetic records, markings; shortlists ---------------------------------
 
 
+def test_ranker_status_and_train_refusal(registry: Registry, tmp_path: Path) -> None:
+    """`ranker status` says which ranking matching uses; `ranker train` refuses a registry
+    with too little history, naming why (training itself: tests/test_match_ranker.py)."""
+    state = out_json(cli("ranker", "status", "--json", db=registry.url))
+    assert state["model"] in ("learned", "fixed") and "adopted" in state
+    assert "model:" in flat(cli("ranker", "status", db=registry.url).output)
+    out = tmp_path / "m.json"
+    refused = cli("ranker", "train", "--out", str(out), db=registry.url, code=None)
+    assert "call years" in flat(refused.output) and not out.exists()
+
+
 def test_match_pages_flags_synthetic_records_and_notes_markings(registry: Registry) -> None:
     url, aerosud = registry.url, registry.data.orgs["aerosud"]
     text = "additive metal satellites composites"

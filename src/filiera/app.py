@@ -9,6 +9,7 @@ from filiera.db import Database
 from filiera.http import errors, headers
 from filiera.http.auth import Limiters
 from filiera.http.limits import BodyLimit
+from filiera.match import ranker
 from filiera.settings import Settings, get_settings
 from filiera.web import STATIC_DIR, site
 from filiera.web.assets import Assets
@@ -40,6 +41,8 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     app.state.db = database
     app.state.settings = settings
     app.state.limiters = Limiters(database, settings)
+    if settings.ranker_path is not None:
+        ranker.use_model(settings.ranker_path)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     errors.install(app, html_page=error_page)
     for router in (*api.ROUTERS, *site.ROUTERS):

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Folder where the match index of a PostgreSQL database is saved between "
         "restarts (a SQLite database's index is saved beside its file).",
     )
+    ranker_path: Path | None = Field(
+        default=None,
+        description="Learned matchmaking model to use instead of the database's own (saved "
+        "by `filiera ranker train` beside its match index) or the packaged one.",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production refuses default secrets and sends cookies over HTTPS only.",

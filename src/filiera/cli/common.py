@@ -22,6 +22,7 @@ from filiera.cli import database as choice
 from filiera.db import Database
 from filiera.directory.filters import PAGE_SIZE_MAX
 from filiera.errors import ConfigurationError, FilieraError, ValidationFailed, field_error
+from filiera.match import ranker
 from filiera.settings import Settings, get_settings, project_database
 
 # Piped or captured output is read by scripts: lines are never wrapped (a path stays whole)
@@ -68,6 +69,8 @@ def open_db(
     """
     settings = cli_settings(db)
     url = settings.database_url
+    if settings.ranker_path is not None:
+        ranker.use_model(settings.ranker_path)
     if not quiet:
         announce(url)
     missing = None if create else choice.missing_file(url)

@@ -20,6 +20,7 @@ from filiera.cli import (
     match_cmd,
     news_cmd,
     org_cmd,
+    ranker_cmd,
     review_cmd,
     serve_cmd,
     shortlist_cmd,
@@ -53,6 +54,7 @@ app.add_typer(bid_cmd.app, name="bid")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(capacity_cmd.app, name="capacity")
 app.add_typer(news_cmd.app, name="news")
+app.add_typer(ranker_cmd.app, name="ranker")
 
 if __name__ == "__main__":
     app()

@@ -122,7 +122,7 @@ def filter_mask(index: MatchIndex, flt: MatchFilters) -> np.ndarray:
     return mask
 
 
-def _scaled(values: np.ndarray, among: np.ndarray) -> np.ndarray:
+def scaled_by_best(values: np.ndarray, among: np.ndarray) -> np.ndarray:
     """`values` divided by their best among the positions in `among` (the eligible ones)."""
     top = float(values[among].max()) if among.any() else 0.0
     return values / top if top > 0 else values
@@ -169,10 +169,10 @@ def scaled(index: MatchIndex, raw: RawScores, mask: np.ndarray) -> tuple[np.ndar
     Parts are scaled by their best value inside `mask` (filters and the viewer's
     visibility), so an organisation the viewer may not see never changes a score they get.
     """
-    profile = _scaled(raw.profile, mask)
-    projects = _scaled(raw.experience, mask)
+    profile = scaled_by_best(raw.profile, mask)
+    projects = scaled_by_best(raw.experience, mask)
     matching = (profile > 0) | (projects > 0)
-    record = np.where(matching, _scaled(index.experience, mask), 0.0)
+    record = np.where(matching, scaled_by_best(index.experience, mask), 0.0)
     final = W_PROFILE * profile + W_PROJECTS * projects + W_RECORD * record
     final = np.where(mask, final / (W_PROFILE + W_PROJECTS + W_RECORD), 0.0)
     parts = {

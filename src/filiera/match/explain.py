@@ -49,6 +49,156 @@ TEMPLATES = {
         "de": "Erfüllt den Filter {name} = {value}",
     },
 }
+TEMPLATES["learned"] = {
+    "en": "Ranked up by the learned model for: {features}",
+    "it": "Portato in alto dal modello appreso per: {features}",
+    "fr": "Classé plus haut par le modèle appris pour : {features}",
+    "de": "Vom gelernten Modell höher gereiht wegen: {features}",
+}
+# What each ranker feature means to a reader (features.FEATURES), en / it / fr / de.
+FEATURE_LABELS = {
+    "fixed": (
+        "overall text match",
+        "corrispondenza complessiva",
+        "correspondance globale",
+        "Gesamttreffer",
+    ),
+    "profile": ("profile text", "testo del profilo", "texte du profil", "Profiltext"),
+    "projects": ("related projects", "progetti affini", "projets proches", "verwandte Projekte"),
+    "own_text": (
+        "own description",
+        "descrizione propria",
+        "description propre",
+        "eigene Beschreibung",
+    ),
+    "best_project": (
+        "a very close past project",
+        "un progetto passato molto vicino",
+        "un projet passé très proche",
+        "ein sehr ähnliches früheres Projekt",
+    ),
+    "related_projects": (
+        "several related projects",
+        "diversi progetti affini",
+        "plusieurs projets proches",
+        "mehrere verwandte Projekte",
+    ),
+    "first_stage_rank": ("first-stage rank", "posizione iniziale", "rang initial", "Anfangsrang"),
+    "projects_log": ("track record", "esperienza", "expérience", "Erfahrung"),
+    "coordinator_share": (
+        "coordination experience",
+        "esperienza di coordinamento",
+        "expérience de coordination",
+        "Koordinationserfahrung",
+    ),
+    "recent_projects": (
+        "recent projects",
+        "progetti recenti",
+        "projets récents",
+        "neuere Projekte",
+    ),
+    "years_since_last": (
+        "recent activity",
+        "attività recente",
+        "activité récente",
+        "jüngste Aktivität",
+    ),
+    "research_share": (
+        "research profile",
+        "profilo di ricerca",
+        "profil de recherche",
+        "Forschungsprofil",
+    ),
+    "overlap_cap": (
+        "capabilities named in the need",
+        "capacità citate nel bisogno",
+        "capacités citées dans le besoin",
+        "genannte Fähigkeiten",
+    ),
+    "overlap_cert": (
+        "certifications named in the need",
+        "certificazioni citate nel bisogno",
+        "certifications citées dans le besoin",
+        "genannte Zertifizierungen",
+    ),
+    "overlap_country": (
+        "country named in the need",
+        "paese citato nel bisogno",
+        "pays cité dans le besoin",
+        "genanntes Land",
+    ),
+    "overlap_g": ("domain terms", "termini del settore", "termes du domaine", "Fachbegriffe"),
+    "capability_level": (
+        "capability level",
+        "livello della capacità",
+        "niveau de capacité",
+        "Fähigkeitsstufe",
+    ),
+    "country_fit": ("country", "paese", "pays", "Land"),
+    "certifications": ("certifications", "certificazioni", "certifications", "Zertifizierungen"),
+    "capabilities_evidenced": (
+        "evidenced capabilities",
+        "capacità documentate",
+        "capacités attestées",
+        "belegte Fähigkeiten",
+    ),
+    "partners_in_top": (
+        "past partners among the best matches",
+        "partner passati tra i migliori risultati",
+        "partenaires passés parmi les meilleurs résultats",
+        "frühere Partner unter den besten Treffern",
+    ),
+    "query_words": (
+        "length of the need",
+        "lunghezza del bisogno",
+        "longueur du besoin",
+        "Länge des Bedarfs",
+    ),
+}
+LABEL_LANGS = ("en", "it", "fr", "de")
+
+
+VALUE_LABELS = {
+    "kind": (
+        "organisation type",
+        "tipo di organizzazione",
+        "type d'organisation",
+        "Organisationstyp",
+    ),
+    "need": ("type of need", "tipo di bisogno", "type de besoin", "Art des Bedarfs"),
+    "prime": ("prime", "capocommessa", "maître d'œuvre", "Hauptauftragnehmer"),
+    "midcap": ("mid-cap", "media impresa", "ETI", "Mittelständler"),
+    "sme": ("SME", "PMI", "PME", "KMU"),
+    "startup": ("start-up", "start-up", "start-up", "Start-up"),
+    "research": ("research", "ricerca", "recherche", "Forschung"),
+    "university": ("university", "università", "université", "Universität"),
+    "public_body": ("public body", "ente pubblico", "organisme public", "öffentliche Stelle"),
+    "production": ("production", "produzione", "production", "Produktion"),
+    "procurement": ("procurement", "approvvigionamento", "achat public", "Beschaffung"),
+}
+
+
+def feature_label(feature: str, lang: str) -> str:
+    """A reader's name for a ranker feature (kind_* and need_* read as "type: value")."""
+    at = LABEL_LANGS.index(lang) if lang in LABEL_LANGS else 0
+    if feature in FEATURE_LABELS:
+        return FEATURE_LABELS[feature][at]
+    prefix, _, value = feature.partition("_")
+    if prefix in VALUE_LABELS and value in VALUE_LABELS:
+        return f"{VALUE_LABELS[prefix][at]}: {VALUE_LABELS[value][at]}"
+    return feature
+
+
+def learned(carried: list[tuple[str, float]], lang: str) -> dict:
+    """The learned ranker's reason: the features that pushed the result up most."""
+    names = [feature_label(f, lang) for f, _ in carried]
+    return {
+        "kind": "learned",
+        "features": [{"feature": f, "contribution": c} for f, c in carried],
+        "text": say("learned", lang, features=", ".join(names)),
+    }
+
+
 ROLES = {
     "coordinator": {
         "en": "Coordinator",

@@ -8,6 +8,7 @@ arrays hold what the hard filters need.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,7 @@ ROLE_WEIGHT = {"coordinator": 1.3, "participant": 1.0, "thirdParty": 0.6, "assoc
 LEVEL_TF = {"claimed": 1, "evidenced": 2, "certified": 3}
 TITLE_REPEAT = 2
 PROFILE_K1, PROFILE_B = 1.2, 0.6  # tuned on the first half of the EDF benchmark queries
+CALL_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 def bag_of(text: str, lang: str, bag: Counter[str], repeat: int = 1) -> None:
@@ -57,6 +59,18 @@ class ProjectInfo:
     title: str
     year: int | None
     external_id: str | None = None  # the source's key (EDF project id, CORDIS rcn)
+    call: str | None = None  # call identifier (EDF-2023-..., EDF-ASAP-2023-...)
+    action: str | None = None  # type of action (EDF Research Actions, ...)
+
+    @property
+    def call_year(self) -> int | None:
+        return call_year(self.call, self.year)
+
+
+def call_year(call: str | None, start_year: int | None) -> int | None:
+    """The year of a project's call (the 4-digit year in its identifier), else its start."""
+    found = CALL_YEAR.search(call or "")
+    return int(found.group(1)) if found else start_year
 
 
 @dataclass
@@ -216,9 +230,11 @@ def project_bags(session: Session, ids=None) -> tuple[list[ProjectInfo], list[Co
         Project.keywords,
         Project.start_date,
         Project.external_id,
+        Project.call_identifier,
+        Project.type_of_action,
     ).order_by(Project.id)
     infos, bags = [], []
-    for pid, programme, acronym, title, objective, keywords, start, key in among(
+    for pid, programme, acronym, title, objective, keywords, start, key, call, action in among(
         session, stmt, Project.id, ids
     ):
         bag: Counter[str] = Counter()
@@ -228,7 +244,7 @@ def project_bags(session: Session, ids=None) -> tuple[list[ProjectInfo], list[Co
         if acronym:
             bag[f"en:{acronym.lower()}"] += 1
         year = start.year if start else None
-        infos.append(ProjectInfo(pid, programme, acronym, title, year, key))
+        infos.append(ProjectInfo(pid, programme, acronym, title, year, key, call, action))
         bags.append(bag)
     return infos, bags
 
@@ -267,8 +283,12 @@ def pic_rows(session: Session, ids: Iterable[int] | None = None) -> dict[int, st
     return {org_id: value for org_id, value in rows}
 
 
-def build_index(session: Session) -> MatchIndex:
-    """Read the registry and build the index (seconds for 100,000 organisations)."""
+def build_index(session: Session, until_year: int | None = None) -> MatchIndex:
+    """Read the registry and build the index (seconds for 100,000 organisations).
+
+    With `until_year`, the registry as it was then: projects of later calls (and their
+    participations) are left out (what the learned ranker trains on, `match/training.py`).
+    """
     started = time.perf_counter()
     rows = org_rows(session)
     org_ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -278,6 +298,10 @@ def build_index(session: Session) -> MatchIndex:
     pics = pic_rows(session)
     own_bags = org_bags(session, rows, caps)
     projects, bags_of_projects = project_bags(session)
+    if until_year is not None:
+        kept = [i for i, p in enumerate(projects) if (p.call_year or 0) <= until_year]
+        projects = [projects[i] for i in kept]
+        bags_of_projects = [bags_of_projects[i] for i in kept]
     project_pos = {p.id: i for i, p in enumerate(projects)}
     parts = [
         (position[o], project_pos[p], role)

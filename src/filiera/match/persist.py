@@ -23,7 +23,7 @@ from filiera.match.bm25 import Bm25
 from filiera.match.cursor import Cursor
 from filiera.match.index import MatchIndex, ProjectInfo
 
-FORMAT = 1
+FORMAT = 2  # 2: projects carry their call and type of action
 ARRAYS = (
     "org_ids",
     "country",

@@ -28,6 +28,19 @@ class MatchHitOut(BaseModel):
     explanations: list[Explanation]
 
 
+class RankingOut(BaseModel):
+    model: str = Field(
+        description="`learned`: the shipped or trained model ordered the best candidates; "
+        "`fixed`: the fixed weights did (no usable model, or it did not beat them)",
+        examples=["learned"],
+    )
+    notice: str | None = Field(
+        None,
+        description="Why the fixed weights were used when a model was expected",
+        examples=[None],
+    )
+
+
 class MatchOut(BaseModel):
     query: str
     lang: str
@@ -41,6 +54,7 @@ class MatchOut(BaseModel):
         description="Matching synthetic organisations left out because real ones match "
         "(`include_synthetic: true` shows them)"
     )
+    ranking: RankingOut
     results: list[MatchHitOut]
 
 
@@ -67,5 +81,6 @@ def match_out(result: MatchResult) -> MatchOut:
         candidates=result.candidates,
         offset=result.offset,
         synthetic_left_out=result.synthetic_left_out,
+        ranking=RankingOut(model=result.ranking.model, notice=result.ranking.notice),
         results=hits,
     )

@@ -19,7 +19,7 @@ from filiera.access import audit
 from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.db import Database
-from filiera.match import persist
+from filiera.match import explain, features, persist, ranker
 from filiera.match.engine import (
     MatchFilters,
     MatchHit,
@@ -29,7 +29,7 @@ from filiera.match.engine import (
     query_terms,
     raw_scores,
     scaled,
-    score,
+    scaled_by_best,
     top_positions,
 )
 from filiera.match.index import MatchIndex
@@ -90,6 +90,7 @@ class MatchResult:
     candidates: int = 0  # organisations passing the filters with a positive score
     offset: int = 0  # the first result is ranked offset + 1
     synthetic_left_out: int = 0  # relevant synthetic organisations left out by default
+    ranking: ranker.Ranking = field(default_factory=lambda: ranker.Ranking("fixed"))
 
 
 def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
@@ -132,6 +133,67 @@ def eligible(session: Session, index: MatchIndex, viewer: Viewer, flt: MatchFilt
     return mask
 
 
+def own_model_path(session: Session) -> Path | None:
+    """Where `filiera ranker train` saves this database's model: beside its match index
+    (None for an in-memory database, or a server database without an index directory)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    store = persist.store_path(engine.url, _index_dir)
+    return (
+        store.with_name(store.name.replace(".match-index.npz", ".ranker.json")) if store else None
+    )
+
+
+def model_for(session: Session) -> ranker.Ranker | str:
+    """The learned ranker for this database, or why matching uses the fixed weights."""
+    return ranker.load(ranker.model_path(own_model_path(session)))
+
+
+@dataclass
+class Scored:
+    """Final scores of one query and how they were made (for explanations)."""
+
+    final: np.ndarray
+    parts: dict
+    ranking: ranker.Ranking
+    model: ranker.Ranker | None = None
+    pool: np.ndarray | None = None
+    rows: np.ndarray | None = None
+
+    def carried(self, positions: list[int]) -> dict[int, list[tuple[str, float]]]:
+        """Per position, the features that pushed it up most (learned ranking only)."""
+        if self.model is None or self.pool is None:
+            return {}
+        return ranker.carried(self.model, self.rows, self.pool, positions)
+
+
+def final_scores(
+    session: Session, index: MatchIndex, terms, raw, mask: np.ndarray, text: str = ""
+) -> Scored:
+    """First stage (fixed weights), then the learned ranker over its best POOL when a model
+    is there and was adopted on its validation year; every number among `mask` only."""
+    first_stage, parts = scaled(index, raw, mask)
+    model = model_for(session)
+    if isinstance(model, str):
+        return Scored(first_stage, parts, ranker.Ranking("fixed", notice=model))
+    if not model.meta.get("adopted", True):
+        return Scored(first_stage, parts, ranker.Ranking("fixed", source=model.source))
+    pool = features.pool(first_stage)
+    own = scaled_by_best(index.org_text.scores(terms.weights), mask)
+    context = features.query_context(terms.weights, features.need_of(text, terms.lang))
+    rows = features.feature_rows(index, parts, first_stage, own, pool, context)
+    final = ranker.rerank(model, first_stage, rows, pool)
+    return Scored(final, parts, ranker.Ranking("learned", source=model.source), model, pool, rows)
+
+
+def _with_carried(found: list[MatchHit], scored: Scored, positions: list[int], lang: str) -> None:
+    """Add the learned ranker's reason (its strongest features) to each hit."""
+    carried = scored.carried(positions)
+    for hit, pos in zip(found, positions, strict=True):
+        if carried.get(pos):
+            hit.explanations.append(explain.learned(carried[pos], lang))
+
+
 def match(
     session: Session,
     viewer: Viewer,
@@ -157,7 +219,8 @@ def match(
     raw = raw_scores(index, terms)
     mask = eligible(session, index, viewer, flt)
     mask, left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
-    final, parts = scaled(index, raw, mask)
+    scored = final_scores(session, index, terms, raw, mask, text)
+    final, parts = scored.final, scored.parts
     positive = int((final > 0).sum())
     positions = top_positions(final, top, offset)
     seen = _visible(session, viewer, [int(index.org_ids[p]) for p in positions])
@@ -169,7 +232,10 @@ def match(
     ]
     audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
-    return MatchResult(text, terms.lang, found, terms.concepts[:20], positive, offset, left_out)
+    _with_carried(found, scored, chosen, explain_lang or terms.lang)
+    return MatchResult(
+        text, terms.lang, found, terms.concepts[:20], positive, offset, left_out, scored.ranking
+    )
 
 
 def score_for_orgs(
@@ -193,9 +259,11 @@ def score_for_orgs(
     mask = eligible(session, index, viewer, filters)
     if not mask[where]:
         return None
-    final, parts = score(index, terms, mask)
+    scored = final_scores(session, index, terms, raw_scores(index, terms), mask, text)
+    final, parts = scored.final, scored.parts
     mine = float(final[where])
     found = hits(index, terms, final, parts, [where], filters, terms.lang)[0]
+    _with_carried([found], scored, [where], terms.lang)
     return {
         "score": round(mine, 4),
         "rank": int((final > mine).sum()) + 1,
@@ -259,5 +327,5 @@ def relevance(
     raw = raw_scores(index, terms)
     mask = eligible(session, index, viewer, flt)
     mask, _left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
-    final, parts = scaled(index, raw, mask)
-    return Relevance(index, terms, final, parts, mask, flt)
+    scored = final_scores(session, index, terms, raw, mask, text)
+    return Relevance(index, terms, scored.final, scored.parts, mask, flt)
