@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filiera.match.engine import MatchFilters
+from filiera.match.usable import require_usable
 from filiera.registry.fields import CONTENT_LANGUAGES
 from filiera.registry.schemas import OrgKind
 
@@ -53,6 +54,13 @@ class MatchRequest(BaseModel):
         le=OFFSET_MAX,
         description="Results to skip: page N of size `top` starts at (N - 1) x `top`",
     )
+
+    @model_validator(mode="after")
+    def has_something_to_match(self) -> MatchRequest:
+        """A text of only stop words, numbers or another script is refused with the reason
+        (NothingToMatch, 422), never answered with an empty list."""
+        require_usable(self.text, self.lang)
+        return self
 
     def filters(self) -> MatchFilters:
         """The hard filters of the request."""
