@@ -43,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,15 @@ from filiera.access.viewer import Viewer
 from filiera.db import Database
 from filiera.imports.edf import import_edf, load_json, programme_of
 from filiera.match import concepts, features, ranker, training
-from filiera.match.engine import MatchFilters, filter_mask, query_terms, score, top_positions
+from filiera.match.engine import (
+    MatchFilters,
+    filter_mask,
+    query_terms,
+    raw_scores,
+    scaled,
+    score,
+    top_positions,
+)
 from filiera.match.index import build_index
 from filiera.match.service import current_index, forget_indexes, match
 from filiera.registry import taxonomy
@@ -480,6 +489,7 @@ def evaluate(session: Session, projects: list[dict], setup: dict) -> list[dict]:
     rows = english_splits(queries, runs) + cross_language(queries, rankers, runs)
     latency(runs, scoring)
     learned_ranker(session, queries, runs)
+    need_kinds(session, queries)
     return rows
 
 
@@ -636,6 +646,59 @@ def learned_ranker(session: Session, queries: list[Query], runs: dict[str, Run])
             change_vs_all_features={m: round(learned[m] - full[m], 4) for m in METRICS},
         )
     record(benchmark="match_quality_learned_run", seconds=round(time.perf_counter() - started, 1))
+
+
+# --- the kind of need ---------------------------------------------------------------------
+
+
+def need_kinds(session: Session, queries: list[Query]) -> None:
+    """The fit to the kind of need (production, procurement) on and off, same index and
+    queries, per programme: 2024 on the profiles (EDF and EDIRPA), and 2023 on the registry
+    up to 2022, the only year with production (ASAP) queries that have a history."""
+    from filiera.match.need_type import read_need
+
+    programme = dict(session.execute(select(Project.id, Project.call_identifier)).all())
+    worlds = [("2024", build_index(session), [(q.programme, q.text, q.relevant) for q in queries])]
+    index_2022 = build_index(session, until_year=LAST_PROFILE_YEAR - 1)
+    worlds.append(
+        (
+            "2023",
+            index_2022,
+            [
+                (programme_of(programme[q.project_id]), q.text, frozenset(q.grades))
+                for q in training.projects_of_year(session, index_2022, LAST_PROFILE_YEAR)
+            ],
+        )
+    )
+    for year, index, items in worlds:
+        mask = index.alive & index.public & ~index.synthetic
+        by_programme: dict[str, dict[str, list]] = {}
+        for prog, text, relevant in items:
+            terms = query_terms(text, "en")
+            raw = raw_scores(index, terms)
+            need = read_need(text, "en")
+            for variant, kind in (("with_need_kind", need.kind), ("without", None)):
+                final, _parts = scaled(index, raw, mask, kind, terms.concepts)
+                ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
+                by_programme.setdefault(prog, {}).setdefault(variant, []).append(
+                    query_metrics(ranking, relevant)
+                )
+            by_programme[prog].setdefault("read_as", []).append(need.kind)
+        for prog, found in sorted(by_programme.items()):
+            with_kind, without_kind = (
+                mean_metrics(found["with_need_kind"]),
+                mean_metrics(found["without"]),
+            )
+            record(
+                benchmark="match_quality_need_kind",
+                query_year=year,
+                programme=prog,
+                queries=len(found["without"]),
+                read_as=dict(Counter(found["read_as"])),
+                with_need_kind=with_kind,
+                without=without_kind,
+                ratio={m: ratio(with_kind[m], without_kind[m]) for m in METRICS},
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from filiera.match.concepts import lexicon
+from filiera.match.need_type import SHORT_CUE
 from filiera.registry import taxonomy
 
 if TYPE_CHECKING:
@@ -187,6 +188,38 @@ def feature_label(feature: str, lang: str) -> str:
     if prefix in VALUE_LABELS and value in VALUE_LABELS:
         return f"{VALUE_LABELS[prefix][at]}: {VALUE_LABELS[value][at]}"
     return feature
+
+
+NEED_TEXT = {
+    "production": {
+        "en": "Production need ({cues}): makers with the named capabilities first",
+        "it": "Bisogno di produzione ({cues}): prima chi produce, con le capacità citate",
+        "fr": "Besoin de production ({cues}) : d'abord les fabricants dotés des capacités citées",
+        "de": "Produktionsbedarf ({cues}): zuerst Hersteller mit den genannten Fähigkeiten",
+    },
+    "procurement": {
+        "en": "Procurement need ({cues}): ministries and agencies that procure first",
+        "it": "Bisogno di approvvigionamento ({cues}): prima ministeri e agenzie che acquistano",
+        "fr": "Besoin d'achat public ({cues}) : d'abord les ministères et agences acheteurs",
+        "de": "Beschaffungsbedarf ({cues}): zuerst beschaffende Ministerien und Behörden",
+    },
+}
+
+
+SHORT_TEXT = {
+    "en": "a short text naming a product",
+    "it": "un testo breve che nomina un prodotto",
+    "fr": "un texte court qui nomme un produit",
+    "de": "ein kurzer Text, der ein Produkt nennt",
+}
+
+
+def need_fit(need, fit: float, lang: str) -> dict:
+    """Why the kind of need moved this organisation: production makers, procuring bodies."""
+    texts = NEED_TEXT.get(need.kind, NEED_TEXT["production"])
+    cues = [SHORT_TEXT.get(lang, SHORT_TEXT["en"]) if c == SHORT_CUE else c for c in need.cues]
+    text = texts.get(lang, texts["en"]).format(cues=", ".join(cues[:3]))
+    return {"kind": "need_type", "need": need.kind, "fit": round(fit, 3), "text": text}
 
 
 def learned(carried: list[tuple[str, float]], lang: str) -> dict:

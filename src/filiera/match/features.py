@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from filiera.match.index import MatchIndex
+from filiera.match.need_type import project_action
 
 POOL = 300  # organisations re-ranked per query
 PARTNER_POOL = 20  # "the other top candidates" for the collaboration feature
@@ -72,11 +73,6 @@ def query_context(weights: dict[str, float], need: dict[str, float] | None = Non
     return QueryContext(concepts, words, {t: (need or {}).get(t, 0.0) for t in NEED_TYPES})
 
 
-def need_of(text: str, lang: str) -> dict[str, float]:
-    """Need type weights of a query text (production, research, procurement)."""
-    return {}
-
-
 def pool(first_stage: np.ndarray, size: int = POOL) -> np.ndarray:
     """Positions of the best `size` positive first-stage scores, best first (ties by position)."""
     positive = np.flatnonzero(first_stage > 0)
@@ -91,7 +87,9 @@ def _project_years(index: MatchIndex) -> tuple[np.ndarray, np.ndarray]:
     if cached is not None and len(cached[0]) == len(index.projects):
         return cached
     years = np.array([p.call_year or 0 for p in index.projects], dtype=np.int32)
-    research = np.array(["research" in (p.action or "").lower() for p in index.projects])
+    research = np.array(
+        [project_action(p.action, p.call, p.programme) == "research" for p in index.projects]
+    )
     index._feature_cache = (years, research)  # type: ignore[attr-defined]
     return years, research
 

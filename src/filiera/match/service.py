@@ -32,8 +32,10 @@ from filiera.match.engine import (
     scaled_by_best,
     top_positions,
 )
+from filiera.match.expansion import expand_for
 from filiera.match.index import MatchIndex
 from filiera.match.live import LiveIndex
+from filiera.match.need_type import NeedType, read_need
 from filiera.match.requests import MatchRequest
 from filiera.registry.models import Organisation
 
@@ -91,6 +93,7 @@ class MatchResult:
     offset: int = 0  # the first result is ranked offset + 1
     synthetic_left_out: int = 0  # relevant synthetic organisations left out by default
     ranking: ranker.Ranking = field(default_factory=lambda: ranker.Ranking("fixed"))
+    need: NeedType | None = None  # what kind of need the text reads as
 
 
 def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
@@ -168,11 +171,12 @@ class Scored:
 
 
 def final_scores(
-    session: Session, index: MatchIndex, terms, raw, mask: np.ndarray, text: str = ""
+    session: Session, index: MatchIndex, terms, raw, mask: np.ndarray, need: NeedType
 ) -> Scored:
-    """First stage (fixed weights), then the learned ranker over its best POOL when a model
-    is there and was adopted on its validation year; every number among `mask` only."""
-    first_stage, parts = scaled(index, raw, mask)
+    """First stage (fixed weights, with the fit to the kind of need), then the learned ranker
+    over its best POOL when a model is there and was adopted on its validation year; every
+    number among `mask` only."""
+    first_stage, parts = scaled(index, raw, mask, need.kind, terms.concepts)
     model = model_for(session)
     if isinstance(model, str):
         return Scored(first_stage, parts, ranker.Ranking("fixed", notice=model))
@@ -180,18 +184,30 @@ def final_scores(
         return Scored(first_stage, parts, ranker.Ranking("fixed", source=model.source))
     pool = features.pool(first_stage)
     own = scaled_by_best(index.org_text.scores(terms.weights), mask)
-    context = features.query_context(terms.weights, features.need_of(text, terms.lang))
+    context = features.query_context(terms.weights, need.weights())
     rows = features.feature_rows(index, parts, first_stage, own, pool, context)
     final = ranker.rerank(model, first_stage, rows, pool)
     return Scored(final, parts, ranker.Ranking("learned", source=model.source), model, pool, rows)
 
 
-def _with_carried(found: list[MatchHit], scored: Scored, positions: list[int], lang: str) -> None:
-    """Add the learned ranker's reason (its strongest features) to each hit."""
+def _with_carried(
+    found: list[MatchHit], scored: Scored, positions: list[int], lang: str, need: NeedType
+) -> None:
+    """Add the kind-of-need reason (when it weighed) and the learned ranker's (its
+    strongest features) to each hit."""
     carried = scored.carried(positions)
+    fit = scored.parts.get("fit")
     for hit, pos in zip(found, positions, strict=True):
+        extra = []
+        if fit is not None and fit[pos] > 0:
+            extra.append(explain.need_fit(need, float(fit[pos]), lang))
         if carried.get(pos):
-            hit.explanations.append(explain.learned(carried[pos], lang))
+            extra.append(explain.learned(carried[pos], lang))
+        filters_from = next(
+            (i for i, e in enumerate(hit.explanations) if e["kind"] == "filter"),
+            len(hit.explanations),
+        )
+        hit.explanations[filters_from:filters_from] = extra  # filters stay last
 
 
 def match(
@@ -215,11 +231,12 @@ def match(
     """
     index = current_index(session)
     flt = filters or MatchFilters()
-    terms = query_terms(text, lang)
+    terms = expand_for(index, query_terms(text, lang))
     raw = raw_scores(index, terms)
     mask = eligible(session, index, viewer, flt)
     mask, left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
-    scored = final_scores(session, index, terms, raw, mask, text)
+    need = read_need(text, terms.lang)
+    scored = final_scores(session, index, terms, raw, mask, need)
     final, parts = scored.final, scored.parts
     positive = int((final > 0).sum())
     positions = top_positions(final, top, offset)
@@ -232,9 +249,17 @@ def match(
     ]
     audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
-    _with_carried(found, scored, chosen, explain_lang or terms.lang)
+    _with_carried(found, scored, chosen, explain_lang or terms.lang, need)
     return MatchResult(
-        text, terms.lang, found, terms.concepts[:20], positive, offset, left_out, scored.ranking
+        text,
+        terms.lang,
+        found,
+        terms.concepts[:20],
+        positive,
+        offset,
+        left_out,
+        scored.ranking,
+        need,
     )
 
 
@@ -255,15 +280,16 @@ def score_for_orgs(
     where = index.position(org_id)
     if where is None:
         return None
-    terms = query_terms(text, lang)
+    terms = expand_for(index, query_terms(text, lang))
     mask = eligible(session, index, viewer, filters)
     if not mask[where]:
         return None
-    scored = final_scores(session, index, terms, raw_scores(index, terms), mask, text)
+    need = read_need(text, terms.lang)
+    scored = final_scores(session, index, terms, raw_scores(index, terms), mask, need)
     final, parts = scored.final, scored.parts
     mine = float(final[where])
     found = hits(index, terms, final, parts, [where], filters, terms.lang)[0]
-    _with_carried([found], scored, [where], terms.lang)
+    _with_carried([found], scored, [where], terms.lang, need)
     return {
         "score": round(mine, 4),
         "rank": int((final > mine).sum()) + 1,
@@ -298,6 +324,7 @@ class Relevance:
     parts: dict
     eligible: np.ndarray  # position -> may be used (visible, filters, synthetic rule)
     filters: MatchFilters
+    ranking: ranker.Ranking = field(default_factory=lambda: ranker.Ranking("fixed"))
 
     def explain(self, positions: list[int], lang: str | None = None) -> list[MatchHit]:
         """The match reasons of `positions` in `lang` (the query's language by default)."""
@@ -323,9 +350,9 @@ def relevance(
     """Score every organisation `viewer` may see for `text` (see `Relevance`)."""
     index = current_index(session)
     flt = filters or MatchFilters()
-    terms = query_terms(text, lang)
+    terms = expand_for(index, query_terms(text, lang))
     raw = raw_scores(index, terms)
     mask = eligible(session, index, viewer, flt)
     mask, _left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
-    scored = final_scores(session, index, terms, raw, mask, text)
-    return Relevance(index, terms, scored.final, scored.parts, mask, flt)
+    scored = final_scores(session, index, terms, raw, mask, read_need(text, terms.lang))
+    return Relevance(index, terms, scored.final, scored.parts, mask, flt, scored.ranking)
