@@ -15,6 +15,8 @@ from filiera.errors import Conflict, NotFound, ValidationFailed, field_error
 from filiera.match.engine import MatchFilters
 from filiera.match.service import MatchResult, match, score_for_orgs
 from filiera.match.text import detect_language
+from filiera.match.usable import check_usable
+from filiera.needs import investing, prior
 from filiera.needs.models import Interest, Need, Thesis
 from filiera.needs.schemas import (
     InterestIn,
@@ -227,9 +229,11 @@ def need_query(need: Need) -> tuple[str, MatchFilters]:
 def candidates(
     session: Session, viewer: Viewer, need_id: int, top: int = 20, explain_lang: str | None = None
 ) -> MatchResult:
-    """Organisations the viewer may see, ranked for the need (reasons in `explain_lang`)."""
+    """Organisations the viewer may see, ranked for the need (reasons in `explain_lang`);
+    a need whose text has nothing to match is refused with the reason (NothingToMatch)."""
     need = get_need(session, viewer, need_id)
     text, filters = need_query(need)
+    check_usable(text, need.lang, f"need {need_id}")
     filters = replace(filters, include_synthetic=None)  # as on /match: real ones first
     return match(
         session, viewer, text, lang=need.lang, filters=filters, top=top, explain_lang=explain_lang
@@ -363,9 +367,26 @@ def delete_thesis(session: Session, viewer: Viewer, thesis_id: int) -> None:
 
 
 def thesis_query(thesis: Thesis) -> tuple[str, MatchFilters]:
-    """The text and filters a thesis searches with: start-ups and SMEs in its countries."""
+    """The text and filters a thesis searches with: start-ups and SMEs in its countries
+    (the stages it funds: `prior.wanted_stages`)."""
     text = query_text(thesis, thesis.sectors)
     return text, MatchFilters(countries=list(thesis.countries), kinds=STARTUP_KINDS)
+
+
+def thesis_ranking(
+    session: Session, viewer: Viewer, thesis: Thesis, include_synthetic: bool | None = True
+) -> investing.ThesisRanking:
+    """The fit of every start-up and SME the viewer may see for `thesis` (`needs.investing`:
+    relevance re-weighted by a start-up prior, stages from the thesis or its ticket)."""
+    text, filters = thesis_query(thesis)
+    return investing.rank(
+        session,
+        viewer,
+        text,
+        lang=thesis.lang,
+        filters=replace(filters, include_synthetic=include_synthetic),
+        stages=prior.wanted_stages(thesis.stages, thesis.ticket_min, thesis.ticket_max),
+    )
 
 
 def startups_for(
@@ -374,13 +395,22 @@ def startups_for(
     thesis_id: int,
     top: int = 20,
     explain_lang: str | None = None,
+    offset: int = 0,
 ) -> MatchResult:
-    """Start-ups and SMEs the viewer may see, ranked for an investment thesis."""
+    """Start-ups first, then SMEs, the viewer may see, ranked for an investment thesis with
+    their traction in the reasons (real ones first, kind by kind); a thesis whose text has
+    nothing to match is refused with the reason (NothingToMatch)."""
     thesis = get_thesis(session, viewer, thesis_id)
-    text, filters = thesis_query(thesis)
-    filters = replace(filters, include_synthetic=None)  # as on /match: real ones first
-    return match(
-        session, viewer, text, lang=thesis.lang, filters=filters, top=top, explain_lang=explain_lang
+    check_usable(thesis_query(thesis)[0], thesis.lang, f"thesis {thesis_id}")
+    ranking = thesis_ranking(session, viewer, thesis, include_synthetic=None)
+    return investing.result(
+        session,
+        viewer,
+        ranking,
+        query=thesis_query(thesis)[0],
+        top=top,
+        offset=offset,
+        lang=explain_lang,
     )
 
 
@@ -392,8 +422,9 @@ def opportunities(
 ) -> dict[str, list[dict]]:
     """Open needs and theses the viewer may see that fit organisation `org_id`, best first.
 
-    Each item scores the organisation against the need (or thesis) with the matchmaking
-    engine and reports its rank among all eligible organisations.
+    Each item scores the organisation against the need with the matchmaking engine (a
+    thesis with its thesis ranking, `investing`) and reports its rank among all eligible
+    organisations.
     """
     org = queries.get_organisation(session, org_id, viewer=viewer)
     needs = [n for n, _ in list_needs(session, viewer) if _eligible(org, n.countries)]
@@ -403,17 +434,24 @@ def opportunities(
         if t.status == "open" and _eligible(org, t.countries) and org.kind in STARTUP_KINDS
     ]
     out = {"needs": [], "theses": []}
-    for kind, records, build in (("needs", needs, need_query), ("theses", theses, thesis_query)):
-        for record in records:
-            text, filters = build(record)
-            fit = score_for_orgs(session, viewer, text, record.lang, filters, org_id)
-            if fit is not None and fit["score"] > 0:
-                out[kind].append(
-                    {"id": record.id, "title": record.title, "owner": record.owner.name, **fit}
-                )
+    for need in needs:
+        text, filters = need_query(need)
+        fit = score_for_orgs(session, viewer, text, need.lang, filters, org_id)
+        if fit is not None and fit["score"] > 0:
+            out["needs"].append(_opportunity(need, fit))
+    for thesis in theses:
+        ranking = thesis_ranking(session, viewer, thesis)
+        fit = investing.fit_of(session, viewer, ranking, org_id, ranking.relevance.terms.lang)
+        if fit is not None:
+            out["theses"].append(_opportunity(thesis, fit))
+    for kind in out:
         out[kind].sort(key=lambda item: (-item["score"], item["id"]))
         out[kind] = out[kind][:top]
     return out
+
+
+def _opportunity(record: Need | Thesis, fit: dict) -> dict:
+    return {"id": record.id, "title": record.title, "owner": record.owner.name, **fit}
 
 
 def _eligible(org: Organisation, countries: list[str]) -> bool:
