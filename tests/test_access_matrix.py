@@ -282,6 +282,27 @@ def test_reads_follow_the_matrix(client: TestClient, world: World, viewer: str) 
         assert_no_leak(viewer, body, "a response")
 
 
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_why_not_follows_the_matrix(client: TestClient, world: World, viewer: str) -> None:
+    """`POST /api/match/why-not`: an organisation the viewer may not see answers exactly
+    like a missing id; the ones it may see are ranked among what it sees only."""
+    h, text = world.headers[viewer], "secret plans avionics"
+    missing = client.post("/api/match/why-not", json={"text": text, "organisation_id": 99_999})
+    assert missing.status_code == 404
+    for level in LEVELS:
+        org_id = world.org[level]
+        answer = client.post(
+            "/api/match/why-not", json={"text": text, "organisation_id": org_id}, headers=h
+        )
+        if level not in SEES[viewer]:
+            assert answer.status_code == 404, (viewer, level)
+            assert answer.text.replace(str(org_id), "N") == missing.text.replace("99999", "N")
+            continue
+        assert answer.status_code == 200, (viewer, level, answer.text)
+        assert answer.json()["of"] == len(SEES[viewer]), (viewer, level)
+        assert_no_leak(viewer, answer.text, "a why-not answer")
+
+
 def test_stats_count_only_visible(client: TestClient, world: World) -> None:
     base = client.get("/api/stats", headers=world.headers["admin"]).json()["organisations"]
     for viewer, seen in SEES.items():
@@ -781,6 +802,7 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("POST", "/api/news/facts/{fact_id}/decision"),
         ("POST", "/api/news/watches"),
         ("DELETE", "/api/news/watches/{watch_id}"),
+        ("POST", "/api/match/why-not"),
     }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py, test_invitations.py
         ("GET", "/api/organisations.csv"),  # test_csv_exports.py, test_noninterference.py

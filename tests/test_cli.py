@@ -786,6 +786,16 @@ def test_match_ranks_with_reasons(registry: Registry) -> None:
     assert "top" in cli("match", "radar", "--top", "0", db=registry.url, code=None).output
 
 
+def test_why_not_says_where_an_organisation_stands(registry: Registry) -> None:
+    leonardo, safran = registry.org("leonardo"), registry.org("safran")
+    first = out_json(cli("why-not", leonardo, "helicopters", "--json", db=registry.url))
+    assert (first["status"], first["rank"]) == ("first_page", 1)
+    table = flat(cli("why-not", safran, "helicopters", "--country", "IT", db=registry.url).output)
+    assert "left out by the filters" in table and "(FR)" in table
+    missing = cli("why-not", "9999", "helicopters", db=registry.url, code=1)
+    assert "organisation 9999 does not exist" in flat(missing.stderr)
+
+
 NEED = {
     "title": "Satelliti per osservazione della Terra",
     "text": "Cerchiamo piccoli satelliti e servizi di osservazione della Terra per il "

@@ -128,7 +128,7 @@ VOLATILE = {
     "risk_at",
     "time_s",  # a solver's wall-clock time
 }
-RANKED = {"score", "parts", "weight", "relevance", "for_me", "for_them"}
+RANKED = {"score", "parts", "weight", "relevance", "for_me", "for_them", "mine", "theirs"}
 SAMPLED_ORGS = (  # public, member of the hidden cluster, cluster, buyer, investor, each level
     "leonardo",
     "polimi",
@@ -737,6 +737,34 @@ def _match_bodies(world: World) -> list[dict[str, Any]]:
     ]
 
 
+def _whynot_bodies(world: World) -> list[dict[str, Any]]:
+    """Why-not requests for every sampled organisation (a hidden one answers like a missing
+    id), and filters that leave visible ones out through a hidden cluster."""
+    o = world.orgs
+    text = f"{WORD} radar sensors and satellites for counter-drone defence"
+    ids = [o[k] for k in SAMPLED_ORGS if k in o] + [9999]
+    return [
+        *({"text": text, "organisation_id": i} for i in ids),
+        {"text": text, "organisation_id": o["polimi"], "cluster": o["shadow_cluster"]},
+        {"text": text, "organisation_id": o["leonardo"], "country": ["DE"], "kind": ["startup"]},
+        {"text": "additive metal satellites", "organisation_id": o["luxspace"]},
+        {"text": "stealthy", "organisation_id": o["members_org"], "explain_lang": "it"},
+    ]
+
+
+def _whynot_pages(world: World) -> list[dict[str, Any]]:
+    """The "Why not…?" page: by id, and by names of visible and hidden organisations."""
+    text = f"{WORD} radar sensors and satellites"
+    names = ["Leonardo", "Stealth Drone Start-up", "Restricted Radar Works", "Members Only", "Rad"]
+    o = world.orgs
+    return [
+        {"q": text},
+        *({"q": text, "org": o[k]} for k in ("leonardo", "members_org", "owner_org")),
+        *({"q": text, "name": name} for name in names),
+        {"q": text, "org": 9999, "country": "FR"},
+    ]
+
+
 QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/api/organisations": _directory_queries,
     "/api/organisations.csv": _directory_queries,
@@ -746,6 +774,7 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/projects": lambda w: [{}, {"programme": "EDF", "year": 2022}, {"q": "corvette"}],
     "/match": lambda w: [{}, *_match_bodies(w), *_match_pages(w)],
     "/match.csv": _match_bodies,
+    "/match/why-not": _whynot_pages,
     "/needs": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
     "/api/calls": lambda w: [{}, {"status": "closed"}, {"status": "all"}],
     "/api/events": lambda w: [{}, {"status": "draft"}, {"status": "open"}],
@@ -866,6 +895,7 @@ def _plan_bodies(world: World) -> list[dict[str, Any]]:
 POST_READS = {
     "/api/match": _match_bodies,
     "/api/match.csv": _match_bodies,
+    "/api/match/why-not": _whynot_bodies,
     "/api/consortia/check": _check_bodies,
     "/api/consortia/build": _build_bodies,
     "/api/capacity/plan": _plan_bodies,
@@ -900,6 +930,7 @@ DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(\+00:0
 CSRF = re.compile(r'(csrf[-_]token"? (?:value|content)=")[^"]*"')
 DECIMAL = re.compile(r"\b\d\.\d+\b")
 SCORE_IN_WORDS = re.compile(r"\b(score|punteggio) \d+\.\d+")
+VERSUS = re.compile(r"\b\d+\.\d+ (vs|contro|contre|gegenüber) \d+\.\d+")  # why-not parts
 TOKEN_PREFIX = re.compile(r"fil_[A-Za-z0-9_-]+")
 ICS_STAMP = re.compile(r"DTSTAMP:\d{8}T\d{6}Z")
 
@@ -910,7 +941,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     if isinstance(value, str):  # a consortium member's reasons quote its match score
-        return SCORE_IN_WORDS.sub(r"\1 <n>", value)
+        return VERSUS.sub(r"<n> \1 <n>", SCORE_IN_WORDS.sub(r"\1 <n>", value))
     return value
 
 
@@ -1013,6 +1044,7 @@ def test_cli_exports_answer_as_if_hidden_records_did_not_exist(
         ["org", "list", "--cluster", str(pair.world.orgs["shadow_cluster"]), "--json"],
         ["match", text, "--json"],
         ["match", text, "--csv"],
+        *(["why-not", str(pair.world.orgs[k]), text, "--json"] for k in ("owner_org", "polimi")),
         ["thesis", "list", "--all", "--json"],
         *(["org", "show", str(pair.world.orgs[k]), "--json"] for k in SAMPLED_ORGS),
         ["events", "list", "--json"],

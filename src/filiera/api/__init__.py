@@ -22,6 +22,7 @@ from filiera.api import (
     review,
     shortlists,
     theses,
+    whynot,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     catalogue.router,
     review.router,
     match.router,
+    whynot.router,
     shortlists.router,
     needs.router,
     theses.router,

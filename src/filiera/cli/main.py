@@ -26,6 +26,7 @@ from filiera.cli import (
     shortlist_cmd,
     synth_cmd,
     user_cmd,
+    whynot_cmd,
 )
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ export_cmd.register(app)
 synth_cmd.register(app)
 audit_cmd.register(app)
 match_cmd.register(app)
+whynot_cmd.register(app)
 app.add_typer(shortlist_cmd.app, name="shortlist")
 app.add_typer(call_cmd.app, name="call")
 app.add_typer(consortium_cmd.app, name="consortium")

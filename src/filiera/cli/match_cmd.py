@@ -245,7 +245,7 @@ def thesis_match(
     """Start-ups and SMEs ranked for a thesis."""
     with open_db(db).session() as session:
         result = service.startups_for(session, cli_viewer(session, as_user), thesis_id, top)
-    print_result(result, as_json=as_json)
+    print_result(result, as_json=as_json, explain=4)  # profile, stage, traction, partners
 
 
 @thesis_app.command("list")

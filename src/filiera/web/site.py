@@ -21,6 +21,7 @@ from filiera.web import (
     project_pages,
     shortlist_pages,
     thesis_pages,
+    whynot_pages,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     account_pages.router,
     admin_pages.router,
     introduction_pages.router,
+    whynot_pages.router,
     match_pages.router,
     shortlist_pages.router,
     membership_pages.router,
