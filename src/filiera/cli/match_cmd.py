@@ -22,6 +22,17 @@ from filiera.cli.common import (
 )
 from filiera.cli.csv_out import CsvOption, check_output, print_csv
 from filiera.cli.formatting import count, plural
+from filiera.cli.match_options import (
+    CapabilityOption,
+    CertificationOption,
+    ClusterOption,
+    CountryOption,
+    KindOption,
+    LangOption,
+    RegionOption,
+    SmeOption,
+    SyntheticOption,
+)
 from filiera.match.export import MarkedExport, match_csv
 from filiera.match.requests import OFFSET_MAX, TOP_MAX, MatchRequest
 from filiera.match.results import match_out
@@ -73,26 +84,15 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def match_cmd(
         text: Annotated[str, typer.Argument(help="The need, challenge or thesis (en/it/fr/de).")],
-        lang: Annotated[
-            str | None, typer.Option(help="en, it, fr or de (default: detected).")
-        ] = None,
-        country: Annotated[
-            list[str] | None, typer.Option(help="Eligible country (repeat).")
-        ] = None,
-        region: Annotated[str | None, typer.Option(help="NUTS code prefix.")] = None,
-        kind: Annotated[list[str] | None, typer.Option(help="Organisation kind (repeat).")] = None,
-        sme: Annotated[bool, typer.Option("--sme", help="SMEs and start-ups only.")] = False,
-        certification: Annotated[str | None, typer.Option(help="Certification code.")] = None,
-        capability: Annotated[str | None, typer.Option(help="Capability code.")] = None,
-        cluster: Annotated[int | None, typer.Option(help="Cluster organisation id.")] = None,
-        include_synthetic: Annotated[
-            bool | None,
-            typer.Option(
-                "--include-synthetic/--no-synthetic",
-                help="Include or leave out synthetic demo records (default: left out when "
-                "real organisations match).",
-            ),
-        ] = None,
+        lang: LangOption = None,
+        country: CountryOption = None,
+        region: RegionOption = None,
+        kind: KindOption = None,
+        sme: SmeOption = False,
+        certification: CertificationOption = None,
+        capability: CapabilityOption = None,
+        cluster: ClusterOption = None,
+        include_synthetic: SyntheticOption = None,
         top: TopOption = 50,
         offset: Annotated[
             int, typer.Option(min=0, max=OFFSET_MAX, help="Results to skip (paging).")

@@ -16,6 +16,17 @@ from filiera.cli.common import (
     output,
     print_json,
 )
+from filiera.cli.match_options import (
+    CapabilityOption,
+    CertificationOption,
+    ClusterOption,
+    CountryOption,
+    KindOption,
+    LangOption,
+    RegionOption,
+    SmeOption,
+    SyntheticOption,
+)
 from filiera.match import whynot
 from filiera.match.whynot_shapes import WhyNotRequest, whynot_out
 from filiera.registry.schemas import parse
@@ -48,26 +59,15 @@ def register(app: typer.Typer) -> None:
     def why_not_cmd(
         org: Annotated[int, typer.Argument(help="Organisation id.")],
         text: Annotated[str, typer.Argument(help="The need, challenge or thesis (en/it/fr/de).")],
-        lang: Annotated[
-            str | None, typer.Option(help="en, it, fr or de (default: detected).")
-        ] = None,
-        country: Annotated[
-            list[str] | None, typer.Option(help="Eligible country (repeat).")
-        ] = None,
-        region: Annotated[str | None, typer.Option(help="NUTS code prefix.")] = None,
-        kind: Annotated[list[str] | None, typer.Option(help="Organisation kind (repeat).")] = None,
-        sme: Annotated[bool, typer.Option("--sme", help="SMEs and start-ups only.")] = False,
-        certification: Annotated[str | None, typer.Option(help="Certification code.")] = None,
-        capability: Annotated[str | None, typer.Option(help="Capability code.")] = None,
-        cluster: Annotated[int | None, typer.Option(help="Cluster organisation id.")] = None,
-        include_synthetic: Annotated[
-            bool | None,
-            typer.Option(
-                "--include-synthetic/--no-synthetic",
-                help="Include or leave out synthetic demo records (default: left out when "
-                "real organisations match).",
-            ),
-        ] = None,
+        lang: LangOption = None,
+        country: CountryOption = None,
+        region: RegionOption = None,
+        kind: KindOption = None,
+        sme: SmeOption = False,
+        certification: CertificationOption = None,
+        capability: CapabilityOption = None,
+        cluster: ClusterOption = None,
+        include_synthetic: SyntheticOption = None,
         db: DbOption = None,
         as_user: AsOption = None,
         as_json: JsonOption = False,
