@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from filiera.match.engine import scaled_by_best
 from filiera.match.index import MatchIndex
 from filiera.match.need_type import project_action
 
@@ -192,6 +193,17 @@ def _holdings(index: MatchIndex, positions: np.ndarray) -> dict:
         "certifications": np.log1p(certs),
         "capabilities_evidenced": np.log1p(np.array(evidenced, dtype=np.float64)),
     }
+
+
+def pool_rows(
+    index: MatchIndex, terms, first_stage: np.ndarray, parts: dict, mask: np.ndarray, need
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pool positions, their feature rows) of a query whose first stage was scored among
+    `mask`: what both the live ranking and training read."""
+    positions = pool(first_stage)
+    own = scaled_by_best(index.org_text.scores(terms.weights), mask)
+    context = query_context(terms.weights, need.weights())
+    return positions, feature_rows(index, parts, first_stage, own, positions, context)
 
 
 def feature_rows(

@@ -29,7 +29,6 @@ from filiera.match.engine import (
     query_terms,
     raw_scores,
     scaled,
-    scaled_by_best,
     top_positions,
 )
 from filiera.match.expansion import expand_for
@@ -182,10 +181,7 @@ def final_scores(
         return Scored(first_stage, parts, ranker.Ranking("fixed", notice=model))
     if not model.meta.get("adopted", True):
         return Scored(first_stage, parts, ranker.Ranking("fixed", source=model.source))
-    pool = features.pool(first_stage)
-    own = scaled_by_best(index.org_text.scores(terms.weights), mask)
-    context = features.query_context(terms.weights, need.weights())
-    rows = features.feature_rows(index, parts, first_stage, own, pool, context)
+    pool, rows = features.pool_rows(index, terms, first_stage, parts, mask, need)
     final = ranker.rerank(model, first_stage, rows, pool)
     return Scored(final, parts, ranker.Ranking("learned", source=model.source), model, pool, rows)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from filiera.errors import ValidationFailed, field_error
 from filiera.match import features
-from filiera.match.engine import query_terms, raw_scores, scaled, scaled_by_best
+from filiera.match.engine import query_terms, raw_scores, scaled
 from filiera.match.index import MatchIndex, build_index, call_year
 from filiera.match.need_type import read_need
 from filiera.registry.models import Participation, Project
@@ -102,10 +102,7 @@ def query_rows(index: MatchIndex, text: str, lang: str | None = "en"):
     # trained on what some viewers may not see would carry it into everyone's rankings
     need = read_need(text, terms.lang)
     first_stage, parts = scaled(index, raw, mask, need.kind, terms.concepts)
-    own = scaled_by_best(index.org_text.scores(terms.weights), mask)
-    positions = features.pool(first_stage)
-    context = features.query_context(terms.weights, need.weights())
-    rows = features.feature_rows(index, parts, first_stage, own, positions, context)
+    positions, rows = features.pool_rows(index, terms, first_stage, parts, mask, need)
     return positions, rows, first_stage
 
 
