@@ -32,6 +32,7 @@ from filiera.cli.match_options import (
     RegionOption,
     SmeOption,
     SyntheticOption,
+    filter_fields,
 )
 from filiera.match.export import MarkedExport, match_csv
 from filiera.match.requests import OFFSET_MAX, TOP_MAX, MatchRequest
@@ -107,14 +108,9 @@ def register(app: typer.Typer) -> None:
         given = {
             "text": text,
             "lang": lang,
-            "country": country or [],
-            "region": region,
-            "kind": kind or [],
-            "sme": sme,
-            "certification": certification,
-            "capability": capability,
-            "cluster": cluster,
-            "include_synthetic": include_synthetic,
+            **filter_fields(
+                country, region, kind, sme, certification, capability, cluster, include_synthetic
+            ),
             "top": top,
             "offset": offset,
         }

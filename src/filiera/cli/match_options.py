@@ -23,3 +23,26 @@ SyntheticOption = Annotated[
         "real organisations match).",
     ),
 ]
+
+
+def filter_fields(
+    country: list[str] | None,
+    region: str | None,
+    kind: list[str] | None,
+    sme: bool,
+    certification: str | None,
+    capability: str | None,
+    cluster: int | None,
+    include_synthetic: bool | None,
+) -> dict:
+    """The hard-filter fields of a match request, as the options gave them."""
+    return {
+        "country": country or [],
+        "region": region,
+        "kind": kind or [],
+        "sme": sme,
+        "certification": certification,
+        "capability": capability,
+        "cluster": cluster,
+        "include_synthetic": include_synthetic,
+    }

@@ -26,6 +26,7 @@ from filiera.cli.match_options import (
     RegionOption,
     SmeOption,
     SyntheticOption,
+    filter_fields,
 )
 from filiera.match import whynot
 from filiera.match.whynot_shapes import WhyNotRequest, whynot_out
@@ -77,14 +78,9 @@ def register(app: typer.Typer) -> None:
             "text": text,
             "organisation_id": org,
             "lang": lang,
-            "country": country or [],
-            "region": region,
-            "kind": kind or [],
-            "sme": sme,
-            "certification": certification,
-            "capability": capability,
-            "cluster": cluster,
-            "include_synthetic": include_synthetic,
+            **filter_fields(
+                country, region, kind, sme, certification, capability, cluster, include_synthetic
+            ),
         }
         wanted = parse(WhyNotRequest, {k: v for k, v in given.items() if v is not None}, "why-not")
         with open_db(db).session() as session:

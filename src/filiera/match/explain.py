@@ -159,7 +159,25 @@ FEATURE_LABELS = {
 LABEL_LANGS = ("en", "it", "fr", "de")
 
 
-VALUE_LABELS = {
+KIND_LABELS = {  # organisation kinds, en / it / fr / de
+    "prime": ("prime", "capocommessa", "maître d'œuvre", "Hauptauftragnehmer"),
+    "midcap": ("mid-cap", "media impresa", "ETI", "Mittelständler"),
+    "sme": ("SME", "PMI", "PME", "KMU"),
+    "startup": ("start-up", "start-up", "start-up", "Start-up"),
+    "research": ("research centre", "centro di ricerca", "centre de recherche", "Forschung"),
+    "university": ("university", "università", "université", "Universität"),
+    "public_body": ("public body", "ente pubblico", "organisme public", "öffentliche Stelle"),
+    "investor": ("investor", "investitore", "investisseur", "Investor"),
+    "cluster": ("cluster", "cluster", "cluster", "Cluster"),
+    "buyer": ("buyer", "acquirente", "acheteur", "Käufer"),
+    "other": ("not stated", "non indicato", "non indiqué", "nicht angegeben"),
+}
+NEED_LABELS = {  # kinds of need
+    "production": ("production", "produzione", "production", "Produktion"),
+    "research": ("research", "ricerca", "recherche", "Forschung"),
+    "procurement": ("procurement", "approvvigionamento", "achat public", "Beschaffung"),
+}
+PREFIX_LABELS = {
     "kind": (
         "organisation type",
         "tipo di organizzazione",
@@ -167,15 +185,6 @@ VALUE_LABELS = {
         "Organisationstyp",
     ),
     "need": ("type of need", "tipo di bisogno", "type de besoin", "Art des Bedarfs"),
-    "prime": ("prime", "capocommessa", "maître d'œuvre", "Hauptauftragnehmer"),
-    "midcap": ("mid-cap", "media impresa", "ETI", "Mittelständler"),
-    "sme": ("SME", "PMI", "PME", "KMU"),
-    "startup": ("start-up", "start-up", "start-up", "Start-up"),
-    "research": ("research", "ricerca", "recherche", "Forschung"),
-    "university": ("university", "università", "université", "Universität"),
-    "public_body": ("public body", "ente pubblico", "organisme public", "öffentliche Stelle"),
-    "production": ("production", "produzione", "production", "Produktion"),
-    "procurement": ("procurement", "approvvigionamento", "achat public", "Beschaffung"),
 }
 
 
@@ -185,8 +194,9 @@ def feature_label(feature: str, lang: str) -> str:
     if feature in FEATURE_LABELS:
         return FEATURE_LABELS[feature][at]
     prefix, _, value = feature.partition("_")
-    if prefix in VALUE_LABELS and value in VALUE_LABELS:
-        return f"{VALUE_LABELS[prefix][at]}: {VALUE_LABELS[value][at]}"
+    values = {"kind": KIND_LABELS, "need": NEED_LABELS}.get(prefix, {})
+    if value in values:
+        return f"{PREFIX_LABELS[prefix][at]}: {values[value][at]}"
     return feature
 
 

@@ -8,6 +8,7 @@ dot in every language, as scores do on the results page.
 from __future__ import annotations
 
 from filiera.match.concepts import lexicon
+from filiera.match.explain import KIND_LABELS as KINDS
 from filiera.registry import taxonomy
 
 LANGS = ("en", "it", "fr", "de")
@@ -137,19 +138,6 @@ PARTS = {  # the parts of a score, as the results page names them
         "Adéquation au type de besoin",
         "Eignung für die Art des Bedarfs",
     ),
-}
-KINDS = {
-    "prime": ("prime", "capocommessa", "maître d'œuvre", "Hauptauftragnehmer"),
-    "midcap": ("mid-cap", "media impresa", "ETI", "Mittelständler"),
-    "sme": ("SME", "PMI", "PME", "KMU"),
-    "startup": ("start-up", "start-up", "start-up", "Start-up"),
-    "research": ("research centre", "centro di ricerca", "centre de recherche", "Forschung"),
-    "university": ("university", "università", "université", "Universität"),
-    "public_body": ("public body", "ente pubblico", "organisme public", "öffentliche Stelle"),
-    "investor": ("investor", "investitore", "investisseur", "Investor"),
-    "cluster": ("cluster", "cluster", "cluster", "Cluster"),
-    "buyer": ("buyer", "acquirente", "acheteur", "Käufer"),
-    "other": ("not stated", "non indicato", "non indiqué", "nicht angegeben"),
 }
 NOT_STATED = ("not stated", "non indicato", "non indiqué", "nicht angegeben")
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from filiera.access import policy
 from filiera.access.viewer import Viewer
-from filiera.match.explain import VALUE_LABELS
+from filiera.match.explain import KIND_LABELS
 from filiera.match.index import MatchIndex
 from filiera.needs.prior import Prior
 from filiera.registry.models import Certification, Organisation, Participation
@@ -255,7 +255,7 @@ def reasons(kind: str, prior: Prior, traction: Traction, lang: str) -> list[dict
 
 def _profile(kind: str, prior: Prior, lang: str) -> dict:
     at = LANGS.index(lang) if lang in LANGS else 0
-    label = VALUE_LABELS[kind][at] if kind in VALUE_LABELS else kind
+    label = KIND_LABELS[kind][at] if kind in KIND_LABELS else kind
     clauses = [label[:1].upper() + label[1:]]
     if prior.founded_year is not None:
         clauses.append(say("founded", lang, year=prior.founded_year))
