@@ -1,0 +1,1 @@
+"""Running Filiera for real: backups, restores, the logical dump, readiness checks."""
