@@ -89,12 +89,19 @@ def _unprivileged_user() -> str | None:
 class ThrowawayPostgres:
     """A private PostgreSQL cluster in a temp dir; `with` yields its SQLAlchemy URL."""
 
-    def __init__(self, bin_dir: Path | None = None, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        bin_dir: Path | None = None,
+        start_timeout: float = 60.0,
+        superuser: str = SUPERUSER,
+        database: str = DATABASE,
+    ) -> None:
         found = bin_dir or find_pg_bin()
         if found is None:
             raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
         self.bin_dir = found
         self.start_timeout = start_timeout
+        self.superuser, self.database = superuser, database
         self.user = _unprivileged_user()
         self.base: Path | None = None
         self.port: int | None = None
@@ -128,7 +135,7 @@ class ThrowawayPostgres:
             "--pgdata",
             str(self.data_dir),
             "--username",
-            SUPERUSER,
+            self.superuser,
             "--auth",
             "trust",
             "--encoding",
@@ -175,18 +182,18 @@ class ThrowawayPostgres:
                     raise RuntimeError(f"PostgreSQL did not start:\n{log[-4000:]}") from None
 
     def _wait_ready(self) -> str:
-        admin = f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres"
+        admin = f"postgresql://{self.superuser}@127.0.0.1:{self.port}/postgres"
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
                 with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE template0')
+                    conn.execute(f'CREATE DATABASE "{self.database}" TEMPLATE template0')
                 break
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{DATABASE}"
+        return f"postgresql+psycopg://{self.superuser}@127.0.0.1:{self.port}/{self.database}"
 
     def __enter__(self) -> str:
         self.base = Path(tempfile.mkdtemp(prefix="filiera-pg-"))
