@@ -188,7 +188,12 @@ def test_a_need_or_thesis_with_nothing_to_match_says_so(world: World) -> None:
     page = world.client.get(
         f"/needs/{world.need_id}", params={"lang": "it"}, headers={"accept": "text/html"}
     )
+    assert page.status_code == 200  # the record shows, with the reason for no candidates
+    assert "per con della dei" in page.text and "data-nothing-to-match" in page.text
     assert shown("errors.nothing_to_match_only_stop_words", IT) in page.text
+    thesis_page = world.client.get(f"/theses/{world.thesis_id}", params={"lang": "en"})
+    assert thesis_page.status_code == 200 and "2025 2026 2027" in thesis_page.text
+    assert shown("errors.nothing_to_match_only_numbers", EN) in thesis_page.text
 
 
 def test_the_cli_exits_1_with_the_reason(world: World) -> None:

@@ -8,10 +8,12 @@ English text and no internal field name ever reaches it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from filiera.errors import FilieraError
+from filiera.match.usable import NothingToMatch
 from filiera.registry.fields import declaration
 from filiera.web.i18n import strings, translator
 
@@ -62,3 +64,12 @@ def detail_text(detail: dict[str, Any], lang: str) -> str:
     if lang == "en":
         return str(detail.get("message", ""))
     return translator(lang)("errors.invalid_value")
+
+
+def ranked_or_reason(rank: Callable[[], Any], lang: str) -> tuple[Any, str | None]:
+    """`(result, None)`, or `(None, why)` when the record's text has nothing to match: a
+    saved need or thesis still shows, with the reason where its candidates would be."""
+    try:
+        return rank(), None
+    except NothingToMatch as refused:
+        return None, error_text(refused, lang)

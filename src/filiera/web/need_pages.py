@@ -17,7 +17,7 @@ from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
 from filiera.needs import service
 from filiera.needs.schemas import InterestIn, NeedIn, NeedOut, NeedPatch
 from filiera.web import record_forms
-from filiera.web.messages import error_text
+from filiera.web.messages import error_text, ranked_or_reason
 from filiera.web.need_forms import NEED_FIELDS
 from filiera.web.pages import _lang
 from filiera.web.render import render
@@ -154,9 +154,13 @@ def _need_page(
     mine = [i for i in interests if i.organisation_id in viewer.org_ids]
     done = {i.organisation_id for i in mine}
     may_interest = service.may(viewer, "need.interest") and service.is_open(need)
+    result, nothing_to_match = ranked_or_reason(
+        lambda: service.candidates(session, viewer, need_id, top=20, explain_lang=lang), lang
+    )
     context = {
         "need": service.need_out(need, service.interest_count(session, viewer, need)),
-        "result": service.candidates(session, viewer, need_id, top=20, explain_lang=lang),
+        "result": result,
+        "nothing_to_match": nothing_to_match,
         "interests": interests,
         "mine": mine,
         "error": error_text(error, lang) if error else None,

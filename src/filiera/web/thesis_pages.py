@@ -12,6 +12,7 @@ from filiera.http.deps import FormDep, RecordId, SessionDep, ViewerDep
 from filiera.needs import service
 from filiera.needs.schemas import ThesisIn, ThesisOut, ThesisPatch
 from filiera.web import record_forms
+from filiera.web.messages import ranked_or_reason
 from filiera.web.need_forms import THESIS_FIELDS
 from filiera.web.pages import _lang
 from filiera.web.render import render
@@ -131,9 +132,13 @@ def thesis_page(
 ) -> HTMLResponse:
     thesis = service.get_thesis(session, viewer, thesis_id)
     lang = _lang(request)
+    result, nothing_to_match = ranked_or_reason(
+        lambda: service.startups_for(session, viewer, thesis_id, top=20, explain_lang=lang), lang
+    )
     context = {
         "thesis": service.thesis_out(thesis),
-        "result": service.startups_for(session, viewer, thesis_id, top=20, explain_lang=lang),
+        "result": result,
+        "nothing_to_match": nothing_to_match,
         "can_edit": service.may_change(viewer, "thesis.publish", thesis.owner_id),
     }
     return render(request, "thesis.html", context)
