@@ -1551,3 +1551,16 @@ def test_news_commands(registry: Registry, tmp_path: Path) -> None:
     dry.write_text("Thales ha aperto un nuovo stabilimento a Tolosa il 2 aprile 2026.", "utf-8")
     assert out_json(cli("news", "ingest", str(dry), "--dry-run", "--json", db=registry.url))
     assert out_json(cli("news", "list", "--json", db=registry.url))["total"] == 1
+
+
+# --- backup and restore (issue 17; more in test_backup*.py) --------------------------------
+
+
+def test_backup_and_restore_commands(registry: Registry, tmp_path: Path) -> None:
+    out = tmp_path / "registry.jsonl.gz"
+    written = out_json(cli("backup", str(out), "--json", db=registry.url))
+    assert written["tables"]["organisation"] == len(ORGANISATIONS)
+    assert out_json(cli("restore", str(out), "--check", "--json"))["ok"]
+    target = f"sqlite:///{tmp_path}/restored.db"
+    assert out_json(cli("restore", str(out), "--json", db=target))["revision"] == head()
+    assert "is not empty" in cli("restore", str(out), db=registry.url, code=1).output

@@ -178,7 +178,7 @@ class Server:
             ("sudo -u filiera ", ""),
             ("/opt/filiera/venv/bin/filiera", filiera),
             ("/opt/filiera/bin/filiera-backup", str(DEPLOY / "filiera-backup")),
-            ("filiera-admin ", f"{DEPLOY / 'filiera-admin'} "),
+            ("/usr/local/bin/filiera-admin", str(DEPLOY / "filiera-admin")),
             ("localhost:5432", f"127.0.0.1:{self.pg_port}"),
             ("127.0.0.1:8000", f"127.0.0.1:{self.app_port}"),
             ("/tmp/", f"{self.root}/tmp/"),
@@ -186,7 +186,8 @@ class Server:
         ]
         for old, new in pairs:
             text = text.replace(old, new)
-        return text
+        # the command `filiera-admin` alone, not a path ending in it
+        return re.sub(r"(?<![\w/-])filiera-admin ", f"{DEPLOY / 'filiera-admin'} ", text)
 
     @property
     def env_file(self) -> Path:
@@ -215,7 +216,7 @@ class Server:
             env=self.environment(),
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=120,
         )
         assert result.returncode == 0, f"{block} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
@@ -251,17 +252,19 @@ def unit_command(server: Server) -> tuple[list[str], dict[str, str], Path]:
     return command, env, Path(server.relocate(unit["WorkingDirectory"]))
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
+def wait_until_ready(url: str, process: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    deadline, last = time.monotonic() + seconds, "no answer"
     while time.monotonic() < deadline:
-        assert process.poll() is None, "filiera serve exited"
+        assert process.poll() is None, f"filiera serve exited:\n{log.read_text()[-3000:]}"
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            answer = httpx.get(url, timeout=2)
+            if answer.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
+            last = f"{answer.status_code} {answer.text[:500]}"
+        except httpx.HTTPError as error:
+            last = repr(error)
         time.sleep(0.3)
-    pytest.fail(f"{url} did not answer 200 within {seconds} s")
+    pytest.fail(f"{url} did not answer 200 within {seconds} s: {last}\n{log.read_text()[-3000:]}")
 
 
 class Served:
@@ -270,12 +273,13 @@ class Served:
     def __init__(self, server: Server) -> None:
         command, env, cwd = unit_command(server)
         assert command[-3:] == ["serve", "--workers", "2"]
-        self.log = (server.root / "serve.log").open("w")
+        log = server.root / "serve.log"
+        self.log = log.open("w")
         self.process = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        wait_until_ready(f"http://127.0.0.1:{server.app_port}/readyz", self.process)
+        wait_until_ready(f"http://127.0.0.1:{server.app_port}/readyz", self.process, log)
 
     def stop(self) -> None:
         if self.process.poll() is None:

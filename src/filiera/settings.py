@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         description="Learned matchmaking model to use instead of the database's own (saved "
         "by `filiera ranker train` beside its match index) or the packaged one.",
     )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder where `filiera db upgrade` writes the backup it takes first; "
+        "default: beside a SQLite database's file, else var/backups.",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production refuses default secrets and sends cookies over HTTPS only.",
@@ -116,6 +121,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Server log lines: text, or json (one object a line)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Least severe log level written."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that may read /metrics (administrators always may).",
+    )
 
     @property
     def secure_cookies(self) -> bool:
@@ -132,6 +147,14 @@ class Settings(BaseSettings):
         for item in value if isinstance(value, list) else ():
             ip_network(str(item), strict=False)  # ValueError names the bad entry
         return value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def any_case(cls, value: object, info) -> object:
+        """`info` and `JSON` read as `INFO` and `json`."""
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @model_validator(mode="after")
     def require_real_secret_in_production(self) -> Settings:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from alembic.util import CommandError
 
@@ -9,15 +12,33 @@ from filiera.cli import database as choice
 from filiera.cli.common import DbOption, announce, cli_settings, console, handle_errors, open_db
 from filiera.errors import ValidationFailed, field_error
 from filiera.migrate import current, head
+from filiera.ops.backup import backup_before_upgrade, needs_upgrade_backup, upgrade_backup_dir
 
 app = typer.Typer(help="Database schema: create and migrate.", no_args_is_help=True)
 
 
 @app.command()
 @handle_errors
-def upgrade(db: DbOption = None, revision: str = "head") -> None:
-    """Apply the migrations (creates the database if it does not exist)."""
+def upgrade(
+    db: DbOption = None,
+    revision: str = "head",
+    no_backup: Annotated[
+        bool, typer.Option("--no-backup", help="Migrate without taking a backup first.")
+    ] = False,
+    backup_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the backup taken first (default: FILIERA_BACKUP_DIR, else beside "
+            "the SQLite file, else var/backups)."
+        ),
+    ] = None,
+) -> None:
+    """Apply the migrations (creates the database; backs up an outdated one first)."""
     database = open_db(db, create=True, migrate=False)
+    if not no_backup and needs_upgrade_backup(database, revision):
+        folder = upgrade_backup_dir(database, backup_dir or cli_settings(db).backup_dir)
+        taken = backup_before_upgrade(database, folder)
+        console.print(f"backup before upgrading: {taken.path}", highlight=False, markup=False)
     try:
         database.upgrade(revision)
     except CommandError as error:

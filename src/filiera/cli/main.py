@@ -6,6 +6,7 @@ import typer
 
 from filiera.cli import (
     audit_cmd,
+    backup_cmd,
     bid_cmd,
     call_cmd,
     capacity_cmd,
@@ -47,6 +48,7 @@ info_cmd.register(app)
 export_cmd.register(app)
 synth_cmd.register(app)
 audit_cmd.register(app)
+backup_cmd.register(app)
 match_cmd.register(app)
 whynot_cmd.register(app)
 app.add_typer(shortlist_cmd.app, name="shortlist")
