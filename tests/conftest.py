@@ -27,6 +27,8 @@ from support.pg_server import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+pytest_plugins = ("support.log_grep",)  # JSON logs of the whole run, grepped for secrets
+
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:

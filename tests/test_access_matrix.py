@@ -803,6 +803,7 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("POST", "/api/news/watches"),
         ("DELETE", "/api/news/watches/{watch_id}"),
         ("POST", "/api/match/why-not"),
+        ("GET", "/metrics"),
     }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py, test_invitations.py
         ("GET", "/api/organisations.csv"),  # test_csv_exports.py, test_noninterference.py
@@ -891,10 +892,27 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("POST", "/api/capacity/scenarios/{scenario_id}/risk"),
     }
     covered_elsewhere.add(("GET", "/api/projects"))  # participant counts: test_projects_page.py
-    public_by_design = {("GET", "/api/taxonomy/capabilities")}
+    public_by_design = {
+        ("GET", "/api/taxonomy/capabilities"),
+        ("GET", "/healthz"),  # test_health.py: no record named or counted
+        ("GET", "/readyz"),
+    }
     schema = client.get("/openapi.json").json()
     routes = {(m.upper(), path) for path, ops in schema["paths"].items() for m in ops}
     assert routes == covered | covered_elsewhere | public_by_design
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_metrics_follow_the_matrix(client: TestClient, world: World, viewer: str) -> None:
+    """Administrators only; everyone else gets the same refusal, naming no record."""
+    answer = client.get("/metrics", headers=world.headers[viewer])
+    if viewer == "admin":
+        assert answer.status_code == 200
+        assert "filiera_http_requests_total" in answer.text
+    else:
+        assert answer.status_code == 403
+        assert answer.json()["error"]["code"] == "forbidden"
+    assert_no_leak("anonymous", answer.text, f"/metrics as {viewer}")
 
 
 def test_reading_restricted_data_is_audited(client: TestClient, world: World) -> None:

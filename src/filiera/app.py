@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
-from filiera import __version__, api
+from filiera import __version__, api, logs, metrics
 from filiera.db import Database
-from filiera.http import errors, headers
+from filiera.http import errors, headers, observe
 from filiera.http.auth import Limiters
 from filiera.http.limits import BodyLimit
 from filiera.match import ranker
+from filiera.ops.health import index_state
 from filiera.settings import Settings, get_settings
 from filiera.web import STATIC_DIR, site
 from filiera.web.assets import Assets
@@ -29,6 +32,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     cannot be built, so the app never starts with one.
     """
     settings = settings or get_settings()
+    logs.configure_logging(settings.log_format, settings.log_level)
     database = database or Database.from_settings(settings)
     database.ensure_ready()
     app = FastAPI(
@@ -48,5 +52,7 @@ def create_app(database: Database | None = None, settings: Settings | None = Non
     for router in (*api.ROUTERS, *site.ROUTERS):
         app.include_router(router)
     app.mount("/static", Assets(directory=STATIC_DIR), name="static")
+    metrics.watch_index(partial(index_state, database))
+    observe.install(app)
     headers.install(app)
     return app

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from filiera import metrics
 from filiera.access import audit, backoff
 from filiera.access.models import ROLES, Affiliation, ApiToken, User, WebSession
 from filiera.access.secrets_ import (
@@ -237,6 +238,7 @@ def authenticate(
             audit.record(session, "sign_in", entity="user", entity_id=user.id, viewer=who)
             return user.id
         reason = _failure_reason(user, waiting)
+        metrics.count_sign_in_failure(reason)
         if reason == "wrong password":
             wait = backoff.record_failure(session, settings, user.id, address, now)
             reason += f"; address waits {wait} min" if wait else ""

@@ -12,6 +12,7 @@ from filiera.api import (
     clusters,
     consortia,
     events,
+    health,
     introductions,
     match,
     meetings,
@@ -46,4 +47,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     meetings.router,
     capacity.router,
     news.router,
+    health.router,
 )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from filiera import logs, metrics
 from filiera.cli.common import DbOption, cli_settings, console, handle_errors, open_db
 from filiera.db import Database
 from filiera.match.service import open_index
@@ -38,12 +43,23 @@ def run_server(
 
     host, port = host or settings.host, port or settings.port
     # Filiera reads X-Forwarded-For itself, from FILIERA_TRUSTED_PROXIES only (http/auth.py).
-    options = {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
+    # Filiera logs each request itself (`http.observe`); uvicorn's own lines go to the same
+    # handler, in the same format (FILIERA_LOG_FORMAT).
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": False,
+        "log_config": None,
+        "access_log": False,
+    }
+    logs.configure_logging(settings.log_format, settings.log_level)
     if workers > 1:
         os.environ["FILIERA_DATABASE_URL"] = database.url
         database.dispose()  # each worker opens its own
         announce_address(host, port, f"{workers} worker processes")
-        uvicorn.run(WORKER_APP, factory=True, workers=workers, **options)
+        with shared_metrics():
+            uvicorn.run(WORKER_APP, factory=True, workers=workers, **options)
         return
     from filiera.app import create_app
 
@@ -51,6 +67,23 @@ def run_server(
     warm_up_matchmaking(database, settings.index_dir)
     announce_address(host, port)
     uvicorn.run(app, **options)
+
+
+@contextmanager
+def shared_metrics() -> Iterator[str]:
+    """A fresh folder in PROMETHEUS_MULTIPROC_DIR for the workers' metrics (inside the one
+    already named there, if any), so /metrics adds up every worker; removed at the end."""
+    folder = tempfile.mkdtemp(prefix="filiera-metrics-", dir=metrics.multiprocess_dir())
+    before = os.environ.get(metrics.MULTIPROC_ENV)
+    os.environ[metrics.MULTIPROC_ENV] = folder
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop(metrics.MULTIPROC_ENV, None)
+        else:
+            os.environ[metrics.MULTIPROC_ENV] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def announce_address(host: str, port: int, processes: str = "") -> None:

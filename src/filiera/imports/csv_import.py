@@ -132,6 +132,7 @@ def import_csv(
     if not skip_invalid:
         report.raise_if_rejected()
     source.stats = dict(report.counts)
+    report.publish()
     return report
 
 

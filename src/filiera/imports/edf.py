@@ -225,6 +225,7 @@ def import_edf(
     if not skip_invalid:
         report.raise_if_rejected()
     source.stats = report.to_dict()["counts"]
+    report.publish()
     return report
 
 

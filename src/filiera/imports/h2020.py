@@ -91,6 +91,7 @@ def import_h2020(
             report.counts["projects_unchanged"] += 1
         _link(project, rows, known, source, report)
     source.stats = report.to_dict()["counts"]
+    report.publish()
     return report
 
 

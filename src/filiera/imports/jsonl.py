@@ -171,6 +171,7 @@ def import_jsonl(
         report.raise_if_rejected()
     if job.fallback is not None:
         job.fallback.stats = dict(report.counts)
+    report.publish()
     return report
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from filiera import metrics
 from filiera.errors import ImportFailed
 
 
@@ -25,11 +26,16 @@ class ImportReport:
     def raise_if_rejected(self) -> None:
         """All-or-nothing mode: any rejected row fails the whole import."""
         if self.rejected:
+            metrics.count_import_rows({}, len(self.rejected))  # nothing else was imported
             errors = [e for row in self.rejected for e in row["errors"]]
             raise ImportFailed(
                 f"{self.source}: {len(self.rejected)} invalid row(s); nothing was imported",
                 errors=errors,
             )
+
+    def publish(self) -> None:
+        """Count the finished import's rows in the metrics (`filiera_import_rows`)."""
+        metrics.count_import_rows(self.counts, len(self.rejected))
 
     def to_dict(self) -> dict[str, Any]:
         return {
