@@ -5,14 +5,16 @@ Each query polls the change log (one primary-key range read) and applies what is
 (`match/patch.py`), so an edit is reflected in the next query. When the delta grows past
 REBUILD_FRACTION of the documents, or a full-rebuild marker arrives, the index is rebuilt
 from the registry: in the query when the last build took under SYNC_BUILD_SECONDS, else
-in a background thread while the current index serves. A full build is saved next to the
-database (`match/persist.py`) and loaded on the next start.
+in a child process (`match/rebuild.py`, a thread waits for it) while the current index
+serves. A full build is saved next to the database (`match/persist.py`) and loaded on
+the next start.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
@@ -23,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from filiera.match import cursor as changelog
-from filiera.match import persist
+from filiera.match import persist, rebuild
 from filiera.match.cursor import Cursor, News
 from filiera.match.index import MatchIndex, build_index
 from filiera.match.patch import ProjectBags, apply_changes
@@ -34,6 +36,7 @@ REBUILD_FRACTION = 0.02  # of the documents changed since the base was built
 REBUILD_MIN_DOCS = 200  # small registries keep this many changed documents in the delta
 SYNC_BUILD_SECONDS = 1.0  # faster builds happen in the query, slower ones in the background
 PRUNE_EVERY_SECONDS = 3600.0  # how often a process trims the change log after a build
+BUILD_IN_CHILD = True  # background rebuilds in a child process (match/rebuild.py)
 log = logging.getLogger(__name__)
 
 
@@ -187,13 +190,23 @@ class LiveIndex:
 
     def _rebuild_in_background(self) -> None:
         try:
-            with Session(self.engine) as session:
-                cursor = changelog.at_build_start(session)
-                index = build_index(session)
-                self._save(index, cursor)
-                session.rollback()  # see what committed during the build
-                with self.lock:
-                    self._swap(index, cursor, save=False)
-                    self._catch_up(session)
+            index, cursor = self._build_aside()
+            with Session(self.engine) as session, self.lock:
+                self._swap(index, cursor, save=False)
+                self._catch_up(session)
         except Exception:  # the current index keeps serving; the next trigger retries
             log.exception("background rebuild of the match index failed")
+
+    def _build_aside(self) -> tuple[MatchIndex, Cursor]:
+        """A new base (saved) built in a child process, so that queries keep the interpreter
+        lock meanwhile (`match/rebuild.py`); in this thread when no child can."""
+        if BUILD_IN_CHILD and rebuild.can_build_in_child(self.engine):
+            try:
+                return rebuild.build_in_child(self.engine, self.path)
+            except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+                log.warning("match index build in a child process failed (%s): in-thread", error)
+        with Session(self.engine) as session:
+            cursor = changelog.at_build_start(session)
+            index = build_index(session)
+        self._save(index, cursor)
+        return index, cursor

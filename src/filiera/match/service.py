@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from filiera import metrics
 from filiera.access import audit
-from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.db import Database
 from filiera.match import explain, features, persist, ranker
@@ -36,7 +36,7 @@ from filiera.match.index import MatchIndex
 from filiera.match.live import LiveIndex
 from filiera.match.need_type import NeedType, read_need
 from filiera.match.requests import MatchRequest
-from filiera.registry.models import Organisation
+from filiera.match.visibility import viewer_mask, visible_of
 
 _lock = threading.Lock()
 _live: dict[str, LiveIndex] = {}  # database URL -> its live index
@@ -93,31 +93,6 @@ class MatchResult:
     synthetic_left_out: int = 0  # relevant synthetic organisations left out by default
     ranking: ranker.Ranking = field(default_factory=lambda: ranker.Ranking("fixed"))
     need: NeedType | None = None  # what kind of need the text reads as
-
-
-def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
-    """id -> visibility of those of `ids` the viewer may see (the live check)."""
-    if not ids:
-        return {}
-    stmt = select(Organisation.id, Organisation.visibility).where(
-        Organisation.id.in_(ids), visible_organisations(viewer)
-    )
-    return {org_id: level for org_id, level in session.execute(stmt)}
-
-
-def viewer_mask(session: Session, index: MatchIndex, viewer: Viewer) -> np.ndarray:
-    """Positions of the organisations `viewer` may see: the public ones plus, read live,
-    the non-public ones their organisations, clusters and grants open to them."""
-    if viewer.is_admin:
-        return index.alive.copy()
-    mask = index.public.copy()
-    if viewer.signed_in:
-        stmt = select(Organisation.id).where(
-            Organisation.visibility != "public", visible_organisations(viewer)
-        )
-        at = index.positions(np.fromiter(session.scalars(stmt), dtype=np.int64))
-        mask[at[at >= 0]] = True
-    return mask & index.alive
 
 
 def eligible(session: Session, index: MatchIndex, viewer: Viewer, flt: MatchFilters) -> np.ndarray:
@@ -206,6 +181,7 @@ def _with_carried(
         hit.explanations[filters_from:filters_from] = extra  # filters stay last
 
 
+@metrics.MATCH_LATENCY.time()
 def match(
     session: Session,
     viewer: Viewer,
@@ -236,16 +212,11 @@ def match(
     final, parts = scored.final, scored.parts
     positive = int((final > 0).sum())
     positions = top_positions(final, top, offset)
-    seen = _visible(session, viewer, [int(index.org_ids[p]) for p in positions])
+    seen, restricted = visible_of(session, viewer, [int(index.org_ids[p]) for p in positions])
     chosen = [p for p in positions if int(index.org_ids[p]) in seen]  # changed meanwhile
-    restricted = [
-        int(index.org_ids[p])
-        for p in chosen
-        if seen.get(int(index.org_ids[p])) in ("restricted", "owner")
-    ]
-    audit.record_read(session, "organisation", restricted, "match results")
     found = hits(index, terms, final, parts, chosen, flt, explain_lang or terms.lang)
     _with_carried(found, scored, chosen, explain_lang or terms.lang, need)
+    audit.record_read(session, "organisation", restricted, "match results")
     return MatchResult(
         text,
         terms.lang,
