@@ -31,7 +31,8 @@ def setup(db_url: str) -> Iterator[tuple[TestClient, Database]]:
 
 
 def test_healthz_and_readyz_answer_with_a_request_id(setup) -> None:
-    client, _db = setup
+    client, db = setup
+    service.open_index(db)  # built now: readiness must not depend on how fast a build is
     up = client.get("/healthz")
     assert (up.status_code, up.json()) == (200, {"status": "ok"})
     assert len(up.headers["x-request-id"]) == 32

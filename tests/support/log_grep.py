@@ -29,7 +29,7 @@ import pytest
 from filiera import logs
 
 LOG_DIR_ENV = "FILIERA_TEST_LOG_DIR"
-_CREATED_ENV = "FILIERA_TEST_LOG_DIR_CREATED"  # the controller made the folder: remove it
+_OWNER_ENV = "FILIERA_TEST_LOG_DIR_OWNER"  # pid of the run that greps (and made the folder)
 MIN_SECRET = 12  # shorter strings (a deliberately wrong "x") would match ordinary words
 TOKEN_SHAPE = re.compile(r"fil_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{20,}")
 WORD = re.compile(r"[A-Za-z0-9_-]{22,}")
@@ -69,6 +69,7 @@ class Remembered:
 
 
 REMEMBERED = Remembered()
+MADE_FOLDER: set[str] = set()  # the log folder, when this process made it (then removes it)
 
 
 def _wrap(module: Any, name: str, note: Callable[[tuple, Any], None]) -> None:
@@ -101,7 +102,9 @@ def _process_name(config: pytest.Config) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get(LOG_DIR_ENV):  # the controller: workers inherit the variable
         os.environ[LOG_DIR_ENV] = tempfile.mkdtemp(prefix="filiera-test-logs-")
-        os.environ[_CREATED_ENV] = "1"
+        os.environ[_OWNER_ENV] = str(os.getpid())
+        MADE_FOLDER.add(os.environ[LOG_DIR_ENV])
+    os.environ.setdefault(_OWNER_ENV, str(os.getpid()))  # FILIERA_TEST_LOG_DIR set outside
     folder = Path(os.environ[LOG_DIR_ENV])
     folder.mkdir(parents=True, exist_ok=True)
     stream = open(folder / f"{_process_name(config)}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
@@ -112,15 +115,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Every process: close its log, write what it remembered. The controller: grep."""
+    """Every process: close its log, write what it remembered. The run's owner: grep.
+
+    xdist workers and pytest runs that tests start themselves (they inherit the folder)
+    only leave their files; the process that started the folder greps them all, last."""
     config = session.config
     folder = Path(os.environ[LOG_DIR_ENV])
+    folder.mkdir(parents=True, exist_ok=True)
     for handler in logging.getLogger("filiera").handlers:
         handler.flush()
     (folder / f"{_process_name(config)}.secrets.json").write_text(
         json.dumps({"passwords": sorted(REMEMBERED.passwords), "drawn": sorted(REMEMBERED.drawn)})
     )
-    if hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or os.environ.get(_OWNER_ENV) != str(os.getpid()):
         return
     hits, lines = grep_folder(folder)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -134,7 +141,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.stash[SUMMARY] = f"filiera logs: {lines} lines grepped, no secret found"
     for secrets_file in folder.glob("*.secrets.json"):
         secrets_file.unlink()
-    if os.environ.get(_CREATED_ENV):
+    if str(folder) in MADE_FOLDER:
         shutil.rmtree(folder, ignore_errors=True)
 
 
