@@ -7,6 +7,7 @@ compares every table row for row.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import uuid
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Text, cast, select, text
+from sqlalchemy import DateTime, Text, cast, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from filiera import migrate
@@ -26,6 +28,9 @@ from filiera.db import Database
 from filiera.directory import service
 from filiera.ops import codec, tables
 from filiera.ops.backup import backup
+from filiera.ops.bulk_insert import sqlite_datetime
+from filiera.ops.foreign_keys import FOREIGN_KEYS
+from filiera.ops.logical_file import LogicalReader
 from filiera.ops.restore import restore
 from filiera.ops.revisions import newest
 from filiera.ops.verify import verify
@@ -133,33 +138,54 @@ def test_round_trip_on_the_same_backend(
         assert result.revision == newest() == revision_of(target)
         assert all_rows(target) == source.rows
         assert_append_only(target)
+        if source.backend == "postgresql":  # a logical restore drops and re-adds them
+            assert foreign_keys(target) == foreign_keys(source.url)
 
 
-def test_logical_backup_moves_to_the_other_backend(
+def foreign_keys(url: str) -> list[tuple]:
+    """PostgreSQL: every foreign key's table, name and definition."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            found = [tuple(row) for row in connection.exec_driver_sql(FOREIGN_KEYS)]
+    finally:
+        db.dispose()
+    assert len(found) > 50, "the schema lost its foreign keys"
+    return found
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-03-02T09:30:15.123456", "2026-03-02T09:30:15", "0999-12-31T23:59:59+02:00"],
+)
+def test_the_fast_sqlite_datetime_is_what_sqlalchemy_stores(value: str) -> None:
+    dialect = sqlite.dialect()
+    stores = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert sqlite_datetime(value) == stores(dt.datetime.fromisoformat(value))
+
+
+def test_backups_of_an_older_schema_restore_and_migrate(
     request: pytest.FixtureRequest, source: Source, tmp_path: Path
 ) -> None:
-    """SQLite -> PostgreSQL (and PostgreSQL -> SQLite): the same rows, the same triggers."""
-    other = "postgresql" if source.backend == "sqlite" else "sqlite"
-    with fresh(request, other, tmp_path) as there:
-        restore(source.files["logical"], there)
-        assert all_rows(there) == source.rows
-        assert_append_only(there)
-
-
-def test_backup_of_an_older_schema_restores_and_migrates(
-    request: pytest.FixtureRequest, source: Source, tmp_path: Path
-) -> None:
-    """A logical backup at revision 0012 is loaded into schema 0012, then migrated."""
+    """Backups taken at revision 0012: the logical one moves to the other backend (SQLite ->
+    PostgreSQL, and PostgreSQL -> SQLite), loaded into schema 0012 there; the native one is
+    restored on its own backend; both are migrated to head and hold the same rows, with the
+    audit log's triggers."""
     config = migrate.alembic_config(source.db.engine)
     command.downgrade(config, "0012")
     try:
-        summary = backup(source.db, tmp_path / "old.jsonl.gz")
+        old = {
+            fmt: backup(source.db, tmp_path / f"old-{name}", fmt) for fmt, name in FORMATS.items()
+        }
     finally:
         command.upgrade(config, "head")
-    assert summary.revision == "0012"
-    with fresh(request, source.backend, tmp_path) as target:
-        assert restore(summary.path, target).revision == newest()
-        assert all_rows(target) == source.rows
+    assert {summary.revision for summary in old.values()} == {"0012"}
+    other = "postgresql" if source.backend == "sqlite" else "sqlite"
+    for fmt, backend in (("logical", other), ("native", source.backend)):
+        with fresh(request, backend, tmp_path) as there:
+            assert restore(old[fmt].path, there).revision == newest() == revision_of(there)
+            assert all_rows(there) == source.rows
+            assert_append_only(there)
 
 
 def _create_organisations(db: Database, stop: threading.Event, made: list[int]) -> None:
@@ -169,31 +195,44 @@ def _create_organisations(db: Database, stop: threading.Event, made: list[int]) 
             made.append(service.create(session, Viewer.system(), record).org_id)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_backup_under_write_load_is_one_snapshot(
-    request: pytest.FixtureRequest, source: Source, fmt: str, tmp_path: Path
-) -> None:
-    """While a thread keeps creating organisations, the backup still holds each restored
-    organisation with its audit event and change-log row, written in the same transaction."""
+def backup_rows(path: Path, folder: Path) -> dict[str, list]:
+    """The rows a backup holds: read from a logical file, or from a native SQLite copy."""
+    if path.name.endswith(".jsonl.gz"):
+        held: dict[str, list] = {}
+        for name, rows in LogicalReader(path).batches():
+            held.setdefault(name, []).extend(rows)
+        return held
+    copy = folder / "opened.db"
+    copy.write_bytes(path.read_bytes())
+    return all_rows(f"sqlite:///{copy}")
+
+
+def test_backup_under_write_load_is_one_snapshot(source: Source, tmp_path: Path) -> None:
+    """While a thread keeps creating organisations, each backup still holds every
+    organisation it has with its audit event and change-log row, written in the same
+    transaction (logical on both backends; native on SQLite, where Filiera drives the
+    backup API itself: pg_dump's snapshot is PostgreSQL's own)."""
+    formats = ["logical", "native"] if source.backend == "sqlite" else ["logical"]
     stop, made = threading.Event(), []
     writer = threading.Thread(target=_create_organisations, args=(source.db, stop, made))
     writer.start()
     try:
-        while len(made) < 3:
-            stop.wait(0.01)
-        before = len(made)
-        summary = backup(source.db, tmp_path / FORMATS[fmt], fmt)
-        during = len(made) - before
+        for fmt in formats:
+            while len(made) < 3 + formats.index(fmt) * 3:
+                stop.wait(0.01)
+            before = len(made)
+            path = backup(source.db, tmp_path / FORMATS[fmt], fmt).path
+            assert len(made) > before, f"the writer made nothing while the {fmt} backup ran"
+            _assert_one_snapshot(backup_rows(path, tmp_path), verify(path).tables, source)
     finally:
         stop.set()
         writer.join()
-    assert during > 0, "the writer made nothing while the backup ran"
-    with fresh(request, source.backend, tmp_path) as target:
-        restore(summary.path, target)
-        restored = all_rows(target)
-    assert {name: len(rows) for name, rows in restored.items()} == verify(summary.path).tables
-    orgs = {row[0] for row in restored["organisation"]}
-    changed = {row[1] for row in restored["registry_change"]}
-    audited = {row[6] for row in restored["audit_event"] if row[5] == "organisation"}
+
+
+def _assert_one_snapshot(held: dict[str, list], counts: dict[str, int], source: Source) -> None:
+    assert {name: len(held.get(name, [])) for name in counts} == counts
+    orgs = {row[0] for row in held["organisation"]}
+    changed = {row[1] for row in held["registry_change"]}
+    audited = {row[6] for row in held["audit_event"] if row[5] == "organisation"}
     assert orgs <= changed and orgs <= audited
     assert len(orgs) > len(source.rows["organisation"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from filiera.cli.main import app
 from filiera.db import Database
 from filiera.ops.revisions import newest
 from support.dataset import ORGANISATIONS, build
-from support.pg_server import fresh_database
 from test_backup import all_rows
 
 RUNNER = CliRunner(env={"COLUMNS": "200", "FILIERA_DATABASE_URL": None, "FILIERA_BACKUP_DIR": None})
@@ -78,39 +76,38 @@ def test_restore_refusals_exit_1_with_the_error_body(small: str, tmp_path: Path)
 
 
 @pytest.fixture
-def at_0012(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
-    """A small registry migrated back to revision 0012 (a release ago)."""
-    db = Database(db_url)
+def at_0012(tmp_path: Path) -> Iterator[str]:
+    """A small registry on SQLite migrated back to revision 0012 (a release ago): the
+    command only decides and names the backup: native backups of revision 0012 are
+    restored and migrated on both backends in test_backup.py."""
+    url = f"sqlite:///{tmp_path}/at-0012.db"
+    db = Database(url)
     build(db)
     command.downgrade(migrate.alembic_config(db.engine), "0012")
     db.dispose()
-    yield db_url
+    yield url
 
 
-def _fresh_like(request: pytest.FixtureRequest, url: str, folder: Path):
-    """A new empty database of the backend of `url`."""
-    if url.startswith("sqlite"):
-        return nullcontext(f"sqlite:///{folder}/upgraded-restore.db")
-    return fresh_database(request.getfixturevalue("pg_url"), prefix="upgraded")
-
-
-def test_db_upgrade_backs_up_first_unless_told_not_to(
-    request: pytest.FixtureRequest, at_0012: str, tmp_path: Path
-) -> None:
-    db = Database(at_0012)
-    before = all_rows(at_0012)
+def test_db_upgrade_takes_no_backup_when_told_not_to(small: str, tmp_path: Path) -> None:
+    db = Database(small)
+    command.downgrade(migrate.alembic_config(db.engine), "0012")
     folder = tmp_path / "backups"
-    said = cli("db", "upgrade", "--db", at_0012, "--backup-dir", str(folder), "--no-backup")
+    said = cli("db", "upgrade", "--db", small, "--backup-dir", str(folder), "--no-backup")
     assert "backup before" not in said.output and not folder.exists()
     assert migrate.current(db.engine) == newest()
-    command.downgrade(migrate.alembic_config(db.engine), "0012")
+    db.dispose()
+
+
+def test_db_upgrade_backs_up_first(at_0012: str, tmp_path: Path) -> None:
+    """The backup is taken at 0012, once (not again at head), and restores what was there."""
+    before = all_rows(at_0012)
+    folder = tmp_path / "backups"
     said = cli("db", "upgrade", "--db", at_0012, "--backup-dir", str(folder)).output
     [taken] = list(folder.iterdir())
     assert f"backup before upgrading: {taken}" in said
     assert "-0012-" in taken.name
     again = cli("db", "upgrade", "--db", at_0012, "--backup-dir", str(folder)).output
     assert "backup before" not in again and len(list(folder.iterdir())) == 1  # at head already
-    db.dispose()
-    with _fresh_like(request, at_0012, tmp_path) as target:
-        cli("restore", str(taken), "--db", target)
-        assert all_rows(target) == before
+    target = f"sqlite:///{tmp_path}/upgraded-restore.db"
+    cli("restore", str(taken), "--db", target)
+    assert all_rows(target) == before

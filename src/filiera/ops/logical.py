@@ -16,15 +16,16 @@ from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, insert, select, text
+from sqlalchemy import Connection, Engine, Table, select, text
 
 from filiera import __version__
 from filiera.ops import codec, tables
+from filiera.ops.bulk_insert import TableInserter
 from filiera.ops.logical_file import LogicalReader, LogicalWriter, summary_from_header
 from filiera.ops.summary import BackupSummary, bad_backup
 
 READ_BATCH = 2000
-INSERT_BATCH = 1000
+INSERT_BATCH = 5000
 COMPRESS_LEVEL = 6
 
 
@@ -90,42 +91,26 @@ def _check_columns(path: Path, reader: LogicalReader, target: dict[str, Table]) 
             raise bad_backup(path, problem)
 
 
-def _batches(rows: Iterator[tuple[str, list]]) -> Iterator[tuple[str, list[list]]]:
-    """Consecutive rows of one table, at most INSERT_BATCH at a time."""
-    table, batch = None, []
-    for name, values in rows:
-        if name != table or len(batch) >= INSERT_BATCH:
-            if batch:
-                yield table, batch
-            table, batch = name, []
-        batch.append(values)
-    if batch:
-        yield table, batch
-
-
 def load(connection: Connection, path: Path) -> int:
     """Insert every row of the backup at `path` in foreign-key order; returns the rows.
 
-    The caller owns the transaction: an error anywhere leaves it to roll back everything.
+    The file is checked again while it is read (a file changed since `verify` fails at its
+    end). The caller owns the transaction: an error anywhere leaves it to roll back
+    everything.
     """
     reader = LogicalReader(path)
-    rows = reader.rows()
-    first = list(islice(rows, 1))  # reads the header (and the first row, if any)
+    batches = reader.batches(INSERT_BATCH)
+    first = list(islice(batches, 1))  # reads the header (and the first batch, if any)
     target = {table.name: table for table in tables.reflect(connection)}
     _check_columns(path, reader, target)
-    writable = {name: codec.writable(table) for name, table in target.items()}
-    names = {name: [column for column, _ in cols] for name, cols in reader.columns.items()}
-    decoders = {
-        name: [codec.decoder(kind) for _, kind in cols] for name, cols in reader.columns.items()
+    inserters = {
+        name: TableInserter(connection, target[name], columns)
+        for name, columns in reader.columns.items()
     }
     loaded = 0
-    for name, batch in _batches(chain(first, rows)):
-        records = [
-            dict(zip(names[name], codec.decode_row(values, decoders[name]), strict=True))
-            for values in batch
-        ]
-        connection.execute(insert(writable[name]), records)
-        loaded += len(records)
+    for name, rows in chain(first, batches):
+        inserters[name].insert(rows)
+        loaded += len(rows)
     return loaded
 
 
