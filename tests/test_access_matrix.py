@@ -420,6 +420,7 @@ def test_writes_follow_the_matrix(client: TestClient, world: World, viewer: str)
         ("GET", "/api/review", None, ADMIN_ONLY, 200, "public"),
         ("GET", "/api/audit", None, ADMIN_ONLY, 200, "public"),
         ("GET", "/api/users", None, ADMIN_ONLY, 200, "public"),
+        ("GET", "/api/system", None, ADMIN_ONLY, 200, "public"),
         (
             "POST",
             "/api/users",
@@ -804,6 +805,7 @@ def test_every_api_route_is_in_the_matrix(client: TestClient) -> None:
         ("DELETE", "/api/news/watches/{watch_id}"),
         ("POST", "/api/match/why-not"),
         ("GET", "/metrics"),
+        ("GET", "/api/system"),
     }
     covered_elsewhere = {  # tested in test_access_web.py, test_match.py, test_invitations.py
         ("GET", "/api/organisations.csv"),  # test_csv_exports.py, test_noninterference.py
@@ -959,6 +961,7 @@ def test_admin_and_access_pages(client: TestClient, world: World, viewer: str) -
         ("/users", ADMIN_ONLY),
         ("/audit", ADMIN_ONLY),
         ("/review", ADMIN_ONLY),
+        ("/admin/system", ADMIN_ONLY),
         (f"/organisations/{pub}/access", EDIT_PUBLIC),
     ]
     for url, allowed in pages:

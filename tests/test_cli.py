@@ -1564,3 +1564,15 @@ def test_backup_and_restore_commands(registry: Registry, tmp_path: Path) -> None
     target = f"sqlite:///{tmp_path}/restored.db"
     assert out_json(cli("restore", str(out), "--json", db=target))["revision"] == head()
     assert "is not empty" in cli("restore", str(out), db=registry.url, code=1).output
+
+
+def test_status_exits_1_until_a_backup_is_recent(empty: Registry, tmp_path: Path) -> None:
+    """For cron: exit code 1 while no backup is younger than 26 hours (more in
+    test_system_status.py)."""
+    folder = str(tmp_path / "backups")
+    stale = cli("status", "--backup-dir", folder, db=empty.url, code=1)
+    assert "  database     ok    reachable" in stale.stdout
+    assert "warning: no backup in the last day" in stale.stdout
+    cli("backup", str(tmp_path / "backups" / "nightly.jsonl.gz"), db=empty.url)
+    fine = out_json(cli("status", "--backup-dir", folder, "--json", db=empty.url))
+    assert fine["ok"] and [f["format"] for f in fine["backups"]["files"]] == ["logical"]

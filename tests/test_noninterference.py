@@ -827,6 +827,8 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/healthz",
     "/readyz",
     "/metrics",  # 403 alike for every viewer here (none is an administrator)
+    "/api/system",  # admins only: 401/403 alike for every viewer here
+    "/admin/system",
 }
 NOT_COMPARED = {  # routes that show no registry data, with the reason
     "/openapi.json": "the schema, the same for everyone",

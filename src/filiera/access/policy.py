@@ -243,6 +243,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "review.decide": ("admin",),
     "audit.read": ("admin",),
     "user.manage": ("admin",),
+    "system.read": ("admin",),  # the system status: readiness, backups (ops/status.py)
 }
 
 

@@ -22,6 +22,7 @@ from filiera.api import (
     projects,
     review,
     shortlists,
+    system,
     theses,
     whynot,
 )
@@ -48,4 +49,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     capacity.router,
     news.router,
     health.router,
+    system.router,
 )

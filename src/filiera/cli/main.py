@@ -25,6 +25,7 @@ from filiera.cli import (
     review_cmd,
     serve_cmd,
     shortlist_cmd,
+    status_cmd,
     synth_cmd,
     user_cmd,
     whynot_cmd,
@@ -49,6 +50,7 @@ export_cmd.register(app)
 synth_cmd.register(app)
 audit_cmd.register(app)
 backup_cmd.register(app)
+status_cmd.register(app)
 match_cmd.register(app)
 whynot_cmd.register(app)
 app.add_typer(shortlist_cmd.app, name="shortlist")

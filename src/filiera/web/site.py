@@ -20,6 +20,7 @@ from filiera.web import (
     pages,
     project_pages,
     shortlist_pages,
+    system_pages,
     thesis_pages,
     whynot_pages,
 )
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_docs.router,
     account_pages.router,
     admin_pages.router,
+    system_pages.router,
     introduction_pages.router,
     whynot_pages.router,
     match_pages.router,
