@@ -172,22 +172,27 @@ class Server:
     pg_bin: Path
 
     def relocate(self, text: str) -> str:
+        """`text` with the server's paths moved here, in one pass (a path put in is never
+        relocated again: the checkout and the virtual environment may live under /tmp)."""
         filiera = shutil.which("filiera") or f"{sys.prefix}/bin/filiera"
-        pairs = [
-            ("sudo -u postgres ", ""),
-            ("sudo -u filiera ", ""),
-            ("/opt/filiera/venv/bin/filiera", filiera),
-            ("/opt/filiera/bin/filiera-backup", str(DEPLOY / "filiera-backup")),
-            ("/usr/local/bin/filiera-admin", str(DEPLOY / "filiera-admin")),
-            ("localhost:5432", f"127.0.0.1:{self.pg_port}"),
-            ("127.0.0.1:8000", f"127.0.0.1:{self.app_port}"),
-            ("/tmp/", f"{self.root}/tmp/"),
-            *((folder, f"{self.root}{folder}") for folder in SERVER_DIRS),
+        pairs = {
+            "sudo -u postgres ": "",
+            "sudo -u filiera ": "",
+            "/opt/filiera/venv/bin/filiera": filiera,
+            "/opt/filiera/bin/filiera-backup": str(DEPLOY / "filiera-backup"),
+            "/usr/local/bin/filiera-admin": str(DEPLOY / "filiera-admin"),
+            "filiera-admin ": f"{DEPLOY / 'filiera-admin'} ",  # the command alone (below)
+            "localhost:5432": f"127.0.0.1:{self.pg_port}",
+            "127.0.0.1:8000": f"127.0.0.1:{self.app_port}",
+            "/tmp/": f"{self.root}/tmp/",
+            **{folder: f"{self.root}{folder}" for folder in SERVER_DIRS},
+        }
+        literals = sorted(pairs, key=len, reverse=True)
+        alternatives = [
+            r"(?<![\w/-])filiera-admin " if old == "filiera-admin " else re.escape(old)
+            for old in literals
         ]
-        for old, new in pairs:
-            text = text.replace(old, new)
-        # the command `filiera-admin` alone, not a path ending in it
-        return re.sub(r"(?<![\w/-])filiera-admin ", f"{DEPLOY / 'filiera-admin'} ", text)
+        return re.sub("|".join(alternatives), lambda m: pairs[m.group(0)], text)
 
     @property
     def env_file(self) -> Path:

@@ -18,6 +18,7 @@ from filiera.errors import FilieraError, Forbidden, Unauthorized
 from filiera.http.auth import resolve_viewer
 from filiera.http.deps import DatabaseDep, SessionDep, SettingsDep
 from filiera.ops.health import readiness
+from filiera.ops.status_shapes import CheckOut
 from filiera.settings import Settings
 
 router = APIRouter(tags=["operations"])
@@ -26,12 +27,6 @@ METRICS_REFUSED = "metrics are for administrators and the holder of the metrics 
 
 class HealthOut(BaseModel):
     status: str = Field(examples=["ok"])
-
-
-class CheckOut(BaseModel):
-    name: str = Field(examples=["database"])
-    ok: bool
-    detail: str = Field(examples=["reachable"])
 
 
 class ReadyOut(BaseModel):
