@@ -16,17 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filiera.access import audit
-from filiera.access.policy import visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.match.engine import MatchFilters, MatchHit, top_positions
 from filiera.match.index import MatchIndex
 from filiera.match.service import MatchResult, Relevance, relevance
+from filiera.match.visibility import visible_of
 from filiera.needs import prior, traction
-from filiera.registry.models import Organisation
 
 
 @dataclass
@@ -121,10 +119,9 @@ def result(
     (what the API, the pages and the CLI show for a match)."""
     index, terms = ranking.index, ranking.relevance.terms
     positions = top_positions(ranking.fits, top, offset)
-    seen = _visible(session, viewer, [int(index.org_ids[p]) for p in positions])
+    seen, restricted = visible_of(session, viewer, [int(index.org_ids[p]) for p in positions])
     chosen = [p for p in positions if int(index.org_ids[p]) in seen]  # changed meanwhile
-    restricted = [i for i, level in seen.items() if level in ("restricted", "owner")]
-    audit.record_read(session, "organisation", sorted(restricted), "thesis results")
+    audit.record_read(session, "organisation", restricted, "thesis results")
     return MatchResult(
         query,
         terms.lang,
@@ -152,13 +149,3 @@ def fit_of(
         "of": int((ranking.fits > 0).sum()),
         "explanations": explained(session, viewer, ranking, [where], lang)[0].explanations,
     }
-
-
-def _visible(session: Session, viewer: Viewer, ids: list[int]) -> dict[int, str]:
-    """id -> visibility of those of `ids` the viewer may see (the live check)."""
-    if not ids:
-        return {}
-    stmt = select(Organisation.id, Organisation.visibility).where(
-        Organisation.id.in_(ids), visible_organisations(viewer)
-    )
-    return {org_id: level for org_id, level in session.execute(stmt)}
