@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from filiera import yamlfile
+
 
 class FilieraError(Exception):
     """Base of every error Filiera raises on purpose."""
@@ -101,7 +103,7 @@ def field_error(record: str, field: str, message: str) -> dict[str, str]:
 def read_yaml(path: Path) -> Any:
     """A YAML file's content; a missing file or invalid YAML is refused naming the file."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValidationFailed(
             f"{path}: file not found", errors=[field_error(str(path), "file", "file not found")]

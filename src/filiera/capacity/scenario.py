@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from filiera import yamlfile
 from filiera.errors import Problems, ValidationFailed, field_error, read_yaml
 
 # Units of mass in kg; count units are all the same thing, "one of the item".
@@ -468,7 +469,7 @@ def load(path: Path) -> Scenario:
 
 def loads(text: str, *, source: str = "scenario") -> Scenario:
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlfile.safe_load(text)
     except yaml.YAMLError as error:
         raise ValidationFailed(
             f"{source}: not valid YAML ({error})",

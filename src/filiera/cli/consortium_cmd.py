@@ -9,6 +9,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from filiera import yamlfile
 from filiera.cli.common import (
     AsOption,
     DbOption,
@@ -78,7 +79,7 @@ def parse_params(pairs: list[str] | None) -> dict[str, Any]:
     params = {}
     for key, raw in parse_pairs("--param", pairs).items():
         try:
-            params[key] = yaml.safe_load(raw) if raw else None
+            params[key] = yamlfile.safe_load(raw) if raw else None
         except yaml.YAMLError:
             raise option_error("--param", f"{key}: {raw!r} is not a YAML value") from None
     return params

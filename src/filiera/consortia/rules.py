@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from filiera import yamlfile
 from filiera.consortia.members import Member
 from filiera.errors import ValidationFailed, field_error
 from filiera.registry import values
@@ -178,7 +179,7 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> R
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _invalid(str(path), "file", "file not found") from None
     except yaml.YAMLError as error:

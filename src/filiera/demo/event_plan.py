@@ -17,8 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from filiera import yamlfile
 from filiera.registry import taxonomy
 
 EVENTS_FILE = Path(__file__).parent / "data" / "events.yaml"
@@ -30,7 +29,7 @@ STATUSES = (("accepted", "pending", "declined"), (0.8, 0.1, 0.1))
 
 @cache
 def events_data() -> dict[str, Any]:
-    return yaml.safe_load(EVENTS_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(EVENTS_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

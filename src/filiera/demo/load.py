@@ -8,10 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filiera import yamlfile
 from filiera.access import audit
 from filiera.access.policy import narrower
 from filiera.demo.access import DEMO_PASSWORD, load_demo_access
@@ -41,7 +41,7 @@ CLUSTER_REGIONS = {
 
 @cache
 def demo_data() -> dict[str, Any]:
-    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 def load_demo(

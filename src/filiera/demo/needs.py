@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
+from filiera import yamlfile
 from filiera.needs.models import Need, Thesis
 from filiera.needs.schemas import NeedIn, ThesisIn
 from filiera.registry.schemas import parse
@@ -17,7 +17,7 @@ NEEDS_FILE = Path(__file__).parent / "data" / "needs.yaml"
 
 def load_demo_needs(session: Session, keys: dict[str, int]) -> dict[str, Any]:
     """Validate and store every need and thesis of the demo file."""
-    data = yaml.safe_load(NEEDS_FILE.read_text(encoding="utf-8"))
+    data = yamlfile.safe_load(NEEDS_FILE.read_text(encoding="utf-8"))
     for index, row in enumerate(data.get("needs", [])):
         fields = {k: v for k, v in row.items() if k not in ("owner", "source")}
         need = parse(NeedIn, {**fields, "owner_id": keys[row["owner"]]}, f"needs[{index}]")

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
+from filiera import yamlfile
 from filiera.demo.events import acting
 from filiera.errors import ConfigurationError
 from filiera.news import review, store
@@ -29,7 +29,7 @@ def seed_path(file_name: str) -> Path:
 
 
 def review_plan() -> dict[str, Any]:
-    return yaml.safe_load(REVIEW_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(REVIEW_FILE.read_text(encoding="utf-8"))
 
 
 def load_demo_news(session: Session, data: dict[str, Any], keys: dict[str, int]) -> dict[str, int]:

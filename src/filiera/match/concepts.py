@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from filiera import yamlfile
 from filiera.match.text import LANGUAGES, stem_words, stopwords, words
 from filiera.registry import taxonomy, values
 
@@ -63,7 +62,7 @@ class Lexicon:
 def _glossary_entries() -> dict[str, dict[str, list[str]]]:
     if not GLOSSARY.exists():
         return {}
-    data = yaml.load(GLOSSARY.read_text(encoding="utf-8"), yaml.BaseLoader) or {}
+    data = yamlfile.base_load(GLOSSARY.read_text(encoding="utf-8")) or {}
     return {
         str(k): {lang: [str(x) for x in v.get(lang, [])] for lang in LANGUAGES}
         for k, v in data.items()

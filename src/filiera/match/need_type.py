@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from filiera import yamlfile
 from filiera.match.text import LANGUAGES, detect_language, fold, stem_words, stopwords, words
 
 KINDS = ("production", "research", "procurement")
@@ -64,7 +63,7 @@ class Cue:
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(DATA.read_text(encoding="utf-8"))
 
 
 @cache

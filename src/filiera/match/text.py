@@ -8,9 +8,9 @@ from functools import cache
 from pathlib import Path
 
 import Stemmer
-import yaml
 from anyascii import anyascii
 
+from filiera import yamlfile
 from filiera.registry.fields import CONTENT_LANGUAGES
 
 LANGUAGES = CONTENT_LANGUAGES
@@ -32,7 +32,7 @@ def words(text: str) -> list[str]:
 
 @cache
 def stopwords(lang: str) -> frozenset[str]:
-    data = yaml.load((DATA / "stopwords.yaml").read_text(encoding="utf-8"), yaml.BaseLoader)
+    data = yamlfile.base_load((DATA / "stopwords.yaml").read_text(encoding="utf-8"))
     return frozenset(fold(w) for w in data[lang])
 
 

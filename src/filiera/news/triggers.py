@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from filiera import yamlfile
 from filiera.news.found import LANGUAGES, Found
 
 TRIGGERS_FILE = Path(__file__).parent / "data" / "triggers.yaml"
@@ -135,7 +134,7 @@ def _full_match(patterns: list[str], word: str) -> bool:
 
 @cache
 def _lexicon() -> dict[str, Any]:
-    return yaml.safe_load(TRIGGERS_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(TRIGGERS_FILE.read_text(encoding="utf-8"))
 
 
 @cache

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from sqlalchemy import String, inspect
 
+from filiera import yamlfile
 from filiera.errors import ConfigurationError
 from filiera.registry import models
 
@@ -108,7 +109,7 @@ KEYS = frozenset(f.name for f in dataclasses.fields(Field)) - {"entity"}
 @cache
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigurationError(f"{path.name}: cannot read the declaration ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("entities"), dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from filiera import yamlfile
 
 MARKINGS_FILE = Path(__file__).parent / "data" / "markings.yaml"
 
@@ -13,7 +13,7 @@ MARKINGS_FILE = Path(__file__).parent / "data" / "markings.yaml"
 @cache
 def markings() -> dict[str, dict[str, str]]:
     """code -> {language: label}."""
-    return yaml.safe_load(MARKINGS_FILE.read_text(encoding="utf-8"))
+    return yamlfile.safe_load(MARKINGS_FILE.read_text(encoding="utf-8"))
 
 
 def label(code: str, lang: str = "en") -> str:

@@ -11,8 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from filiera import yamlfile
 from filiera.errors import ConfigurationError, NotFound
 from filiera.registry.fields import CONTENT_LANGUAGES
 from filiera.registry.values import clean_nace
@@ -47,7 +46,7 @@ class Certification:
 
 def _read(name: str) -> list[dict[str, Any]]:
     text = resources.files("filiera.registry").joinpath("data", name).read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yamlfile.safe_load(text)
     if not isinstance(data, list):
         raise ConfigurationError(f"{name}: expected a list of entries")
     return data

@@ -11,10 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markupsafe import Markup
 from starlette.requests import Request
 
+from filiera import yamlfile
 from filiera.web import LOCALES_DIR
 
 LANGUAGES = ("en", "it")
@@ -28,7 +28,7 @@ def catalogue(lang: str) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for path in locale_files(lang):
         with path.open(encoding="utf-8") as handle:
-            merge_strings(table, yaml.safe_load(handle) or {}, path.name)
+            merge_strings(table, yamlfile.safe_load(handle) or {}, path.name)
     return table
 
 
