@@ -8,6 +8,9 @@ speed is measured in benchmarks/match_speed.py; here: the same answers, every re
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -196,3 +199,12 @@ def test_a_background_rebuild_runs_in_a_child_and_falls_back_in_thread(
     monkeypatch.setattr(rebuild, "build_in_child", broken)
     index, _cursor = state._build_aside()  # built in this thread instead
     assert index.org_ids.tolist() == fresh.org_ids.tolist()
+
+
+def test_the_rebuild_child_yields_the_cpu_to_the_server() -> None:
+    """The child lowers its own priority, so queries come first on a busy machine."""
+    probe = (
+        "import os; from filiera.match import rebuild; rebuild.lower_priority(); print(os.nice(0))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert int(done.stdout) == min(os.nice(0) + rebuild.CHILD_NICENESS, 19)

@@ -5,13 +5,15 @@ organisations, and every query of the server waited for it at each hand-over (a 
 a numpy call): 5 ms each, seconds per query (benchmarks/match_speed.py, `viewer`). Built
 by a child Python, the queries keep their lock; the child saves the index
 (`match/persist.py`) and the server loads the file. The database URL, password included,
-goes to the child on its standard input, never on its command line.
+goes to the child on its standard input, never on its command line. The child runs at a
+lower CPU priority (`nice` 10), so on a busy machine the server's queries come first.
 
     python -m filiera.match.rebuild OUT.npz  < database-url
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ from filiera.match.cursor import Cursor
 from filiera.match.index import MatchIndex, build_index
 
 CHILD_TIMEOUT_SECONDS = 3600.0
+CHILD_NICENESS = 10
 
 
 def can_build_in_child(engine: Engine) -> bool:
@@ -61,9 +64,16 @@ def build_and_save(session: Session, path: Path) -> None:
     persist.save(build_index(session), cursor, path)
 
 
+def lower_priority() -> None:
+    """Let the server's own processes go first (POSIX; elsewhere nothing changes)."""
+    if hasattr(os, "nice"):
+        os.nice(CHILD_NICENESS)
+
+
 def main() -> None:
     from filiera.db import make_engine
 
+    lower_priority()
     engine = make_engine(sys.stdin.read().strip())
     try:
         with Session(engine) as session:
