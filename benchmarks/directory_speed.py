@@ -35,8 +35,8 @@ from visibility_overhead import SETTINGS, Scene, build_scene, round_robin
 from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.db import Database
-from filiera.directory import listing, paging, queries
-from filiera.directory.filters import OrgFilter
+from filiera.directory import listing, paging, queries, text_match
+from filiera.directory.filters import COUNT_CAP, OrgFilter
 from filiera.registry.models import Alias, Certification, Membership, Organisation, OrgCapability
 from filiera.registry.names import normalise_name
 
@@ -218,14 +218,18 @@ def explain(db: Database, scene: Scene, name: str, out) -> None:
     prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN "
     for label, params in QUERIES.items():
         flt, _ = _split(params)
-        stmt = queries.filtered(flt, scene.viewers["member"])
-        walk = queries.filtered(flt, scene.viewers["member"], walk=True)
+        member = scene.viewers["member"]
+        with db.session() as session:  # the shapes `listing.directory_page` reads
+            owners = text_match.alias_owners(session, flt.q) if flt.q else None
+        stmt = queries.filtered(flt, member, owners=owners)
+        walk = queries.filtered(flt, member, walk=True, owners=owners)
+        counted = queries.filtered(flt, member, drive=db.dialect == "sqlite", owners=owners)
         segment = paging.SEGMENTS["name"][0]
-        ids = stmt.with_only_columns(Organisation.id)
+        ids = counted.with_only_columns(Organisation.id)
         statements = {
             "page": stmt.order_by(*segment.order()).limit(PER_PAGE + 1),
             "page walking the index": walk.order_by(*segment.order()).limit(PER_PAGE + 1),
-            "count": select(func.count()).select_from(ids.limit(10_001).subquery()),
+            "count": select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()),
         }
         for part, query in statements.items():
             sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))

@@ -47,14 +47,15 @@ def list_organisations(
         Query(max_length=2000, description="`next_cursor` of the previous page"),
     ] = None,
     count: Annotated[
-        CountMode, Query(description="`exact`: count every match, not only up to 10,000")
+        CountMode, Query(description="`exact`: count every match, not only up to 1,000")
     ] = "capped",
 ) -> DirectoryPage:
     """The directory: filters combine with AND.
 
     Continue with `?cursor=` (the previous page's `next_cursor`, same filters and sort);
-    `page` numbers still work for the first pages. `count` is exact up to 10,000 matches;
-    beyond, `count_exact` is false and `count` is 10,000 (more match), unless `count=exact`.
+    `page` numbers still work for the first pages. `count` is exact up to 1,000 matches
+    (`COUNT_CAP`); beyond, `count_exact` is false and `count` is 1,000 (more match), unless
+    `count=exact`.
     """
     return directory_page(
         session,

@@ -16,7 +16,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from filiera.access.viewer import Viewer
-from filiera.directory import paging, queries
+from filiera.directory import paging, queries, text_match
 from filiera.directory.filters import COUNT_CAP, PAGE_SIZE, CountMode, OrgFilter, Sort
 from filiera.directory.profiles import OrganisationSummary, summary_of
 from filiera.directory.service import audit_listing
@@ -155,9 +155,13 @@ def directory_page(
         raise ValidationFailed(message, errors=[field_error(paging.RECORD, "page", message)])
     sort = resolve_sort(sort, cursor)
     after = paging.decode_cursor(cursor, flt, sort) if cursor else None
-    total, exact = count_matches(session, queries.filtered(flt, viewer), count, cap)
+    owners = text_match.alias_owners(session, flt.q) if flt.q else None
+    drive = session.get_bind().dialect.name == "sqlite" and count != "exact"
+    counted = queries.filtered(flt, viewer, drive=drive, owners=owners)
+    total, exact = count_matches(session, counted, count, cap)
     walk = _should_walk(session, exact, total)
-    rows = _rows(session, queries.filtered(flt, viewer, walk=walk), sort, after, page, per_page)
+    listed = queries.filtered(flt, viewer, walk=walk, owners=owners)
+    rows = _rows(session, listed, sort, after, page, per_page)
     shown, more = rows[:per_page], len(rows) > per_page
     audit_listing(session, viewer, shown, what)
     next_cursor = None

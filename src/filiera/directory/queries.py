@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Row, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from filiera.access.policy import visible_org_ids, visible_organisations
 from filiera.access.viewer import Viewer
 from filiera.directory import loaded
 from filiera.directory.codes import code_or_under
 from filiera.directory.filters import OrgFilter
+from filiera.directory.text_match import name_contains, name_or_alias, starts_with
 from filiera.errors import NotFound
 from filiera.registry.models import (
-    Alias,
     Certification,
     Identifier,
     Membership,
@@ -26,7 +26,6 @@ from filiera.registry.models import (
     Project,
     ReviewItem,
 )
-from filiera.registry.names import normalise_name
 
 # By the normalised name (no case, accents, quotes or legal forms): `"ACADEMIA ..."` sorts
 # under A, not before every letter, and "AB Volvo" under V.
@@ -39,50 +38,73 @@ SORTS = {
 }
 
 
-def filtered(flt: OrgFilter, viewer: Viewer, *, walk: bool = False) -> Select:
+def filtered(
+    flt: OrgFilter,
+    viewer: Viewer,
+    *,
+    walk: bool = False,
+    drive: bool = False,
+    owners: list[int] | None = None,
+) -> Select:
     """The SELECT of organisations `viewer` may see that match `flt` (no order, no paging).
 
-    Sub-filters are uncorrelated `IN (SELECT ...)`: both planners build the id list once
-    instead of probing it per organisation (see benchmarks/visibility_overhead.py).
-    `walk` keeps the id lists and `kind` off the indexes (`id + 0`, `kind || ''`), so the
-    planners walk the sort's index and stop after a page instead of fetching and sorting
-    every match: for a page of a filter with many matches (see directory/listing.py).
+    Filters read from another table (capability, certification, cluster) are uncorrelated
+    `IN (SELECT ...)` by default: both planners build the id list once instead of probing
+    it per organisation (see benchmarks/visibility_overhead.py). Two other shapes, for
+    SQLite (see directory/listing.py and docs/scaling.md §3):
+
+    - `walk`: each becomes a correlated EXISTS and `kind` is kept off its index
+      (`kind || ''`), so the planner walks the sort's index and probes each row until a
+      page is full, instead of building a list of every holder (16,000 for "space" at
+      100,000 organisations, ~15 ms) or fetching and sorting every match;
+    - `drive`: the first of them becomes a join and the ids DISTINCT, so a capped count
+      reads holders from that table's index and stops after the cap, whichever side the
+      planner starts from.
+
+    `owners`: the organisations `text_match.alias_owners` read for `flt.q` (PostgreSQL).
     """
     stmt = select(Organisation).where(visible_organisations(viewer))
-    org_id = Organisation.id + 0 if walk else Organisation.id
     if flt.q:
-        key = normalise_name(flt.q) or flt.q.casefold()
-        pattern = f"%{key}%"
-        alias_hit = select(Alias.organisation_id).where(Alias.name_key.like(pattern))
-        stmt = stmt.where(or_(Organisation.name_key.like(pattern), Organisation.id.in_(alias_hit)))
+        if owners is not None:
+            stmt = stmt.where(name_or_alias(Organisation.name_key, Organisation.id, flt.q, owners))
+        else:
+            stmt = stmt.where(name_contains(Organisation.id, Organisation.name_key, flt.q))
     if flt.country:
         stmt = stmt.where(Organisation.country == flt.country.upper())
     if flt.region:
-        stmt = stmt.where(Organisation.region.like(f"{flt.region.upper()}%"))
+        region = Organisation.region.concat("") if walk else Organisation.region
+        stmt = stmt.where(starts_with(region, flt.region.upper()))
     if flt.kind:
         kind = Organisation.kind.concat("") if walk else Organisation.kind
         stmt = stmt.where(kind == flt.kind)
-    if flt.capability:
-        code = flt.capability
-        holders = select(OrgCapability.organisation_id).where(
-            code_or_under(OrgCapability.code, code)
-        )
-        stmt = stmt.where(org_id.in_(holders))
-    if flt.certification:
-        certified = select(Certification.organisation_id).where(
-            Certification.code == flt.certification
-        )
-        stmt = stmt.where(org_id.in_(certified))
-    if flt.cluster is not None:
-        # A cluster the viewer may not see has no members for them, like a missing one.
-        members = select(Membership.organisation_id).where(
-            Membership.cluster_id == flt.cluster,
-            Membership.cluster_id.in_(visible_org_ids(viewer)),
-        )
-        stmt = stmt.where(org_id.in_(members))
+    for index, (holder, condition) in enumerate(_held(flt, viewer)):
+        if drive and index == 0:
+            stmt = stmt.join(holder.class_, and_(holder == Organisation.id, condition))
+            stmt = stmt.distinct()
+        elif walk:
+            stmt = stmt.where(exists().where(holder == Organisation.id, condition))
+        else:
+            stmt = stmt.where(Organisation.id.in_(select(holder).where(condition)))
     if flt.synthetic is not None:
         stmt = stmt.where(Organisation.synthetic == flt.synthetic)
     return stmt
+
+
+def _held(flt: OrgFilter, viewer: Viewer) -> list[tuple[InstrumentedAttribute, ColumnElement]]:
+    """The filters read from another table: (its organisation column, its condition)."""
+    held: list[tuple[InstrumentedAttribute, ColumnElement]] = []
+    if flt.capability:
+        held.append(
+            (OrgCapability.organisation_id, code_or_under(OrgCapability.code, flt.capability))
+        )
+    if flt.certification:
+        held.append((Certification.organisation_id, Certification.code == flt.certification))
+    if flt.cluster is not None:
+        # A cluster the viewer may not see has no members for them, like a missing one.
+        seen = visible_org_ids(viewer).correlate(None)
+        condition = and_(Membership.cluster_id == flt.cluster, Membership.cluster_id.in_(seen))
+        held.append((Membership.organisation_id, condition))
+    return held
 
 
 def list_organisations(
