@@ -27,7 +27,10 @@ from support.pg_server import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytest_plugins = ("support.log_grep",)  # JSON logs of the whole run, grepped for secrets
+pytest_plugins = (
+    "support.log_grep",  # JSON logs of the whole run, grepped for secrets
+    "support.cli_cache",  # CliRunner builds each Typer app's command tree once per process
+)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,10 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@cache
 def head() -> str | None:
-    """The newest revision shipped with this version of Filiera."""
+    """The newest revision shipped with this version of Filiera (read once per process:
+    Alembic loads every migration file to find it, and `ensure_ready` asks on every start)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()

