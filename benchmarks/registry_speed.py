@@ -9,6 +9,7 @@ on the same backend (a raw bulk INSERT; a raw unfiltered page SELECT), as a rati
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -178,6 +179,8 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
         seconds=round(seconds, 2),
         rows_per_s=round(rate),
         counts=dict(report.counts),
+        phases_seconds=report.phases.rounded(),
+        load_average=[round(x, 2) for x in os.getloadavg()],
         per_row_path_rows_per_s=round(per_row),
         per_row_sample=sample,
         speed_up_vs_per_row=round(rate / per_row, 1),

@@ -23,6 +23,7 @@ class Table:
     rows: list[tuple[int, list[str]]]
     delimiter: str
     encoding: str
+    nul_free: bool = False  # no cell holds NUL: the schemas need not check each field again
 
     def ref(self, number: int) -> str:
         return f"{self.path.name} row {number}"
@@ -103,7 +104,7 @@ def read_table(path: Path) -> Table:
         (n, cells) for n, cells in enumerate(records[1:], start=2) if any(c.strip() for c in cells)
     ]
     headers = [h.strip() for h in records[0]]
-    return Table(path, headers, rows, delimiter, encoding)
+    return Table(path, headers, rows, delimiter, encoding, nul_free="\x00" not in text)
 
 
 def map_columns(table: Table, columns: tuple[Column, ...], kind: str) -> Mapping:

@@ -4,7 +4,8 @@
 it in the same order (created, merged, unchanged, review), records of the same batch
 included: decisions come from a `BatchResolver` kept current record by record. New
 organisations get their ids up front (the next ids of the table, or PostgreSQL's sequence)
-and are written with multi-row INSERTs, with their aliases, identifiers, capabilities,
+and are written through the driver's bulk path (`driver_insert`: sqlite3 executemany,
+PostgreSQL COPY), with their aliases, identifiers, capabilities,
 activities, certifications, sites and review items; merges into stored organisations go
 through the ORM (`writer.merge_into`), their targets loaded a batch at a time. Bulk INSERTs
 bypass the ORM's flush hooks, so the new organisations go to the change log here; callers
@@ -17,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.registry import changes
 from filiera.registry.batch_resolve import BatchResolver
+from filiera.registry.driver_insert import insert_dicts
 from filiera.registry.models import (
     Alias,
     Certification,
@@ -34,6 +36,7 @@ from filiera.registry.models import (
     Source,
 )
 from filiera.registry.names import normalise_name
+from filiera.registry.phases import PhaseClock
 from filiera.registry.resolve import Candidate, Decision, Incoming, city_key
 from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import (
@@ -90,9 +93,16 @@ class IdAllocator:
 class BulkWriter:
     """Create or merge organisations in batches (see the module's docstring)."""
 
-    def __init__(self, session: Session, source: Source, resolver: BatchResolver) -> None:
+    def __init__(
+        self,
+        session: Session,
+        source: Source,
+        resolver: BatchResolver,
+        clock: PhaseClock | None = None,
+    ) -> None:
         session.flush()  # the source's id; on SQLite, the write lock
         self.session = session
+        self.clock = clock or PhaseClock()  # "resolution" and "writing" seconds
         self.source = source
         self.resolver = resolver
         self.ids = IdAllocator(session)
@@ -106,13 +116,14 @@ class BulkWriter:
         outcomes: list[Outcome] = []
         for start in range(0, len(records), BATCH):
             batch = records[start : start + BATCH]
-            arriving = [incoming(rec) for rec in batch]
-            self.resolver.prepare(arriving)
-            self._load_targets(arriving)
-            for rec, arrival in zip(batch, arriving, strict=True):
-                outcomes.append(self._upsert(rec, self.resolver.decide(arrival)))
-                if progress:
-                    progress(1)
+            with self.clock.phase("resolution"):
+                arriving = [incoming(rec) for rec in batch]
+                self.resolver.prepare(arriving)
+                self._load_targets(arriving)
+                for rec, arrival in zip(batch, arriving, strict=True):
+                    outcomes.append(self._upsert(rec, self.resolver.decide(arrival)))
+                    if progress:
+                        progress(1)
             self.flush()
         return outcomes
 
@@ -174,27 +185,24 @@ class BulkWriter:
         pending, self.pending = self.pending, Pending()
         if not pending.organisations:
             return
-        connection = self.session.connection()
-        insert_rows(connection, Organisation, pending.organisations)
-        for model in PARTS:
-            insert_rows(connection, model, pending.parts.get(model, []))
-        insert_rows(connection, ReviewItem, pending.reviews)
-        changes.record(connection, pending.ids())
+        with self.clock.phase("writing"):
+            connection = self.session.connection()
+            insert_rows(connection, Organisation, pending.organisations)
+            for model in PARTS:
+                insert_rows(connection, model, pending.parts.get(model, []))
+            insert_rows(connection, ReviewItem, pending.reviews)
+            changes.record(connection, pending.ids())
         self.pending_ids.clear()
 
 
 def insert_rows(connection: Connection, model: type, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs through the Core table, one statement per set of keys.
+    """The rows through the driver's bulk path (`driver_insert`: executemany or COPY).
 
-    The ORM's bulk INSERT spent a quarter of an import preparing each row again; the
-    Core table fills the same column defaults. Rows with the same keys go together,
-    since one executemany takes its columns from its first row.
+    The ORM's bulk INSERT spent a quarter of an import preparing each row again, and
+    SQLAlchemy Core's parameter processing most of what was left.
     """
-    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(frozenset(row), []).append(row)
-    for group in groups.values():
-        connection.execute(insert(model.__table__), group)
+    if rows:
+        insert_dicts(connection, model.__table__, rows)
 
 
 MERGED_RELATIONS = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ MIN_CONTAINED_CHARS = 4  # shorter contained names ("ase", "bhe") are too ambigu
 CITY_SIMILARITY = 0.8  # "Munchen" / "Muenchen" are one city
 PLACE_PENALTY = 0.5  # similar names naming different places ("... di Torino" / "... di Trento")
 MAX_BLOCK = 400
+RECENT_NAMES = 8192  # names whose blocking keys are remembered (a batch reads them 2-3 times)
 PREFIX_BLOCK = 3  # long tokens are also blocked on their first letters, to catch typos
 # Short words skipped when spelling an acronym ("Institut National DE Cercetare" -> "incd").
 ACRONYM_SKIP = frozenset(
@@ -174,9 +175,9 @@ class Resolver:
         for key in candidate.name_keys:
             self.by_name_key[key].add(candidate.org_id)
             self.by_compact[compact(key)].add(candidate.org_id)
-            self._index_blocks(candidate, block_keys(key.split()))
+            self._index_blocks(candidate, stored_blocks(key))
 
-    def _index_blocks(self, candidate: Candidate, tokens: set[str]) -> None:
+    def _index_blocks(self, candidate: Candidate, tokens: frozenset[str]) -> None:
         """File the organisation under one name's blocking keys, in its country."""
         for token in tokens:
             self.by_token[(candidate.country, token)].add(candidate.org_id)
@@ -242,7 +243,7 @@ class Resolver:
     def _blocked(self, incoming: Incoming) -> set[int]:
         found: set[int] = set()
         for key in incoming.name_keys:
-            for token in block_keys(name_tokens(key)):
+            for token in name_blocks(key):
                 block = self.by_token.get((incoming.country, token), set())
                 if len(block) <= MAX_BLOCK:
                     found |= block
@@ -316,6 +317,18 @@ def block_keys(tokens: list[str]) -> set[str]:
     if len(words) >= 2:
         keys.add("#" + "".join(w[0] for w in words))
     return keys
+
+
+@lru_cache(maxsize=RECENT_NAMES)
+def stored_blocks(key: str) -> frozenset[str]:
+    """The blocking keys a stored name key is filed under."""
+    return frozenset(block_keys(key.split()))
+
+
+@lru_cache(maxsize=RECENT_NAMES)
+def name_blocks(key: str) -> frozenset[str]:
+    """The blocking keys an incoming name key is looked up under."""
+    return frozenset(block_keys(name_tokens(key)))
 
 
 def compact(key: str) -> str:

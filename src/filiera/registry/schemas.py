@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -28,6 +29,9 @@ OrgSensitiveField = Literal[fields.sensitive("organisation")]  # type: ignore[va
 SiteSensitiveField = Literal[fields.sensitive("site")]  # type: ignore[valid-type]
 Text300 = Annotated[str, Field(max_length=300)]
 T = TypeVar("T", bound=BaseModel)
+# Validation context key: the caller has checked that no text of the input holds NUL (a CSV
+# file checked once as a whole), so the per-field check is skipped.
+NUL_CHECKED = "nul_checked"
 REPLACES = "Replaces the whole list when given"
 
 
@@ -47,8 +51,10 @@ class _In(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
         """NUL characters are refused (PostgreSQL cannot store them; nobody types them)."""
+        if info.context and info.context.get(NUL_CHECKED):
+            return value
         if _has_nul(value):
             raise ValueError("must not contain NUL (\\x00) characters")
         return value
@@ -246,10 +252,12 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def parse(model: type[T], data: dict[str, Any], record: str) -> T:
+def parse(
+    model: type[T], data: dict[str, Any], record: str, *, context: dict[str, Any] | None = None
+) -> T:
     """Validate `data` as `model`, raising one ValidationFailed listing every bad field."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         errors = validation_errors(record, error)
         raise ValidationFailed(f"{record}: {len(errors)} invalid field(s)", errors=errors) from None
