@@ -4,24 +4,24 @@ Each column's conversion (the file's JSON value -> what SQLAlchemy would hand th
 chosen once per table: the codec's decoder for the column's kind, then the target type's
 own bind processor. A JSON column's text goes in as it is (the database parses it), so a
 SQL NULL and a JSON `null` stay apart. SQLite rows go through `sqlite3`'s executemany,
-PostgreSQL rows through `COPY ... FROM STDIN`, both inside the caller's transaction; a
-driver error becomes SQLAlchemy's `DBAPIError`, as a failed ORM insert would.
+PostgreSQL rows through `COPY ... FROM STDIN` (`registry.driver_insert.write_rows`, the
+bulk import's writer too), both inside the caller's transaction; a driver error becomes
+SQLAlchemy's `DBAPIError`, as a failed ORM insert would.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
 from filiera.ops import codec
+from filiera.registry.driver_insert import write_rows
 
 Convert = Callable[[Any], Any]
 SQLITE_DATETIME = sqlite.DATETIME._storage_format  # SQLAlchemy's default storage format
@@ -65,15 +65,14 @@ class TableInserter:
     def __init__(self, connection: Connection, table: Table, columns: list[tuple[str, str]]):
         self.connection = connection
         self.dialect = connection.dialect
-        quote = self.dialect.identifier_preparer.quote
         names = [name for name, _ in columns]
         self.steps = [
             (index, convert)
             for index, (name, kind) in enumerate(columns)
             if (convert := column_converter(kind, table.columns[name].type, self.dialect))
         ]
-        self.into = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
-        self.width = len(names)
+        self.table = table
+        self.names = names
 
     def convert(self, rows: list[list]) -> list[list]:
         """The rows with every non-NULL value converted in place, column by column."""
@@ -85,28 +84,4 @@ class TableInserter:
         return rows
 
     def insert(self, rows: list[list]) -> None:
-        rows = self.convert(rows)
-        driver = self.connection.connection.driver_connection
-        if self.dialect.name == "postgresql":
-            statement = f"COPY {self.into} FROM STDIN"
-            with (
-                self._driver_errors(statement),
-                driver.cursor() as cursor,
-                cursor.copy(statement) as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" * self.width)
-        statement = f"INSERT INTO {self.into} VALUES ({marks})"
-        with self._driver_errors(statement):
-            driver.cursor().executemany(statement, rows)
-
-    @contextmanager
-    def _driver_errors(self, statement: str) -> Iterator[None]:
-        """The driver's errors as SQLAlchemy's, as `Connection.execute` would raise them."""
-        dbapi = self.dialect.loaded_dbapi
-        try:
-            yield
-        except dbapi.Error as error:
-            raise DBAPIError.instance(statement, None, error, dbapi.Error) from None
+        write_rows(self.connection, self.table, self.names, self.convert(rows))

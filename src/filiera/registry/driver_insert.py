@@ -31,7 +31,7 @@ def insert_dicts(connection: Connection, table: Table, rows: list[dict[str, Any]
     for keys, group in groups.items():
         columns = [c for c in table.columns if c.name in keys or _has_default(c)]
         values = [_column_values(connection.dialect, c, group) for c in columns]
-        _write(connection, table, [c.name for c in columns], list(zip(*values, strict=True)))
+        write_rows(connection, table, [c.name for c in columns], list(zip(*values, strict=True)))
 
 
 def _has_default(column: Column) -> bool:
@@ -61,7 +61,9 @@ def converter(dialect: Dialect, column: Column) -> Convert | None:
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _write(connection: Connection, table: Table, names: list[str], rows: list[tuple]) -> None:
+def write_rows(connection: Connection, table: Table, names: list[str], rows: list) -> None:
+    """Rows already in the driver's values (tuples or lists in `names`' order) into
+    `table`: PostgreSQL `COPY`, sqlite3 executemany; also the logical restore's writer."""
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     into = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
@@ -69,7 +71,7 @@ def _write(connection: Connection, table: Table, names: list[str], rows: list[tu
     if dialect.name == "postgresql":
         statement = f"COPY {into} FROM STDIN"
         with (
-            _driver_errors(dialect, statement),
+            driver_errors(dialect, statement),
             driver.cursor() as cursor,
             cursor.copy(statement) as copy,
         ):
@@ -77,12 +79,12 @@ def _write(connection: Connection, table: Table, names: list[str], rows: list[tu
                 copy.write_row(row)
         return
     statement = f"INSERT INTO {into} VALUES ({', '.join('?' * len(names))})"
-    with _driver_errors(dialect, statement):
+    with driver_errors(dialect, statement):
         driver.cursor().executemany(statement, rows)
 
 
 @contextmanager
-def _driver_errors(dialect: Dialect, statement: str) -> Iterator[None]:
+def driver_errors(dialect: Dialect, statement: str) -> Iterator[None]:
     """The driver's errors as SQLAlchemy's, as `Connection.execute` would raise them."""
     dbapi = dialect.loaded_dbapi
     try:
