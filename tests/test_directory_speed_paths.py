@@ -207,7 +207,7 @@ def test_name_search_follows_renames_aliases_and_deletes(world: World) -> None:
         session.rollback()
 
 
-@pytest.mark.parametrize("region", ["ITC", "itc4", "ITC45", "IT", "FR1", "DE"])
+@pytest.mark.parametrize("region", ["ITC", "itc4", "ITC45", "IT", "FR1", "DE", "I_C", "%"])
 def test_a_region_prefix_is_a_prefix(world: World, region: str) -> None:
     with world.db.session() as session:
         regions = dict(session.execute(select(Organisation.id, Organisation.region)).all())

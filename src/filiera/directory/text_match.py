@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from filiera.directory.codes import like_escaped
 from filiera.registry.models import Alias, Organisation
 from filiera.registry.names import normalise_name
 
@@ -130,7 +131,7 @@ class StartsWith(ColumnElement[Any]):
         self.column = column
         self.prefix = bindparam(None, prefix, type_=String())
         self.high = bindparam(None, prefix + LAST_CHARACTER, type_=String())
-        self.pattern = bindparam(None, f"{prefix}%", type_=String())
+        self.pattern = bindparam(None, like_escaped(prefix) + "%", type_=String())
 
 
 def starts_with(column: Any, prefix: str) -> StartsWith:
@@ -140,7 +141,9 @@ def starts_with(column: Any, prefix: str) -> StartsWith:
 
 @compiles(StartsWith)
 def _like(element: StartsWith, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.column.like(element.pattern).self_group(), **kw)
+    # wildcards escaped: `_` and `%` are plain characters, as in the SQLite range
+    like = element.column.like(element.pattern, escape="\\")
+    return compiler.process(like.self_group(), **kw)
 
 
 @compiles(StartsWith, "sqlite")
