@@ -90,6 +90,7 @@ def build_registry(url: str, orgs: int) -> dict:
     with db.session() as session:
         import_edf(session, EDF_DIR, skip_invalid=True)
         load_synthetic(session, orgs, seed=7)
+    db.refresh_statistics()  # as `filiera import` and `filiera synth` do after loading
     with db.session() as session:
         ids = list(session.scalars(select(Organisation.id)))
         some_org = ids[0]

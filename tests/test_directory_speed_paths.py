@@ -17,7 +17,7 @@ from filiera.access import accounts
 from filiera.access.models import User
 from filiera.access.viewer import Viewer, viewer_for
 from filiera.db import Database, make_engine
-from filiera.directory import listing, queries, text_match
+from filiera.directory import figures, listing, queries, text_match
 from filiera.directory.filters import OrgFilter
 from filiera.directory.listing import directory_page
 from filiera.registry.models import (
@@ -253,6 +253,47 @@ def test_capped_counts_never_count_hidden_rows(world: World) -> None:
     assert (page.count, page.count_exact) == (len(seen), True)
     assert (admin.count, admin.count_exact) == (len(seen), False)
     assert listing.COUNT_CAP >= 1_000
+
+
+def test_the_country_choices_are_the_visible_organisations_countries(db_url: str) -> None:
+    """PostgreSQL's loose index scan and SQLite's DISTINCT find exactly the countries of
+    the organisations a viewer may see, whatever the other rows hold."""
+    db = Database(db_url)
+    db.ensure_ready()
+    levels = ("public", "members", "restricted", "owner")
+    countries = ("AT", "BE", "CZ", "DE", "ES", "FI", "GR", "HU", None)
+    with db.session() as session:
+        rows = [
+            {
+                "name": f"Org {n}",
+                "name_key": f"org {n}",
+                "kind": "sme",
+                "country": countries[n % len(countries)] if n < 27 else "SE",
+                "visibility": levels[n // len(countries)] if n < 27 else "owner",
+                "descriptions": {},
+            }
+            for n in range(40)
+        ]
+        ids = list(
+            session.scalars(
+                insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True),
+                rows,
+            )
+        )
+        accounts.add_user(session, "c@test.example", "c", PASSWORD, org_ids=[ids[30]])
+    with db.session() as session:
+        member = viewer_for(session, session.scalar(select(User)))
+        for viewer in (Viewer.anonymous(), member, Viewer.system()):
+            seen = session.scalars(
+                queries.filtered(OrgFilter(), viewer).with_only_columns(Organisation.country)
+            )
+            expected = sorted({country for country in seen if country})
+            assert figures.countries(session, viewer) == expected
+        # rows 0-8 are public, 9-17 members, 18-26 restricted, and 27-39 owner-only in SE:
+        # Sweden is seen by the admin and by the member (who owns row 30), by nobody else
+        assert figures.countries(session, Viewer.anonymous()) == list(countries[:8])
+        assert figures.countries(session, member) == [*countries[:8], "SE"]
+    db.dispose()
 
 
 def test_migration_0014_goes_down_and_up_again(db_url: str) -> None:

@@ -153,12 +153,61 @@ def test_the_cluster_filter_offers_and_audits_what_the_cluster_list_does(
     with world.db.session() as session:
         offered = clusters.cluster_choices(session, world.viewer(session, who))
     by_choices, _ = _audited(world.db, viewer.label, middle)
-    assert [(c.id, c.name) for c in offered] == listed
+    assert offered.complete
+    assert [(c.id, c.name) for c in offered.choices] == listed
     assert by_choices == by_list
     if who == "member":
         names = [name for _, name in listed]
         assert names == ["A Open Cluster", "B Members Cluster", "C Granted Cluster"]
         assert by_list == [world.ids["granted_cluster"]]  # restricted: its listing is logged
+
+
+@pytest.mark.parametrize(
+    ("who", "limit", "chosen", "offered"),
+    [
+        # three visible clusters fit a limit of three: all are offered
+        ("member", 3, None, ["A Open Cluster", "B Members Cluster", "C Granted Cluster"]),
+        # over the limit: the member's own cluster, and the one chosen
+        ("member", 2, None, ["B Members Cluster"]),
+        ("member", 2, "granted_cluster", ["B Members Cluster", "C Granted Cluster"]),
+        # a hidden cluster chosen by id is not offered, and does not count toward the limit
+        ("member", 2, "closed_cluster", ["B Members Cluster"]),
+        ("anonymous", 0, "members_cluster", []),
+        ("anonymous", 0, "open_cluster", ["A Open Cluster"]),
+        ("admin", 3, "closed_cluster", ["D Closed Cluster"]),
+    ],
+)
+def test_beyond_the_limit_the_cluster_filter_offers_the_viewers_own_clusters(
+    world: World, who: str, limit: int, chosen: str | None, offered: list[str]
+) -> None:
+    _, start = _audited(world.db, "")
+    with world.db.session() as session:
+        viewer = world.viewer(session, who)
+        found = clusters.cluster_choices(
+            session, viewer, world.ids[chosen] if chosen else None, limit=limit
+        )
+    audited, _ = _audited(world.db, viewer.label, start)
+    complete = {"member": 3, "anonymous": 1, "admin": 4}[who] <= limit
+    assert found.complete == complete
+    if complete:
+        return
+    assert [c.name for c in found.choices] == offered
+    if who == "member":  # only what is offered is logged: the restricted cluster when chosen
+        granted = [world.ids["granted_cluster"]] if chosen == "granted_cluster" else []
+        assert audited == granted
+
+
+def test_the_directory_page_says_when_the_cluster_choices_are_not_complete(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(database_url=world.db.url)
+    with TestClient(create_app(world.db, settings)) as client:
+        assert 'id="cluster-hint"' not in client.get("/organisations").text
+        monkeypatch.setattr(clusters, "CHOICES_MAX", 0)
+        for lang, words in (("en", "More than 0 clusters"), ("it", "Più di 0 distretti")):
+            page = client.get(f"/organisations?lang={lang}").text
+            assert 'id="cluster-hint"' in page and words in page
+            assert '<a href="/clusters">' in page
 
 
 def test_the_directory_page_offers_only_visible_clusters(world: World) -> None:

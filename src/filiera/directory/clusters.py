@@ -73,12 +73,35 @@ class ClusterChoice(NamedTuple):
     name: str
 
 
-def cluster_choices(session: Session, viewer: Viewer) -> list[ClusterChoice]:
+class ClusterChoices(NamedTuple):
+    """A cluster filter's choices: every visible cluster, or when there are more than
+    CHOICES_MAX (`complete` false) the viewer's own clusters and the one chosen."""
+
+    choices: list[ClusterChoice]
+    complete: bool
+
+
+# A select of every cluster stops being usable (and cost 10 ms per directory page with the
+# 2,000 clusters of 100,000 organisations); beyond this many, the Clusters page finds others.
+CHOICES_MAX = 200
+
+
+def cluster_choices(
+    session: Session, viewer: Viewer, chosen: int | None = None, limit: int | None = None
+) -> ClusterChoices:
     """The clusters `viewer` may see, by name, for a filter's choices: listed (and audited)
-    like `list_clusters`, without counting every cluster's members."""
-    found = queries.cluster_names(session, viewer=viewer)
+    like `list_clusters`, without counting every cluster's members. Beyond `limit` (default
+    CHOICES_MAX, read at each call) only the viewer's own clusters and `chosen` are offered;
+    only what is offered is audited. Hidden clusters count toward nothing."""
+    limit = CHOICES_MAX if limit is None else limit
+    found = queries.cluster_names(session, viewer=viewer, limit=limit + 1)
+    complete = len(found) <= limit
+    if not complete:
+        own = {*viewer.cluster_ids, *viewer.managed_cluster_ids, *viewer.org_ids}
+        own |= {chosen} if chosen else set()
+        found = queries.cluster_names(session, viewer=viewer, ids=own)
     audit_listing(session, viewer, found, "list of clusters")
-    return [ClusterChoice(row.id, row.name) for row in found]
+    return ClusterChoices([ClusterChoice(row.id, row.name) for row in found], complete)
 
 
 def get_cluster(session: Session, viewer: Viewer, cluster_id: int) -> Organisation:

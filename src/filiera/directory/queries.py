@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
@@ -234,13 +235,22 @@ def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, in
     return [(org, count) for org, count in session.execute(stmt.order_by(*BY_NAME))]
 
 
-def cluster_names(session: Session, *, viewer: Viewer) -> list[Row]:
-    """Id, name and visibility of every cluster/association `viewer` may see, by name: the
-    choices of a cluster filter, without the member counts of `clusters`."""
+def cluster_names(
+    session: Session,
+    *,
+    viewer: Viewer,
+    limit: int | None = None,
+    ids: Collection[int] | None = None,
+) -> list[Row]:
+    """Id, name and visibility of the clusters/associations `viewer` may see, by name: the
+    choices of a cluster filter, without the member counts of `clusters`. The first `limit`,
+    or only those of `ids`."""
     stmt = select(Organisation.id, Organisation.name, Organisation.visibility).where(
         Organisation.kind == "cluster", visible_organisations(viewer)
     )
-    return list(session.execute(stmt.order_by(*BY_NAME)))
+    if ids is not None:
+        stmt = stmt.where(Organisation.id.in_(sorted(ids)))
+    return list(session.execute(stmt.order_by(*BY_NAME).limit(limit)))
 
 
 def list_projects(

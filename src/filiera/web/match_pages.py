@@ -19,7 +19,7 @@ from filiera.match.requests import OFFSET_MAX, TOP_MAX, MatchRequest
 from filiera.match.service import MatchResult, run
 from filiera.registry.schemas import parse
 from filiera.web.forms import from_form
-from filiera.web.pages import _lang, filter_options
+from filiera.web.pages import _lang, taxonomy_options
 from filiera.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -111,7 +111,7 @@ def match_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
         "result": None,
         "filters": raw,
         "error": None,
-        "options": filter_options(session, viewer, _lang(request)),
+        "options": taxonomy_options(_lang(request)),
     }
     if raw["q"]:
         page = page_number(request)

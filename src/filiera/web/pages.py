@@ -97,19 +97,30 @@ def directory_filter(request: Request) -> tuple[OrgFilter, dict[str, str]]:
     return parse(OrgFilter, from_form(raw), "directory filters"), raw
 
 
-def filter_options(session: Session, viewer: Viewer, lang: str) -> dict[str, object]:
-    """Choices of the directory's select fields, labelled in `lang`."""
-    countries = ecosystem.countries(session, viewer)
+def taxonomy_options(lang: str) -> dict[str, object]:
+    """Choices that come from the taxonomy, not the registry: kinds, capabilities (labelled
+    in `lang`) and certifications."""
     tree = [
         (root, [(code, capability_label(code, lang)) for code in taxonomy.children(root)])
         for root in taxonomy.roots()
     ]
     return {
-        "countries": sorted(countries, key=lambda c: country_name(c, lang)),
         "kinds": list(ORG_KINDS),
         "capabilities": tree,
         "certifications": list(taxonomy.certifications()),
-        "clusters": clusters.cluster_choices(session, viewer),
+    }
+
+
+def filter_options(
+    session: Session, viewer: Viewer, lang: str, cluster: int | None = None
+) -> dict[str, object]:
+    """Choices of the directory's select fields, labelled in `lang` (`cluster`: the chosen
+    one, offered even when the cluster choices are not complete)."""
+    countries = ecosystem.countries(session, viewer)
+    return {
+        **taxonomy_options(lang),
+        "countries": sorted(countries, key=lambda c: country_name(c, lang)),
+        "clusters": clusters.cluster_choices(session, viewer, cluster),
     }
 
 
@@ -146,7 +157,8 @@ def directory(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLR
         {
             "rows": found.data,
             "filters": raw,
-            "options": filter_options(session, viewer, lang),
+            "options": filter_options(session, viewer, lang, flt.cluster),
+            "cluster_choices_max": clusters.CHOICES_MAX,
             "paging": directory_paging(request, found),
         },
     )
