@@ -323,3 +323,81 @@ def test_cli_csv_bad_input_exits_non_zero_and_skip_invalid_writes_report(
 def flat(text: str) -> str:
     """CLI output with rich's line wrapping undone."""
     return " ".join(text.split())
+
+
+def test_membership_rows_repeated_in_a_file_or_stored_fill_blanks_once(
+    db: Database, tmp_path: Path
+) -> None:
+    """Memberships are written in bulk: a row repeated in the same file and a row for a
+    stored membership fill blank dates (merged) or change nothing, never duplicate, and
+    every new membership tells the change log about its member and its cluster."""
+    from filiera.registry import changes
+
+    run(db, write(tmp_path, "orgs.csv", HEADER_IT + GOOD_IT))
+    run(db, write(tmp_path, "cl.csv", "Name,Kind,Country\nImaginary Cluster,cluster,IT\n"))
+    with db.session() as session:
+        before = changes.latest(session)
+    first = write(
+        tmp_path,
+        "first.csv",
+        "Azienda,Distretto,Ruolo,Dal,Al\n"
+        "912345678,Imaginary Cluster,founder,,\n"
+        "912345678,Imaginary Cluster,,15/03/2019,\n"  # the same, queued: fills `since`
+        "912345678,Imaginary Cluster,,01/01/2000,\n"  # `since` is no longer blank
+        "Brelosi Avionica,Imaginary Cluster,,,\n",
+    )
+    counts = run(db, first, "memberships").counts
+    assert counts == {"memberships_created": 2, "memberships_merged": 1, "memberships_unchanged": 1}
+    again = write(
+        tmp_path,
+        "again.csv",
+        "Azienda,Distretto,Ruolo,Dal,Al\n"
+        "Brelosi Avionica,Imaginary Cluster,,,31/12/2030\n"  # stored: fills `until`
+        "912345678,Imaginary Cluster,,,\n",
+    )
+    assert run(db, again, "memberships").counts == {
+        "memberships_merged": 1,
+        "memberships_unchanged": 1,
+    }
+    with db.session() as session:
+        rows = session.execute(
+            select(Organisation.name, Membership.role, Membership.since, Membership.until)
+            .join(Membership.organisation)
+            .order_by(Organisation.name)
+        ).all()
+        touched = {org for _, org, _, _ in changes.since(session, before + 1) if org}
+        cluster_id = session.scalar(select(Organisation.id).where(Organisation.kind == "cluster"))
+        member_ids = set(session.scalars(select(Membership.organisation_id)))
+        source_ids = set(session.scalars(select(Membership.source_id)))
+    assert [(n, r, s and s.isoformat(), u and u.isoformat()) for n, r, s, u in rows] == [
+        ("Brelosi Avionica S.p.A.", "member", None, "2030-12-31"),
+        ("Vortani Aerostrutture S.r.l.", "founder", "2019-03-15", None),
+    ]
+    assert touched >= member_ids | {cluster_id}
+    assert None not in source_ids
+
+
+def test_a_membership_book_finds_what_it_flushed(db: Database, tmp_path: Path) -> None:
+    from datetime import date
+
+    from filiera.imports.links import MembershipBook
+
+    run(db, write(tmp_path, "orgs.csv", HEADER_IT + GOOD_IT))
+    with db.session() as session:
+        org_id, other_id = session.scalars(select(Organisation.id).order_by(Organisation.id))
+        source = Source(name="book", kind="test")
+        session.add(source)
+        book = MembershipBook(session, bulk=True)
+        assert book.upsert(org_id, other_id, source=source) == "created"
+        book.flush()
+        assert book.upsert(org_id, other_id, source=source, since=date(2020, 1, 2)) == "merged"
+        assert book.upsert(org_id, other_id, source=source) == "unchanged"
+        with pytest.raises(ValueError, match="member of itself"):
+            book.upsert(org_id, org_id, source=source)
+    with db.session() as session:
+        stored = session.scalars(select(Membership)).one()
+    assert (stored.organisation_id, stored.cluster_id, stored.since) == (
+        org_id,
+        other_id,
+        date(2020, 1, 2),
+    )

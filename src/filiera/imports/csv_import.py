@@ -222,7 +222,7 @@ class CsvJob:
     def _cluster_memberships(
         self, pending: list[tuple[Row, int, str]], clusters: ClusterFinder
     ) -> None:
-        book = MembershipBook(self.session)
+        book = MembershipBook(self.session, bulk=True)
         for row, org_id, country in pending:
             try:
                 cluster_id = clusters.find(row.text("cluster"), country)
@@ -232,6 +232,7 @@ class CsvJob:
                 self.report.reject(row.ref, row.errors)
                 continue
             self.report.counts[f"memberships_{action}"] += 1
+        book.flush()
 
     # people, memberships, sites -------------------------------------------------------
 
@@ -264,7 +265,7 @@ class CsvJob:
         self._linked(person_record, write)
 
     def memberships(self) -> None:
-        book = MembershipBook(self.session)
+        book = MembershipBook(self.session, bulk=True)
 
         def write(item: tuple[MembershipIn, int, int]) -> str:
             rec, org_id, cluster_id = item
@@ -279,6 +280,7 @@ class CsvJob:
             return f"memberships_{action}"
 
         self._linked(membership_record, write)
+        book.flush()
 
     def sites(self) -> None:
         def write(item: tuple[SiteIn, int]) -> str:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.access.policy import narrower
-from filiera.registry import values
+from filiera.registry import changes, values
+from filiera.registry.driver_insert import insert_dicts
 from filiera.registry.models import Membership, Organisation, Person, PersonRole, Site, Source
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Incoming, Resolver
@@ -193,13 +194,24 @@ def _add_role(person: Person, role: dict[str, Any], source: Source) -> bool:
 
 
 class MembershipBook:
-    """Stored memberships keyed by (member, cluster)."""
+    """Stored memberships keyed by (member, cluster).
 
-    def __init__(self, session: Session) -> None:
+    With `bulk`, new memberships are queued as rows and written by `flush` through the
+    driver's bulk path (`driver_insert`), their change-log rows with them: an import of
+    50,000 member rows spent 12 s in the ORM's flush of as many objects. Stored memberships
+    are read as ids; a row is loaded only when an import fills its blank dates.
+    """
+
+    def __init__(self, session: Session, *, bulk: bool = False) -> None:
         self.session = session
-        self.known = {
-            (m.organisation_id, m.cluster_id): m for m in session.scalars(select(Membership))
+        self.bulk = bulk
+        self.known: dict[tuple[int, int], object] = {
+            (org_id, cluster_id): row_id
+            for row_id, org_id, cluster_id in session.execute(
+                select(Membership.id, Membership.organisation_id, Membership.cluster_id)
+            )
         }
+        self.queued: list[dict[str, Any]] = []
 
     def upsert(
         self,
@@ -215,20 +227,56 @@ class MembershipBook:
         if org_id == cluster_id:
             raise ValueError("an organisation cannot be a member of itself")
         stored = self.known.get((org_id, cluster_id))
+        if isinstance(stored, int):
+            stored = self.known[(org_id, cluster_id)] = self.session.get(Membership, stored)
+        elif stored is WRITTEN:
+            stored = self.known[(org_id, cluster_id)] = self.session.scalars(
+                select(Membership).filter_by(organisation_id=org_id, cluster_id=cluster_id)
+            ).one()
+        if isinstance(stored, dict):  # queued by this book
+            changed = _fill_blank_values(stored, since=since, until=until)
+            return "merged" if changed else "unchanged"
         if stored is not None:
             changed = fill_blanks(stored, since=since, until=until)
             return "merged" if changed else "unchanged"
-        membership = Membership(
-            organisation_id=org_id,
-            cluster_id=cluster_id,
-            role=role or "member",
-            since=since,
-            until=until,
-            source=source,
-        )
+        fields = {"organisation_id": org_id, "cluster_id": cluster_id, "role": role or "member"}
+        fields |= {"since": since, "until": until}
+        if self.bulk:
+            if source.id is None:
+                self.session.flush()  # the source's id
+            row = {**fields, "source_id": source.id}
+            self.queued.append(row)
+            self.known[(org_id, cluster_id)] = row
+            return "created"
+        membership = Membership(**fields, source=source)
         self.session.add(membership)
         self.known[(org_id, cluster_id)] = membership
         return "created"
+
+    def flush(self) -> None:
+        """Write the queued memberships and their change-log rows (bulk mode)."""
+        rows, self.queued = self.queued, []
+        if not rows:
+            return
+        connection = self.session.connection()
+        insert_dicts(connection, Membership.__table__, rows)
+        touched = {row["organisation_id"] for row in rows} | {row["cluster_id"] for row in rows}
+        changes.record(connection, touched)
+        for row in rows:  # written: loaded by key if the same membership comes again
+            self.known[(row["organisation_id"], row["cluster_id"])] = WRITTEN
+
+
+WRITTEN = object()  # a membership `MembershipBook.flush` wrote, its id not read back
+
+
+def _fill_blank_values(row: dict[str, Any], **fields: Any) -> bool:
+    """`fill_blanks` for a queued row (a dict)."""
+    changed = False
+    for name, value in fields.items():
+        if value not in (None, "") and row.get(name) in (None, ""):
+            row[name] = value
+            changed = True
+    return changed
 
 
 def add_site(session: Session, org_id: int, site: dict[str, Any], source: Source) -> str:
