@@ -241,7 +241,8 @@ def test_partners(client: TestClient, data: Dataset) -> None:
 
 def test_clusters_and_members(client: TestClient, data: Dataset) -> None:
     clusters = client.get("/api/clusters").json()
-    assert [(c["id"], c["members"]) for c in clusters] == [(data.orgs["cluster"], 2)]
+    assert [(c["id"], c["members"]) for c in clusters["data"]] == [(data.orgs["cluster"], 2)]
+    assert (clusters["count"], clusters["page"]) == (1, 1)
     url = f"/api/clusters/{data.orgs['cluster']}/members"
     page = client.get(url, params={"per_page": 1}).json()
     assert page["count"] == 2 and len(page["data"]) == 1

@@ -409,7 +409,8 @@ def test_cluster_list_members_invite_answer_remove(registry: Registry) -> None:
             session, "leo@cli.example", "L", PASSWORD, role="member", org_ids=[int(leonardo)]
         )
     listed = out_json(cli("cluster", "list", "--json", db=url))
-    assert [(c["id"], c["members"]) for c in listed] == [(int(cluster), 2)]
+    assert [(c["id"], c["members"]) for c in listed["data"]] == [(int(cluster), 2)]
+    assert listed["count"] == 1
     assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 2
     invited = out_json(
         cli("cluster", "add", cluster, leonardo, "--as", "m@cli.example", "--json", db=url)

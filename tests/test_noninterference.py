@@ -765,11 +765,19 @@ def _whynot_pages(world: World) -> list[dict[str, Any]]:
     ]
 
 
+def _cluster_queries() -> list[dict]:
+    """The cluster list searched by a word of the hidden cluster's name, by its country,
+    and paged: a hidden cluster must change no count, page or member figure."""
+    return [{}, {"q": "shadow"}, {"q": "defence"}, {"country": "IT"}, {"page": 2, "per_page": 1}]
+
+
 QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/api/organisations": _directory_queries,
     "/api/organisations.csv": _directory_queries,
     "/organisations": _directory_queries,
     "/organisations.csv": _directory_queries,
+    "/api/clusters": lambda w: _cluster_queries(),
+    "/clusters": lambda w: _cluster_queries(),
     "/api/projects": lambda w: [{}, {"q": "corvette"}, {"programme": "EDF"}, {"year": 2022}],
     "/projects": lambda w: [{}, {"programme": "EDF", "year": 2022}, {"q": "corvette"}],
     "/match": lambda w: [{}, *_match_bodies(w), *_match_pages(w)],
@@ -790,7 +798,6 @@ QUERY_ROUTES = {  # GET routes whose query parameters can reveal hidden records
     "/api/news/review": lambda w: [{}, {"kind": "organization"}, {"kind": "event"}],
 }
 NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
-    "/api/clusters",
     "/api/stats",
     "/api/taxonomy/capabilities",
     "/api/review",
@@ -810,7 +817,6 @@ NO_PARAMETERS = {  # fixed pages and routes; compared with no query string
     "/bids",
     "/",
     "/map",
-    "/clusters",
     "/needs/new",
     "/theses",
     "/theses/new",

@@ -145,7 +145,7 @@ def test_cluster_page_badges_a_synthetic_cluster_and_counts_in_words(setup) -> N
 
 def test_the_clusters_api_says_which_clusters_are_synthetic(setup) -> None:
     client, data = setup
-    found = {c["id"]: c for c in client.get("/api/clusters").json()}
+    found = {c["id"]: c for c in client.get("/api/clusters").json()["data"]}
     assert found[data.orgs["lonely"]]["synthetic"] is True
     assert found[data.orgs["lonely"]]["members"] == 1
     assert found[data.orgs["cluster"]]["synthetic"] is False

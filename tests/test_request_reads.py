@@ -148,7 +148,7 @@ def test_the_cluster_filter_offers_and_audits_what_the_cluster_list_does(
     _, start = _audited(world.db, "")
     with world.db.session() as session:
         viewer = world.viewer(session, who)
-        listed = [(c.id, c.name) for c in clusters.list_clusters(session, viewer)]
+        listed = [(c.id, c.name) for c in clusters.list_clusters(session, viewer).data]
     by_list, middle = _audited(world.db, viewer.label, start)
     with world.db.session() as session:
         offered = clusters.cluster_choices(session, world.viewer(session, who))
@@ -236,3 +236,39 @@ def test_a_record_is_never_wider_than_its_owner(world: World, who: str, titles: 
         outside = select(Thesis.title).where(Thesis.id.not_in(seen))
         every = {"Of Alpha", "Of Hidden", "Of Member"}
         assert set(session.scalars(outside)) == every - titles
+
+
+@pytest.mark.parametrize(
+    ("who", "params", "names", "count"),
+    [
+        ("member", {}, ["A Open Cluster", "B Members Cluster", "C Granted Cluster"], 3),
+        ("member", {"per_page": 2, "page": 2}, ["C Granted Cluster"], 3),
+        ("member", {"q": "granted"}, ["C Granted Cluster"], 1),
+        ("member", {"q": "members"}, ["B Members Cluster"], 1),
+        ("member", {"q": "closed"}, [], 0),  # hidden: not found, not counted
+        ("anonymous", {"per_page": 1}, ["A Open Cluster"], 1),
+        ("admin", {"per_page": 2, "page": 2}, ["C Granted Cluster", "D Closed Cluster"], 4),
+    ],
+)
+def test_the_cluster_list_is_paged_searched_and_counted_as_the_viewer_sees_it(
+    world: World, who: str, params: dict, names: list[str], count: int
+) -> None:
+    with world.db.session() as session:
+        found = clusters.list_clusters(session, world.viewer(session, who), **params)
+    assert [c.name for c in found.data] == names
+    assert found.count == count
+    if who == "member" and names == ["B Members Cluster"]:
+        assert found.data[0].members == 1
+
+
+def test_the_clusters_page_searches_and_pages(world: World) -> None:
+    settings = Settings(database_url=world.db.url)
+    with TestClient(create_app(world.db, settings)) as client:
+        page = client.get("/clusters", params={"q": "open"}).text
+        api = client.get("/api/clusters", params={"per_page": 1, "page": 1}).json()
+        bad = client.get("/clusters", params={"country": "Italy"})
+        bad_api = client.get("/api/clusters", params={"country": "Italy"})
+    assert "A Open Cluster" in page and 'id="cluster-count"' in page
+    assert api["count"] == 1 and [c["name"] for c in api["data"]] == ["A Open Cluster"]
+    assert bad.status_code == 422 and "country" in bad.text
+    assert bad_api.status_code == 422 and "country" in bad_api.text

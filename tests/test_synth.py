@@ -250,6 +250,6 @@ def test_loaded_synthetic_clusters_list_their_members(db: Database) -> None:
     with db.session() as session:
         load_synthetic(session, 300, seed=11)
     with db.session() as session:
-        clusters = list_clusters(session, Viewer.anonymous())
+        clusters = list_clusters(session, Viewer.anonymous()).data
     assert clusters and all(c.members > 0 for c in clusters)
     assert all(c.synthetic for c in clusters)

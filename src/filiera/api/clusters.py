@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from filiera.api.responses import errors
 from filiera.directory import clusters, invitations
-from filiera.directory.clusters import ClusterOut, MemberIn, MemberOut
+from filiera.directory.clusters import CLUSTER_PAGE, ClusterPage, MemberIn, MemberOut
 from filiera.directory.filters import PAGE_SIZE
 from filiera.directory.invitations import DecisionIn, InvitationOut
 from filiera.directory.profiles import OrganisationPage
@@ -29,10 +29,24 @@ router = APIRouter(
 )
 
 
-@router.get("/clusters", response_model=list[ClusterOut])
-def list_clusters(session: SessionDep, viewer: ViewerDep) -> list[ClusterOut]:
-    """Every cluster or association you may see, with its number of visible members."""
-    return clusters.list_clusters(session, viewer)
+@router.get("/clusters", response_model=ClusterPage)
+def list_clusters(
+    session: SessionDep,
+    viewer: ViewerDep,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Name or alias contains", examples=["aero"])
+    ] = None,
+    country: Annotated[
+        str | None, Query(pattern="^[A-Za-z]{2}$", description="ISO code", examples=["IT"])
+    ] = None,
+    page: Page = 1,
+    per_page: PerPage = CLUSTER_PAGE,
+) -> ClusterPage:
+    """The clusters and associations you may see, by name, a page at a time, each with its
+    number of visible members; `count` is how many match."""
+    return clusters.list_clusters(
+        session, viewer, q=q, country=country, page=page, per_page=per_page
+    )
 
 
 @router.get("/clusters/{cluster_id}/members", response_model=OrganisationPage)

@@ -21,6 +21,7 @@ from filiera.cli.common import (
 from filiera.cli.formatting import plural
 from filiera.directory import clusters, invitations, queries
 from filiera.directory.clusters import MemberIn
+from filiera.directory.filters import OrgFilter
 from filiera.registry.schemas import parse
 
 app = typer.Typer(
@@ -32,15 +33,34 @@ OrgId = Annotated[int, typer.Argument(help="Organisation id.")]
 
 @app.command("list")
 @handle_errors
-def list_(db: DbOption = None, as_user: AsOption = None, as_json: JsonOption = False) -> None:
-    """Clusters and associations with their number of visible members."""
+def list_(
+    q: Annotated[str | None, typer.Option(help="Name or alias contains.")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO country code.")] = None,
+    page: PageOption = 1,
+    per_page: PerPageOption = clusters.CLUSTER_PAGE,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Clusters and associations by name, a page at a time, with their visible members."""
+    given = {"q": q, "country": country}
+    flt = parse(OrgFilter, {k: v for k, v in given.items() if v is not None}, "filters")
     with open_db(db).session() as session:
-        found = clusters.list_clusters(session, cli_viewer(session, as_user))
+        found = clusters.list_clusters(
+            session,
+            cli_viewer(session, as_user),
+            q=flt.q,
+            country=flt.country,
+            page=page,
+            per_page=per_page,
+        )
     if as_json:
         print_json(found)
         return
-    for c in found:
+    for c in found.data:
         output.print(f"{c.id:>6}  {c.name}  ({plural(c.members, 'member')})", highlight=False)
+    pages = max(-(-found.count // found.per_page), 1)
+    output.print(f"page {found.page} of {pages}, {plural(found.count, 'cluster')}", style="dim")
 
 
 @app.command()

@@ -18,6 +18,8 @@ from filiera.directory.service import audit_listing, list_page
 from filiera.errors import Conflict, NotFound, field_error
 from filiera.registry.models import Membership, Organisation
 
+CLUSTER_PAGE = 48  # a page of cluster cards (and the API's default)
+
 
 class ClusterOut(BaseModel):
     id: int = Field(examples=[7])
@@ -59,11 +61,32 @@ def cluster_out(org: Organisation, members: int) -> ClusterOut:
     )
 
 
-def list_clusters(session: Session, viewer: Viewer) -> list[ClusterOut]:
-    """Every cluster or association `viewer` may see, with its number of visible members."""
-    found = queries.clusters(session, viewer=viewer)
+class ClusterPage(BaseModel):
+    """A page of clusters: `{data, count, page, per_page}`."""
+
+    data: list[ClusterOut]
+    count: int = Field(examples=[120], description="Clusters that match")
+    page: int = Field(examples=[1])
+    per_page: int = Field(examples=[CLUSTER_PAGE])
+
+
+def list_clusters(
+    session: Session,
+    viewer: Viewer,
+    *,
+    q: str | None = None,
+    country: str | None = None,
+    page: int = 1,
+    per_page: int = CLUSTER_PAGE,
+) -> ClusterPage:
+    """A page of the clusters and associations `viewer` may see, by name, each with its
+    number of visible members; `q` (name or alias) and `country` narrow it."""
+    found, total = queries.clusters(
+        session, viewer=viewer, q=q, country=country, page=page, per_page=per_page
+    )
     audit_listing(session, viewer, [org for org, _ in found], "list of clusters")
-    return [cluster_out(org, n) for org, n in found]
+    data = [cluster_out(org, n) for org, n in found]
+    return ClusterPage(data=data, count=total, page=page, per_page=per_page)
 
 
 class ClusterChoice(NamedTuple):

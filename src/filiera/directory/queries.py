@@ -217,22 +217,43 @@ def partners(
     return [(org, shared) for org, shared in session.execute(stmt)]
 
 
-def clusters(session: Session, *, viewer: Viewer) -> list[tuple[Organisation, int]]:
-    """Every cluster/association `viewer` may see with its count of visible members."""
-    # One grouped pass over the memberships, not a count per cluster: a correlated count
-    # re-read the viewer's visible ids for each of 2,000 clusters (66 s at 100,000).
-    members = (
-        select(Membership.cluster_id, func.count(Membership.id).label("members"))
-        .where(Membership.organisation_id.in_(visible_org_ids(viewer)))
-        .group_by(Membership.cluster_id)
-        .subquery()
-    )
+def clusters(
+    session: Session,
+    *,
+    viewer: Viewer,
+    q: str | None = None,
+    country: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> tuple[list[tuple[Organisation, int]], int]:
+    """A page of the clusters/associations `viewer` may see (by name; all when `per_page`
+    is None), each with its count of visible members, and how many match. `q` is a part of
+    the name or an alias, `country` an ISO code, as in the directory."""
+    flt = OrgFilter(q=q or None, country=country or None, kind="cluster")
+    stmt = filtered(flt, viewer)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(*BY_NAME)
+    if per_page is not None:
+        stmt = stmt.offset((page - 1) * per_page).limit(per_page)
+    found = list(session.scalars(stmt))
+    counts = _visible_members(session, viewer, [org.id for org in found])
+    return [(org, counts.get(org.id, 0)) for org in found], total
+
+
+def _visible_members(session: Session, viewer: Viewer, cluster_ids: list[int]) -> dict[int, int]:
+    """The number of members `viewer` may see of each of these clusters, in one grouped pass
+    over their memberships, each member's visibility checked on its own row (a correlated
+    count per cluster took 66 s for 2,000 clusters; `IN (visible ids)` 0.8 s for a page of
+    48 at 100,000 organisations, where this takes a few milliseconds)."""
+    if not cluster_ids:
+        return {}
     stmt = (
-        select(Organisation, func.coalesce(members.c.members, 0))
-        .outerjoin(members, members.c.cluster_id == Organisation.id)
-        .where(Organisation.kind == "cluster", visible_organisations(viewer))
+        select(Membership.cluster_id, func.count(Membership.id))
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.cluster_id.in_(cluster_ids), visible_organisations(viewer))
+        .group_by(Membership.cluster_id)
     )
-    return [(org, count) for org, count in session.execute(stmt.order_by(*BY_NAME))]
+    return {cluster_id: count for cluster_id, count in session.execute(stmt)}
 
 
 def cluster_names(

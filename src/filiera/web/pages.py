@@ -224,8 +224,20 @@ def ecosystem_map(request: Request, session: SessionDep, viewer: ViewerDep) -> H
 
 @router.get("/clusters", response_class=HTMLResponse)
 def cluster_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    found = clusters.list_clusters(session, viewer)
-    return render(request, "clusters.html", {"clusters": found})
+    """The clusters a page at a time, searched by name and narrowed by country."""
+    raw = {name: request.query_params.get(name, "").strip() for name in ("q", "country")}
+    flt = parse(OrgFilter, from_form(raw), "cluster filters")
+    page = _page(request)
+    found = clusters.list_clusters(session, viewer, q=flt.q, country=flt.country, page=page)
+    countries = ecosystem.countries(session, viewer)
+    lang = _lang(request)
+    context = {
+        "clusters": found.data,
+        "filters": raw,
+        "countries": sorted(countries, key=lambda c: country_name(c, lang)),
+        "paging": pagination(page, found.per_page, found.count),
+    }
+    return render(request, "clusters.html", context)
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
