@@ -411,6 +411,11 @@ def test_cluster_list_members_invite_answer_remove(registry: Registry) -> None:
     listed = out_json(cli("cluster", "list", "--json", db=url))
     assert [(c["id"], c["members"]) for c in listed["data"]] == [(int(cluster), 2)]
     assert listed["count"] == 1
+    assert out_json(cli("cluster", "list", "--q", "nowhere", "--json", db=url))["count"] == 0
+    page_two = cli("cluster", "list", "--page", "2", db=url).stdout
+    assert page_two.strip() == "page 2 of 1, 1 cluster"
+    bad = cli("cluster", "list", "--country", "Italy", db=url, code=1)
+    assert "filters: country" in bad.output
     assert out_json(cli("cluster", "members", cluster, "--json", db=url))["count"] == 2
     invited = out_json(
         cli("cluster", "add", cluster, leonardo, "--as", "m@cli.example", "--json", db=url)
