@@ -289,6 +289,8 @@ def test_the_country_choices_are_the_visible_organisations_countries(db_url: str
             )
             expected = sorted({country for country in seen if country})
             assert figures.countries(session, viewer) == expected
+            assert figures.countries(session, viewer, kind="sme") == expected
+            assert figures.countries(session, viewer, kind="cluster") == []
         # rows 0-8 are public, 9-17 members, 18-26 restricted, and 27-39 owner-only in SE:
         # Sweden is seen by the admin and by the member (who owns row 30), by nobody else
         assert figures.countries(session, Viewer.anonymous()) == list(countries[:8])

@@ -229,7 +229,7 @@ def cluster_list(request: Request, session: SessionDep, viewer: ViewerDep) -> HT
     flt = parse(OrgFilter, from_form(raw), "cluster filters")
     page = _page(request)
     found = clusters.list_clusters(session, viewer, q=flt.q, country=flt.country, page=page)
-    countries = ecosystem.countries(session, viewer)
+    countries = ecosystem.countries(session, viewer, kind="cluster")
     lang = _lang(request)
     context = {
         "clusters": found.data,
