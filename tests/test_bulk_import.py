@@ -273,3 +273,17 @@ def test_a_row_naming_an_earlier_row_merges_into_it(db: Database, tmp_path: Path
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Organisation)) == 1
         assert session.scalar(select(func.count()).select_from(ReviewItem)) == 0
+
+
+def test_the_import_cache_is_raised_while_writing_and_restored(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'cache.db'}")  # a SQLite pragma
+    database.ensure_ready()
+    with database.session() as session:
+        driver = session.connection().connection.driver_connection
+        before = driver.execute("PRAGMA cache_size").fetchone()[0]
+        with bulk.large_page_cache(session):
+            during = driver.execute("PRAGMA cache_size").fetchone()[0]
+        after = driver.execute("PRAGMA cache_size").fetchone()[0]
+    database.dispose()
+    assert during == -bulk.SQLITE_IMPORT_CACHE_KIB != before
+    assert after == before

@@ -14,7 +14,8 @@ mark the session as a bulk import for the audit log (`audit.bulk`), as every imp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ from filiera.registry.writer import (
 )
 
 BATCH = 2000
+# SQLite's page cache while a bulk import writes (KiB): the default 2 MiB kept re-reading
+# index pages; 256 MiB took the writing of 100,000 rows from 11.7 s to 7.8 s.
+SQLITE_IMPORT_CACHE_KIB = 262_144
 PARTS = (Alias, Identifier, OrgCapability, OrgActivity, Certification, Site)
 Progress = Callable[[int], None]
 
@@ -114,18 +118,24 @@ class BulkWriter:
     ) -> list[Outcome]:
         """Outcomes of `records`, in order; everything is written when this returns."""
         outcomes: list[Outcome] = []
-        for start in range(0, len(records), BATCH):
-            batch = records[start : start + BATCH]
-            with self.clock.phase("resolution"):
-                arriving = [incoming(rec) for rec in batch]
-                self.resolver.prepare(arriving)
-                self._load_targets(arriving)
-                for rec, arrival in zip(batch, arriving, strict=True):
-                    outcomes.append(self._upsert(rec, self.resolver.decide(arrival)))
-                    if progress:
-                        progress(1)
-            self.flush()
+        with large_page_cache(self.session):
+            for start in range(0, len(records), BATCH):
+                self._upsert_batch(records[start : start + BATCH], outcomes, progress)
         return outcomes
+
+    def _upsert_batch(
+        self, batch: Sequence[OrganisationIn], outcomes: list[Outcome], progress: Progress | None
+    ) -> None:
+        """Resolve and stage one batch, then write it."""
+        with self.clock.phase("resolution"):
+            arriving = [incoming(rec) for rec in batch]
+            self.resolver.prepare(arriving)
+            self._load_targets(arriving)
+            for rec, arrival in zip(batch, arriving, strict=True):
+                outcomes.append(self._upsert(rec, self.resolver.decide(arrival)))
+                if progress:
+                    progress(1)
+        self.flush()
 
     def _upsert(self, rec: OrganisationIn, decision: Decision) -> Outcome:
         same = decision.action == "same"
@@ -193,6 +203,22 @@ class BulkWriter:
             insert_rows(connection, ReviewItem, pending.reviews)
             changes.record(connection, pending.ids())
         self.pending_ids.clear()
+
+
+@contextmanager
+def large_page_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a large page cache for this connection while the block runs."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection  # outside SQLAlchemy's transaction state
+    before = driver.execute("PRAGMA cache_size").fetchone()[0]
+    driver.execute(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={int(before)}")
 
 
 def insert_rows(connection: Connection, model: type, rows: list[dict[str, Any]]) -> None:

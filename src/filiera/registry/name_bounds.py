@@ -1,0 +1,194 @@
+"""Cheap upper bounds on rapidfuzz's name scores, for whole arrays of name pairs at once.
+
+A batch import blocks about 200 stored names per incoming name, of which fewer than one
+in a thousand reach the review threshold. `NameTable` gives every name an id and keeps,
+per name, what the bounds need: a histogram of its characters, its lengths, and the
+lengths of its distinct tokens. `could_reach(table, left, right, cutoff)` then drops, in
+NumPy, the pairs that no scorer of `batch_resolve.similar_pairs` can lift to `cutoff`:
+
+- an Indel ratio is `200 * LCS / (len(a) + len(b))`, and a longest common subsequence is
+  never longer than the characters the two strings have in common (the histograms'
+  overlap): this bounds `token_sort_ratio`, `ratio` on names without spaces, and the part
+  of `token_set_ratio` that compares the sorted distinct tokens;
+- `token_set_ratio`'s other parts need the tokens both names share: 100 when one name's
+  tokens contain the other's, else `200 * s / (s + len(a'))` with `s` the length of the
+  shared tokens joined; both are computed exactly from token ids.
+
+Only pairs that may pass are scored by rapidfuzz. Names the table cannot describe exactly
+(very long, many tokens, unusual spacing) always pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BUCKETS = 38  # a-z, 0-9, space, anything else: merging characters only raises a bound
+SPACE = 36
+MAX_TOKENS = 8  # names with more distinct tokens always pass
+FEW_TOKENS = 3  # most names: their pairs are compared on three columns, not eight
+MAX_LENGTH = 255  # character counts are stored in a byte
+TOLERANCE = 1e-6  # rapidfuzz's float arithmetic against ours
+CHUNK = 262_144  # pairs per NumPy pass (bounded memory)
+
+
+def _byte_buckets() -> np.ndarray:
+    table = np.full(256, BUCKETS - 1, dtype=np.int64)
+    for offset, first, last in ((0, "a", "z"), (26, "0", "9")):
+        codes = np.arange(ord(first), ord(last) + 1)
+        table[codes] = offset + np.arange(len(codes))
+    table[ord(" ")] = SPACE
+    return table
+
+
+BYTE_BUCKET = _byte_buckets()
+
+
+def histograms(texts: list[str]) -> np.ndarray:
+    """(len(texts), BUCKETS) character counts; a non-ASCII character counts once per byte
+    of its UTF-8 form, which only raises the overlap bound."""
+    data = np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8)
+    sizes = np.fromiter((len(t.encode("utf-8")) for t in texts), dtype=np.int64, count=len(texts))
+    owner = np.repeat(np.arange(len(texts)), sizes)
+    flat = np.bincount(owner * BUCKETS + BYTE_BUCKET[data], minlength=len(texts) * BUCKETS)
+    return np.minimum(flat, MAX_LENGTH).reshape(len(texts), BUCKETS).astype(np.uint8)
+
+
+class NameTable:
+    """Every name seen, by id, with the figures `could_reach` reads (filled in bulk)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self.token_ids: dict[str, int] = {}
+        self._ready = 0  # names whose figures are computed
+        self.hist = np.zeros((0, BUCKETS), dtype=np.uint8)  # the name's characters
+        self.set_hist = np.zeros((0, BUCKETS), dtype=np.uint8)  # its sorted distinct tokens
+        self.length = np.zeros(0, dtype=np.int64)
+        self.spaces = np.zeros(0, dtype=np.int64)
+        self.set_length = np.zeros(0, dtype=np.int64)
+        self.tokens = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # distinct token ids, -1 pads
+        self.weights = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # their lengths + 1
+        self.token_count = np.zeros(0, dtype=np.int32)
+        self.always = np.zeros(0, dtype=bool)  # names the bounds cannot describe
+        self.repeats = np.zeros(0, dtype=bool)  # names with a token twice
+
+    def id_of(self, name: str) -> int:
+        """The name's id, given on first sight."""
+        found = self.ids.get(name)
+        if found is None:
+            found = self.ids[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+    def refresh(self) -> None:
+        """Compute the figures of the names added since the last call."""
+        fresh = self.names[self._ready :]
+        if not fresh:
+            return
+        token_sets = [sorted(set(name.split())) for name in fresh]
+        distinct = [" ".join(tokens) for tokens in token_sets]
+        hist, set_hist = histograms(fresh), histograms(distinct)
+        length = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
+        tokens = np.full((len(fresh), MAX_TOKENS), -1, dtype=np.int32)
+        weights = np.zeros((len(fresh), MAX_TOKENS), dtype=np.int32)
+        always = np.zeros(len(fresh), dtype=bool)
+        for row, (name, token_set) in enumerate(zip(fresh, token_sets, strict=True)):
+            always[row] = (
+                len(token_set) > MAX_TOKENS
+                or len(name.encode("utf-8")) > MAX_LENGTH
+                or name != " ".join(name.split())
+            )
+            for column, token in enumerate(token_set[:MAX_TOKENS]):
+                tokens[row, column] = self.token_ids.setdefault(token, len(self.token_ids))
+                weights[row, column] = len(token) + 1
+        self.hist = np.concatenate([self.hist, hist])
+        self.set_hist = np.concatenate([self.set_hist, set_hist])
+        self.length = np.concatenate([self.length, length])
+        self.spaces = np.concatenate([self.spaces, hist[:, SPACE].astype(np.int64)])
+        self.set_length = np.concatenate(
+            [self.set_length, np.fromiter(map(len, distinct), dtype=np.int64, count=len(fresh))]
+        )
+        self.tokens = np.concatenate([self.tokens, tokens])
+        self.weights = np.concatenate([self.weights, weights])
+        self.token_count = np.concatenate([self.token_count, (tokens >= 0).sum(axis=1)])
+        self.always = np.concatenate([self.always, always])
+        self.repeats = np.concatenate([self.repeats, self.set_length[self._ready :] != length])
+        self._ready = len(self.names)
+
+
+def could_reach(table: NameTable, left: np.ndarray, right: np.ndarray, cutoff: float) -> np.ndarray:
+    """For each pair of name ids, False only when no scorer can reach `cutoff` (0-100)."""
+    table.refresh()
+    keep = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(left), CHUNK):
+        part = slice(start, start + CHUNK)
+        keep[part] = _chunk(table, left[part], right[part], cutoff - TOLERANCE)
+    return keep
+
+
+def _chunk(table: NameTable, a: np.ndarray, b: np.ndarray, cutoff: float) -> np.ndarray:
+    keep = table.always[a] | table.always[b] | _shared_tokens_reach(table, a, b, cutoff)
+    keep |= _overlap_reaches(table, a, b, cutoff, ~keep)
+    return keep
+
+
+def _reaches(common: np.ndarray, total: np.ndarray, cutoff: float) -> np.ndarray:
+    """Whether an Indel ratio `200 * common / total` can reach the cut-off."""
+    return 200 * common >= cutoff * total
+
+
+def _shared_tokens_reach(
+    table: NameTable, a: np.ndarray, b: np.ndarray, cutoff: float
+) -> np.ndarray:
+    """`token_set_ratio`'s intersection parts, exactly: `200 * s / (s + len(a'))`, with `a'`
+    the shorter name's distinct tokens joined (100 when one token set holds the other)."""
+    joined = np.zeros(len(a), dtype=np.int64)  # the shared tokens, joined
+    widest = np.maximum(table.token_count[a], table.token_count[b])
+    for low, high in ((0, FEW_TOKENS), (FEW_TOKENS, MAX_TOKENS)):
+        rows = np.flatnonzero((widest > low) & (widest <= high))
+        joined[rows] = _shared_length(table, a[rows], b[rows], high)
+    closest = np.minimum(table.set_length[a], table.set_length[b])
+    return (joined > 0) & _reaches(joined, joined + closest, cutoff)
+
+
+def _shared_length(table: NameTable, a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
+    """`len(" ".join(shared tokens))` for names of at most `width` distinct tokens (-1 when
+    they share none), comparing token ids column by column."""
+    left, right = table.tokens[a, :width], table.tokens[b, :width]
+    shared = np.zeros(left.shape, dtype=bool)
+    for column in range(width):
+        shared |= left == right[:, column : column + 1]
+    shared &= left >= 0
+    return (shared * table.weights[a, :width]).sum(axis=1) - 1
+
+
+def _overlap_reaches(
+    table: NameTable, a: np.ndarray, b: np.ndarray, cutoff: float, open_: np.ndarray
+) -> np.ndarray:
+    """The histogram bounds, on the pairs still open whose lengths allow a pass."""
+    found = np.zeros(len(a), dtype=bool)
+    length_a, length_b = table.length[a], table.length[b]
+    tight_a, tight_b = length_a - table.spaces[a], length_b - table.spaces[b]
+    set_a, set_b = table.set_length[a], table.set_length[b]
+    near = open_ & (
+        _reaches(np.minimum(length_a, length_b), length_a + length_b, cutoff)
+        | _reaches(np.minimum(tight_a, tight_b), tight_a + tight_b, cutoff)
+        | _reaches(np.minimum(set_a, set_b), set_a + set_b, cutoff)
+    )
+    rows = np.flatnonzero(near)
+    if not len(rows):
+        return found
+    x, y = a[rows], b[rows]
+    common = np.minimum(table.hist[x], table.hist[y]).sum(axis=1, dtype=np.int64)
+    space = np.minimum(table.spaces[x], table.spaces[y])
+    common_set = common.copy()  # the same strings unless a name repeats a token
+    repeats = np.flatnonzero(table.repeats[x] | table.repeats[y])
+    common_set[repeats] = np.minimum(table.set_hist[x[repeats]], table.set_hist[y[repeats]]).sum(
+        axis=1, dtype=np.int64
+    )
+    found[rows] = (
+        _reaches(common, length_a[rows] + length_b[rows], cutoff)
+        | _reaches(common - space, tight_a[rows] + tight_b[rows], cutoff)
+        | _reaches(common_set, set_a[rows] + set_b[rows], cutoff)
+    )
+    return found
