@@ -96,7 +96,7 @@ class BatchResolver(Resolver):
         self.block_unstable: dict[Block, set[int]] = defaultdict(set)  # members with such names
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
-        self._touched: set[int] = set()
+        self._touched: dict[Block, set[int]] = defaultdict(set)  # added since `prepare`
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
 
     def add(self, candidate: Candidate) -> None:
@@ -111,11 +111,12 @@ class BatchResolver(Resolver):
         for ident in candidate.identifiers:
             self.by_identifier[ident] = org_id
         name_ids = [self.table.id_of(name) for name in keys]
-        by_token, block_names, by_run, by_short = (
+        by_token, block_names, by_run, by_short, touched = (
             self.by_token,
             self.block_names,
             self.by_run,
             self.by_short,
+            self._touched,
         )
         for key in keys:
             self.by_name_key[key].add(org_id)
@@ -123,6 +124,7 @@ class BatchResolver(Resolver):
             for token in stored_blocks(key):
                 block = (country, token)
                 by_token[block].add(org_id)
+                touched[block].add(org_id)
                 block_names[block].update(name_ids)
                 if unstable:
                     self.block_unstable[block].add(org_id)
@@ -130,7 +132,6 @@ class BatchResolver(Resolver):
                 by_run[(country, run)].add(org_id)
             for token in short_tokens(key):
                 by_short[(country, token)].add(org_id)
-        self._touched.add(org_id)
 
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
@@ -153,7 +154,7 @@ class BatchResolver(Resolver):
         self._prepared = {
             id(incoming): found for incoming, found in zip(incomings, survivors, strict=True)
         }
-        self._touched = set()
+        self._touched = defaultdict(set)
 
     def _stored_names(self, country: str, key: str, survivors: set[int]) -> set[int]:
         """The ids of the stored names to score against `key`, each once.
@@ -179,15 +180,26 @@ class BatchResolver(Resolver):
                 yield (country, token)
 
     def _fuzzy_candidates(self, incoming: Incoming) -> list[int]:
-        blocked = self._blocked(incoming)
         ready = self._prepared.get(id(incoming))
         if ready is None:  # not prepared: the reference path
-            return sorted(blocked)
-        fresh = (self._touched & blocked) - ready  # changed since `prepare`: score them now
-        wanted = (
-            (ready & blocked) | self._acronyms(incoming, blocked) | self._similar(incoming, fresh)
-        )
-        return sorted(wanted)
+            return sorted(self._blocked(incoming))
+        blocked = Blocked(self._blocks_now(incoming))
+        # added or changed since `prepare` (an organisation keeps its country and names in
+        # a merge, so it is added again to every block it was in): score them now
+        fresh = set().union(*(self._touched.get(block, ()) for block in blocked.keys)) - ready
+        wanted = blocked.among(ready) | self._acronyms(incoming, blocked)
+        return sorted(wanted | self._similar(incoming, fresh))
+
+    def _blocks_now(self, incoming: Incoming) -> dict[Block, set[int]]:
+        """The blocks `_blocked` unites, by key (one may have grown past MAX_BLOCK)."""
+        found: dict[Block, set[int]] = {}
+        for key in incoming.name_keys:
+            for token in name_blocks(key):
+                block = (incoming.country, token)
+                members = self.by_token.get(block)
+                if members and len(members) <= MAX_BLOCK:
+                    found[block] = members
+        return found
 
     def _similar(self, incoming: Incoming, org_ids: set[int]) -> set[int]:
         """Those of `org_ids` with a name `similar_pairs` would let through (one pair at a
@@ -215,15 +227,28 @@ class BatchResolver(Resolver):
         left, right = compact(query), compact(choice)
         return _close(len(left), len(right)) and fuzz.ratio(left, right, score_cutoff=CUTOFF) > 0
 
-    def _acronyms(self, incoming: Incoming, blocked: set[int]) -> set[int]:
+    def _acronyms(self, incoming: Incoming, blocked: Blocked) -> set[int]:
         """Blocked organisations whose name and this one may be acronym and long name."""
         found: set[int] = set()
         for key in incoming.name_keys:
             for token in short_tokens(key):
-                found |= self.by_run.get((incoming.country, token), set()) & blocked
+                found |= blocked.among(self.by_run.get((incoming.country, token), ()))
             for run in initial_runs(key):
-                found |= self.by_short.get((incoming.country, run), set()) & blocked
+                found |= blocked.among(self.by_short.get((incoming.country, run), ()))
         return found
+
+
+class Blocked:
+    """The organisations of some blocks, tested one by one instead of united."""
+
+    def __init__(self, blocks: dict[Block, set[int]]) -> None:
+        self.keys = list(blocks)
+        self.members = list(blocks.values())
+
+    def among(self, org_ids: Iterable[int]) -> set[int]:
+        """Those of `org_ids` in one of the blocks."""
+        members = self.members
+        return {org_id for org_id in org_ids if any(org_id in block for block in members)}
 
 
 def similar_pairs(table: NameTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
