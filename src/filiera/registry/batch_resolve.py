@@ -97,6 +97,7 @@ class BatchResolver(Resolver):
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
         self._touched: dict[Block, set[int]] = defaultdict(set)  # added since `prepare`
+        self._arrays: dict[Block, np.ndarray] = {}  # `block_names` as arrays, for `prepare`
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
 
     def add(self, candidate: Candidate) -> None:
@@ -135,42 +136,45 @@ class BatchResolver(Resolver):
 
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
-        queries: list[int] = []
-        choices: list[int] = []
-        rows: list[int] = []
         survivors: list[set[int]] = [set() for _ in incomings]
+        pairs = BlockPairs()
         for index, incoming in enumerate(incomings):
             for key in incoming.name_keys:
-                wanted = self._stored_names(incoming.country, key, survivors[index])
-                queries.extend([self.table.id_of(key)] * len(wanted))
-                choices.extend(wanted)
-                rows.extend([index] * len(wanted))
-        left, right = np.array(queries, dtype=np.int64), np.array(choices, dtype=np.int64)
-        for position in np.flatnonzero(similar_pairs(self.table, left, right)):
+                self._add_pairs(pairs, index, incoming.country, key, survivors[index])
+        rows, choices, hits = pairs.scored(self.table)
+        names = self.table.names
+        for position in np.flatnonzero(hits):
             # every organisation bearing the name; `_fuzzy_candidates` keeps the blocked ones
-            name = self.table.names[right[position]]
-            survivors[rows[position]].update(self.by_name_key[name])
+            survivors[rows[position]].update(self.by_name_key[names[choices[position]]])
         self._batch = incomings
         self._prepared = {
             id(incoming): found for incoming, found in zip(incomings, survivors, strict=True)
         }
         self._touched = defaultdict(set)
 
-    def _stored_names(self, country: str, key: str, survivors: set[int]) -> set[int]:
-        """The ids of the stored names to score against `key`, each once.
+    def _add_pairs(
+        self, pairs: BlockPairs, row: int, country: str, key: str, survivors: set[int]
+    ) -> None:
+        """Pair `key` with the stored names of its open blocks.
 
-        A name blocked under several keys ("alpha", "alp*", "#alpha") is scored once.
         Organisations that must be compared whatever the score go straight to `survivors`.
         """
         stable = is_stable(key)
-        wanted: set[int] = set()
+        query = self.table.id_of(key)
         for block in self._open_blocks(country, key):
             if not stable:
                 survivors.update(self.by_token[block])
                 continue
             survivors.update(self.block_unstable.get(block, ()))
-            wanted.update(self.block_names[block])
-        return wanted
+            pairs.add(row, query, self._block_array(block))
+
+    def _block_array(self, block: Block) -> np.ndarray:
+        """The ids of a block's names as an array (rebuilt when the block has grown)."""
+        members = self.block_names[block]
+        cached = self._arrays.get(block)
+        if cached is None or len(cached) != len(members):
+            cached = self._arrays[block] = np.fromiter(members, np.int64, len(members))
+        return cached
 
     def _open_blocks(self, country: str, key: str) -> Iterable[Block]:
         """The blocks `_blocked` reads for this name: those no larger than MAX_BLOCK."""
@@ -238,6 +242,36 @@ class BatchResolver(Resolver):
         return found
 
 
+class BlockPairs:
+    """The (record, query name, stored name) pairs of a batch, gathered block by block."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.queries: list[int] = []
+        self.blocks: list[np.ndarray] = []
+
+    def add(self, row: int, query: int, names: np.ndarray) -> None:
+        self.rows.append(row)
+        self.queries.append(query)
+        self.blocks.append(names)
+
+    def scored(self, table: NameTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, stored names, hits) of every pair; a name met under several blocks of a
+        query ("alpha", "alp*", "#alpha") and a query met twice are scored once."""
+        if not self.blocks:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=bool)
+        sizes = np.fromiter(map(len, self.blocks), np.int64, len(self.blocks))
+        choices = np.concatenate(self.blocks)
+        rows = np.repeat(np.array(self.rows, dtype=np.int64), sizes)
+        queries = np.repeat(np.array(self.queries, dtype=np.int64), sizes)
+        _, first, inverse = np.unique(
+            queries * len(table.names) + choices, return_index=True, return_inverse=True
+        )
+        hits = similar_pairs(table, queries[first], choices[first])[inverse]
+        return rows, choices, hits
+
+
 class Blocked:
     """The organisations of some blocks, tested one by one instead of united."""
 
@@ -262,7 +296,7 @@ def similar_pairs(table: NameTable, left: np.ndarray, right: np.ndarray) -> np.n
     hits = np.zeros(len(left), dtype=bool)
     kept = np.flatnonzero(could_reach(table, left, right, CUTOFF))
     if len(kept):
-        names = np.array(table.names, dtype=object)
+        names = table.name_array  # `could_reach` refreshed it
         hits[kept] = scored_pairs(names[left[kept]].tolist(), names[right[kept]].tolist())
     return hits
 

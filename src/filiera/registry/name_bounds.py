@@ -29,6 +29,8 @@ FEW_TOKENS = 3  # most names: their pairs are compared on three columns, not eig
 MAX_LENGTH = 255  # character counts are stored in a byte
 TOLERANCE = 1e-6  # rapidfuzz's float arithmetic against ours
 CHUNK = 262_144  # pairs per NumPy pass (bounded memory)
+WORDS = 5  # BUCKETS bytes, padded, as 64-bit words
+LANES = np.uint64(0x00FF00FF00FF00FF)  # every other byte of a word
 
 
 def _byte_buckets() -> np.ndarray:
@@ -59,16 +61,20 @@ class NameTable:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.names: list[str] = []
+        self.name_array = np.zeros(0, dtype=object)  # `names`, for NumPy's gathers
         self.token_ids: dict[str, int] = {}
         self._ready = 0  # names whose figures are computed
-        self.hist = np.zeros((0, BUCKETS), dtype=np.uint8)  # the name's characters
-        self.set_hist = np.zeros((0, BUCKETS), dtype=np.uint8)  # its sorted distinct tokens
+        # character counts, padded to 40 bytes and read as five 64-bit words (`_common`)
+        self.hist = np.zeros((0, WORDS), dtype=np.uint64)  # the name's characters
+        self.set_hist = np.zeros((0, WORDS), dtype=np.uint64)  # its sorted distinct tokens
         self.length = np.zeros(0, dtype=np.int64)
         self.spaces = np.zeros(0, dtype=np.int64)
         self.set_length = np.zeros(0, dtype=np.int64)
         self.tokens = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # distinct token ids, -1 pads
         self.weights = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # their lengths + 1
         self.token_count = np.zeros(0, dtype=np.int32)
+        self.token_columns = self.tokens.T  # the same, a column per token position
+        self.weight_columns = self.weights.T
         self.always = np.zeros(0, dtype=bool)  # names the bounds cannot describe
         self.repeats = np.zeros(0, dtype=bool)  # names with a token twice
 
@@ -88,6 +94,7 @@ class NameTable:
         token_sets = [sorted(set(name.split())) for name in fresh]
         distinct = [" ".join(tokens) for tokens in token_sets]
         hist, set_hist = histograms(fresh), histograms(distinct)
+        spaces = hist[:, SPACE].astype(np.int64)
         length = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
         tokens = np.full((len(fresh), MAX_TOKENS), -1, dtype=np.int32)
         weights = np.zeros((len(fresh), MAX_TOKENS), dtype=np.int32)
@@ -101,17 +108,20 @@ class NameTable:
             for column, token in enumerate(token_set[:MAX_TOKENS]):
                 tokens[row, column] = self.token_ids.setdefault(token, len(self.token_ids))
                 weights[row, column] = len(token) + 1
-        self.hist = np.concatenate([self.hist, hist])
-        self.set_hist = np.concatenate([self.set_hist, set_hist])
+        self.hist = np.concatenate([self.hist, _words(hist)])
+        self.set_hist = np.concatenate([self.set_hist, _words(set_hist)])
         self.length = np.concatenate([self.length, length])
-        self.spaces = np.concatenate([self.spaces, hist[:, SPACE].astype(np.int64)])
+        self.spaces = np.concatenate([self.spaces, spaces])
         self.set_length = np.concatenate(
             [self.set_length, np.fromiter(map(len, distinct), dtype=np.int64, count=len(fresh))]
         )
         self.tokens = np.concatenate([self.tokens, tokens])
         self.weights = np.concatenate([self.weights, weights])
         self.token_count = np.concatenate([self.token_count, (tokens >= 0).sum(axis=1)])
+        self.token_columns = np.ascontiguousarray(self.tokens.T)
+        self.weight_columns = np.ascontiguousarray(self.weights.T)
         self.always = np.concatenate([self.always, always])
+        self.name_array = np.concatenate([self.name_array, np.array(fresh, dtype=object)])
         self.repeats = np.concatenate([self.repeats, self.set_length[self._ready :] != length])
         self._ready = len(self.names)
 
@@ -153,13 +163,19 @@ def _shared_tokens_reach(
 
 def _shared_length(table: NameTable, a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
     """`len(" ".join(shared tokens))` for names of at most `width` distinct tokens (-1 when
-    they share none), comparing token ids column by column."""
-    left, right = table.tokens[a, :width], table.tokens[b, :width]
-    shared = np.zeros(left.shape, dtype=bool)
+    they share none), comparing token ids column by column (short columns are faster than
+    one wide matrix)."""
+    columns, weights = table.token_columns, table.weight_columns
+    right = [columns[k][b] for k in range(width)]
+    joined = np.full(len(a), -1, dtype=np.int64)
     for column in range(width):
-        shared |= left == right[:, column : column + 1]
-    shared &= left >= 0
-    return (shared * table.weights[a, :width]).sum(axis=1) - 1
+        left = columns[column][a]
+        shared = left == right[0]
+        for other in right[1:]:
+            shared |= left == other
+        shared &= left >= 0
+        joined += weights[column][a] * shared
+    return joined
 
 
 def _overlap_reaches(
@@ -179,16 +195,35 @@ def _overlap_reaches(
     if not len(rows):
         return found
     x, y = a[rows], b[rows]
-    common = np.minimum(table.hist[x], table.hist[y]).sum(axis=1, dtype=np.int64)
+    common = _common(table.hist, x, y)
     space = np.minimum(table.spaces[x], table.spaces[y])
     common_set = common.copy()  # the same strings unless a name repeats a token
     repeats = np.flatnonzero(table.repeats[x] | table.repeats[y])
-    common_set[repeats] = np.minimum(table.set_hist[x[repeats]], table.set_hist[y[repeats]]).sum(
-        axis=1, dtype=np.int64
-    )
+    common_set[repeats] = _common(table.set_hist, x[repeats], y[repeats])
     found[rows] = (
         _reaches(common, length_a[rows] + length_b[rows], cutoff)
         | _reaches(common - space, tight_a[rows] + tight_b[rows], cutoff)
         | _reaches(common_set, set_a[rows] + set_b[rows], cutoff)
     )
     return found
+
+
+def _words(counts: np.ndarray) -> np.ndarray:
+    """(n, BUCKETS) byte counts as (n, WORDS) 64-bit words, zero-padded."""
+    padded = np.zeros((len(counts), WORDS * 8), dtype=np.uint8)
+    padded[:, : counts.shape[1]] = counts
+    return padded.view(np.uint64)
+
+
+def _common(words: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`sum(min(counts[x], counts[y]))` per pair: the byte-wise minimum of the two rows, its
+    bytes added in pairs into 16-bit lanes, the words added, then the four lanes (at most
+    4 * 5 * 2 * 255 = 10,200: no lane overflows). `np.take` gathers rows several times
+    faster than fancy indexing, and this sum is faster than a reduction over 38 bytes."""
+    left, right = np.take(words, x, axis=0), np.take(words, y, axis=0)
+    low = np.minimum(left.view(np.uint8), right.view(np.uint8)).view(np.uint64)
+    pairs = (low & LANES) + ((low >> np.uint64(8)) & LANES)
+    total = pairs[:, 0].copy()
+    for column in range(1, WORDS):
+        total += pairs[:, column]
+    return ((total * np.uint64(0x0001000100010001)) >> np.uint64(48)).astype(np.int64)
