@@ -128,7 +128,7 @@ def import_csv(
             errors=[field_error(str(path), "--kind", f"expected one of {', '.join(KINDS)}")],
         )
     clock = PhaseClock()
-    with clock.phase("reading"):
+    with clock.phase("reading"), collector_paused():  # a file is millions of small strings
         table = read_table(path)
         mapping = map_columns(table, COLUMNS[kind], kind)
     report = CsvReport(str(path), ignored_columns=mapping.ignored, phases=clock)

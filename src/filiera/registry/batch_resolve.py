@@ -96,7 +96,9 @@ class BatchResolver(Resolver):
         self.block_unstable: dict[Block, set[int]] = defaultdict(set)  # members with such names
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
-        self._touched: dict[Block, set[int]] = defaultdict(set)  # added since `prepare`
+        # organisations added since `prepare`, by block (None before the first `prepare`:
+        # indexing the registry need not fill it)
+        self._touched: dict[Block, set[int]] | None = None
         self._arrays: dict[Block, np.ndarray] = {}  # `block_names` as arrays, for `prepare`
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
 
@@ -125,7 +127,8 @@ class BatchResolver(Resolver):
             for token in stored_blocks(key):
                 block = (country, token)
                 by_token[block].add(org_id)
-                touched[block].add(org_id)
+                if touched is not None:
+                    touched[block].add(org_id)
                 block_names[block].update(name_ids)
                 if unstable:
                     self.block_unstable[block].add(org_id)
@@ -190,7 +193,8 @@ class BatchResolver(Resolver):
         blocked = Blocked(self._blocks_now(incoming))
         # added or changed since `prepare` (an organisation keeps its country and names in
         # a merge, so it is added again to every block it was in): score them now
-        fresh = set().union(*(self._touched.get(block, ()) for block in blocked.keys)) - ready
+        touched = self._touched or {}
+        fresh = set().union(*(touched.get(block, ()) for block in blocked.keys)) - ready
         wanted = blocked.among(ready) | self._acronyms(incoming, blocked)
         return sorted(wanted | self._similar(incoming, fresh))
 
