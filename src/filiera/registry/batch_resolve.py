@@ -92,7 +92,9 @@ class BatchResolver(Resolver):
         self.by_run: dict[Block, set[int]] = defaultdict(set)
         self.by_short: dict[Block, set[int]] = defaultdict(set)
         self.table = NameTable()  # every name, by id, with what the score bounds read
-        self.block_names: dict[Block, set[int]] = defaultdict(set)  # members' names' ids
+        # the ids of the block members' names, in the order they came (a name may recur:
+        # `prepare` scores each pair once)
+        self.block_names: dict[Block, list[int]] = defaultdict(list)
         self.block_unstable: dict[Block, set[int]] = defaultdict(set)  # members with such names
         self._prepared: dict[int, set[int]] = {}
         self._batch: list[Incoming] = []
@@ -129,7 +131,7 @@ class BatchResolver(Resolver):
                 by_token[block].add(org_id)
                 if touched is not None:
                     touched[block].add(org_id)
-                block_names[block].update(name_ids)
+                block_names[block].extend(name_ids)
                 if unstable:
                     self.block_unstable[block].add(org_id)
             for run in initial_runs(key):
@@ -172,11 +174,14 @@ class BatchResolver(Resolver):
             pairs.add(row, query, self._block_array(block))
 
     def _block_array(self, block: Block) -> np.ndarray:
-        """The ids of a block's names as an array (rebuilt when the block has grown)."""
-        members = self.block_names[block]
+        """`block_names[block]` as an array, extended with what came since the last call."""
+        names = self.block_names[block]
         cached = self._arrays.get(block)
-        if cached is None or len(cached) != len(members):
-            cached = self._arrays[block] = np.fromiter(members, np.int64, len(members))
+        if cached is None:
+            cached = self._arrays[block] = np.array(names, dtype=np.int64)
+        elif len(cached) < len(names):
+            tail = np.array(names[len(cached) :], dtype=np.int64)
+            cached = self._arrays[block] = np.concatenate([cached, tail])
         return cached
 
     def _open_blocks(self, country: str, key: str) -> Iterable[Block]:
