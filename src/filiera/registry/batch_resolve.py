@@ -1,12 +1,15 @@
 """Entity resolution for many records at once, with exactly `Resolver.decide`'s verdicts.
 
-`BatchResolver.prepare(incomings)` scores every (incoming name, blocked stored name) pair of
-a batch in three vectorised rapidfuzz passes (`process.cpdist`: token sort, token set and
-plain ratio of the names without spaces, each with a score cut-off below the review
-threshold). Only the organisations of a pair that could pass `_compare` survive; acronyms
-are found through an index of initials. `decide` then runs the reference comparison on the
-survivors and on whatever the batch itself added since `prepare`, so each verdict is the one
-the per-record resolver gives at that point of the file.
+`BatchResolver.prepare(incomings)` gathers every (incoming name, blocked stored name) pair
+of a batch as arrays of name ids, block by block, and keeps each distinct pair once.
+`name_bounds.could_reach` drops, in NumPy, the pairs that no scorer can lift to the review
+threshold (about 99 in 100); rapidfuzz's `process.cpdist` scores the rest (token set,
+token sort and plain ratio of the names without spaces, each with a score cut-off below
+the review threshold). Only the organisations of a pair that could pass `_compare`
+survive; acronyms are found through an index of initials. `decide` then runs the
+reference comparison on the survivors and on whatever the batch itself added since
+`prepare`, so each verdict is the one the per-record resolver gives at that point of the
+file.
 """
 
 from __future__ import annotations
