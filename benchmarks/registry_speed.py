@@ -180,6 +180,10 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
         rows_per_s=round(rate),
         counts=dict(report.counts),
         phases_seconds=report.phases.rounded(),
+        resolution_pairs=dict(report.pairs),
+        share_of_distinct_pairs_scored=round(
+            report.pairs["scored"] / max(report.pairs["distinct"], 1), 4
+        ),
         load_average=[round(x, 2) for x in os.getloadavg()],
         per_row_path_rows_per_s=round(per_row),
         per_row_sample=sample,

@@ -287,3 +287,16 @@ def test_the_import_cache_is_raised_while_writing_and_restored(tmp_path: Path) -
     database.dispose()
     assert during == -bulk.SQLITE_IMPORT_CACHE_KIB != before
     assert after == before
+
+
+def test_the_report_counts_the_name_pairs_the_bounds_kept(tmp_path: Path) -> None:
+    """Blocked >= distinct >= scored by rapidfuzz >= passed, and the bounds drop some: the
+    benchmark's 'share of pairs scored' reads these counts."""
+    url = f"sqlite:///{tmp_path / 'pairs.db'}"
+    stored_world(url)
+    database = Database(url)
+    with database.session() as session:
+        report = import_csv(session, make_file(tmp_path, 160, 11), "organisations")
+    database.dispose()
+    pairs = report.pairs
+    assert pairs["blocked"] >= pairs["distinct"] > pairs["scored"] >= pairs["passed"] > 0

@@ -9,6 +9,7 @@ rows are imported and the report lists each rejected row with its fields.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,10 +51,12 @@ Progress = Callable[[int], None]
 @dataclass
 class CsvReport(ImportReport):
     """An import report that also names the columns nothing used (and, for benchmarks,
-    the seconds each phase of an organisations import took: `phases.seconds`)."""
+    the seconds each phase of an organisations import took, `phases.seconds`, and the name
+    pairs its resolution blocked, bounded and scored, `pairs`)."""
 
     ignored_columns: list[str] = field(default_factory=list)
     phases: PhaseClock = field(default_factory=PhaseClock, repr=False, compare=False)
+    pairs: Counter[str] = field(default_factory=Counter, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "ignored_columns": self.ignored_columns}
@@ -188,6 +191,7 @@ class CsvJob:
         clock = self.report.phases
         with clock.phase("indexing"):
             resolver = BatchResolver.from_session(self.session)
+        resolver.pair_counts = self.report.pairs
         lookup = OrgLookup(resolver)
         with clock.phase("validation"):
             parsed = self._validated_organisations(lookup)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
@@ -106,6 +106,8 @@ class BatchResolver(Resolver):
         self._touched: dict[Block, set[int]] | None = None
         self._arrays: dict[Block, np.ndarray] = {}  # `block_names` as arrays, for `prepare`
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
+        # name pairs `prepare` met: blocked, distinct, scored (kept by the bounds), passed
+        self.pair_counts: Counter[str] = Counter()
 
     def add(self, candidate: Candidate) -> None:
         """`Resolver.add`, plus the blocks' names and the acronym indexes, in one pass (the
@@ -149,7 +151,7 @@ class BatchResolver(Resolver):
         for index, incoming in enumerate(incomings):
             for key in incoming.name_keys:
                 self._add_pairs(pairs, index, incoming.country, key, survivors[index])
-        rows, choices, hits = pairs.scored(self.table)
+        rows, choices, hits = pairs.scored(self.table, self.pair_counts)
         names = self.table.names
         for position in np.flatnonzero(hits):
             # every organisation bearing the name; `_fuzzy_candidates` keeps the blocked ones
@@ -267,7 +269,9 @@ class BlockPairs:
         self.queries.append(query)
         self.blocks.append(names)
 
-    def scored(self, table: NameTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def scored(
+        self, table: NameTable, counts: Counter[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, stored names, hits) of every pair; a name met under several blocks of a
         query ("alpha", "alp*", "#alpha") and a query met twice are scored once."""
         if not self.blocks:
@@ -280,8 +284,10 @@ class BlockPairs:
         _, first, inverse = np.unique(
             queries * len(table.names) + choices, return_index=True, return_inverse=True
         )
-        hits = similar_pairs(table, queries[first], choices[first])[inverse]
-        return rows, choices, hits
+        distinct = similar_pairs(table, queries[first], choices[first], counts)
+        counts["blocked"] += len(choices)
+        counts["distinct"] += len(first)
+        return rows, choices, distinct[inverse]
 
 
 class Blocked:
@@ -297,7 +303,9 @@ class Blocked:
         return {org_id for org_id in org_ids if any(org_id in block for block in members)}
 
 
-def similar_pairs(table: NameTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def similar_pairs(
+    table: NameTable, left: np.ndarray, right: np.ndarray, counts: Counter[str] | None = None
+) -> np.ndarray:
     """For each pair of name ids, whether `_compare` could find it worth a review.
 
     True when its token-sort, token-set (100 when one name's words contain the other's) or
@@ -310,6 +318,9 @@ def similar_pairs(table: NameTable, left: np.ndarray, right: np.ndarray) -> np.n
     if len(kept):
         names = table.name_array  # `could_reach` refreshed it
         hits[kept] = scored_pairs(names[left[kept]].tolist(), names[right[kept]].tolist())
+    if counts is not None:
+        counts["scored"] += len(kept)
+        counts["passed"] += int(hits.sum())
     return hits
 
 
