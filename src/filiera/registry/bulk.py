@@ -10,6 +10,8 @@ activities, certifications, sites and review items; merges into stored organisat
 through the ORM (`writer.merge_into`), their targets loaded a batch at a time. Bulk INSERTs
 bypass the ORM's flush hooks, so the new organisations go to the change log here; callers
 mark the session as a bulk import for the audit log (`audit.bulk`), as every import does.
+On SQLite the connection's page cache is raised while the writer works
+(`large_page_cache`), then restored.
 """
 
 from __future__ import annotations
