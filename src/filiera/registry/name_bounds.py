@@ -70,11 +70,10 @@ class NameTable:
         self.length = np.zeros(0, dtype=np.int64)
         self.spaces = np.zeros(0, dtype=np.int64)
         self.set_length = np.zeros(0, dtype=np.int64)
-        self.tokens = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # distinct token ids, -1 pads
-        self.weights = np.zeros((0, MAX_TOKENS), dtype=np.int32)  # their lengths + 1
+        # distinct token ids (-1 pads) and their lengths + 1, a row per token position
+        self.token_columns = np.zeros((MAX_TOKENS, 0), dtype=np.int32)
+        self.weight_columns = np.zeros((MAX_TOKENS, 0), dtype=np.int32)
         self.token_count = np.zeros(0, dtype=np.int32)
-        self.token_columns = self.tokens.T  # the same, a column per token position
-        self.weight_columns = self.weights.T
         self.always = np.zeros(0, dtype=bool)  # names the bounds cannot describe
         self.repeats = np.zeros(0, dtype=bool)  # names with a token twice
 
@@ -96,8 +95,8 @@ class NameTable:
         hist, set_hist = histograms(fresh), histograms(distinct)
         spaces = hist[:, SPACE].astype(np.int64)
         length = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
-        tokens = np.full((len(fresh), MAX_TOKENS), -1, dtype=np.int32)
-        weights = np.zeros((len(fresh), MAX_TOKENS), dtype=np.int32)
+        tokens = np.full((MAX_TOKENS, len(fresh)), -1, dtype=np.int32)
+        weights = np.zeros((MAX_TOKENS, len(fresh)), dtype=np.int32)
         always = np.zeros(len(fresh), dtype=bool)
         for row, (name, token_set) in enumerate(zip(fresh, token_sets, strict=True)):
             always[row] = (
@@ -106,8 +105,8 @@ class NameTable:
                 or name != " ".join(name.split())
             )
             for column, token in enumerate(token_set[:MAX_TOKENS]):
-                tokens[row, column] = self.token_ids.setdefault(token, len(self.token_ids))
-                weights[row, column] = len(token) + 1
+                tokens[column, row] = self.token_ids.setdefault(token, len(self.token_ids))
+                weights[column, row] = len(token) + 1
         self.hist = np.concatenate([self.hist, _words(hist)])
         self.set_hist = np.concatenate([self.set_hist, _words(set_hist)])
         self.length = np.concatenate([self.length, length])
@@ -115,11 +114,9 @@ class NameTable:
         self.set_length = np.concatenate(
             [self.set_length, np.fromiter(map(len, distinct), dtype=np.int64, count=len(fresh))]
         )
-        self.tokens = np.concatenate([self.tokens, tokens])
-        self.weights = np.concatenate([self.weights, weights])
-        self.token_count = np.concatenate([self.token_count, (tokens >= 0).sum(axis=1)])
-        self.token_columns = np.ascontiguousarray(self.tokens.T)
-        self.weight_columns = np.ascontiguousarray(self.weights.T)
+        self.token_columns = np.concatenate([self.token_columns, tokens], axis=1)
+        self.weight_columns = np.concatenate([self.weight_columns, weights], axis=1)
+        self.token_count = np.concatenate([self.token_count, (tokens >= 0).sum(axis=0)])
         self.always = np.concatenate([self.always, always])
         self.name_array = np.concatenate([self.name_array, np.array(fresh, dtype=object)])
         self.repeats = np.concatenate([self.repeats, self.set_length[self._ready :] != length])
