@@ -292,12 +292,17 @@ def test_owner_reorders_annotates_and_deletes(page: Page, site: Site) -> None:
         expect(hits.nth(i).locator("[data-saved-in]")).to_contain_text("To sort")
     page.goto(list_url)
     entries = page.locator("[data-entries] > li")
-    entries.nth(1).locator("[data-move-up]").click()
+    # Each form posts and reloads the page: wait for the load before the next step,
+    # or the next fill can land in a page that is about to be replaced.
+    with page.expect_navigation(wait_until="load"):
+        entries.nth(1).locator("[data-move-up]").click()
     expect(entries.first).to_have_attribute("data-entry", top[1])
     entries.first.locator("input[name=note]").fill("call first")
-    entries.first.locator(".entry-note button").click()
+    with page.expect_navigation(wait_until="load"):
+        entries.first.locator(".entry-note button").click()
     expect(entries.first.locator("input[name=note]")).to_have_value("call first")
-    entries.last.locator("[data-remove]").click()
+    with page.expect_navigation(wait_until="load"):
+        entries.last.locator("[data-remove]").click()
     expect(entries).to_have_count(1)
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     refused = page.request.post(list_url, form={"name": " ", "csrf_token": token})
