@@ -142,10 +142,12 @@ def bench_synthetic(name: str, orgs: int, csv_rows: int) -> None:
     )
 
 
-def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
-    """A `rows`-row CSV imported against `orgs` stored organisations (the bulk writer), its
-    1 %-bad twin (all-or-nothing, then --skip-invalid), vs today's per-row path on a sample
-    and a raw bulk INSERT of the same rows, in the same run."""
+def bench_bulk_import(name: str, orgs: int, rows: int, sample: int, processes: int) -> None:
+    """A `rows`-row CSV imported against `orgs` stored organisations (the bulk writer, the
+    file validated by `processes` processes as `filiera import csv` does), its 1 %-bad twin
+    (all-or-nothing, then --skip-invalid), vs today's per-row path on a sample, the same
+    import validated by one process (rolled back) and a raw bulk INSERT of the same rows,
+    in the same run."""
     with tempfile.TemporaryDirectory() as folder, backend(name) as url:
         if url is None:
             return
@@ -162,10 +164,15 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
             records_per_s=round(orgs / load_seconds),
         )
         per_row = per_row_rate(db, clean, sample)
-        failed = bad_file_runs(db, bad, bad_rows)
+        failed = bad_file_runs(db, bad, bad_rows, processes)
         with db.session() as session:
             start = time.perf_counter()
-            report = import_csv(session, clean, "organisations")
+            one = import_csv(session, clean, "organisations", processes=1)
+            one_seconds = time.perf_counter() - start
+            session.rollback()
+        with db.session() as session:
+            start = time.perf_counter()
+            report = import_csv(session, clean, "organisations", processes=processes)
         seconds = time.perf_counter() - start
         db.dispose()
     with backend(name) as url:
@@ -180,6 +187,10 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int) -> None:
         rows_per_s=round(rate),
         counts=dict(report.counts),
         phases_seconds=report.phases.rounded(),
+        processes=processes,
+        one_process_seconds=round(one_seconds, 2),
+        one_process_phases_seconds=one.phases.rounded(),
+        speed_up_vs_one_process=round(one_seconds / seconds, 3),
         resolution_pairs=dict(report.pairs),
         share_of_distinct_pairs_scored=round(
             report.pairs["scored"] / max(report.pairs["distinct"], 1), 4
@@ -229,7 +240,7 @@ def per_row_rate(db: Database, path: Path, sample: int) -> float:
     return sample / seconds
 
 
-def bad_file_runs(db: Database, path: Path, bad_rows: int) -> dict[str, object]:
+def bad_file_runs(db: Database, path: Path, bad_rows: int, processes: int) -> dict[str, object]:
     """All-or-nothing (must name every bad row and change nothing), then --skip-invalid
     (rolled back, so the registry stays as it was)."""
     with db.session() as session:
@@ -237,7 +248,7 @@ def bad_file_runs(db: Database, path: Path, bad_rows: int) -> dict[str, object]:
     start = time.perf_counter()
     try:
         with db.session() as session:
-            import_csv(session, path, "organisations")
+            import_csv(session, path, "organisations", processes=processes)
         named = 0
     except ImportFailed as error:
         named = len({e["record"] for e in error.errors})
@@ -245,7 +256,7 @@ def bad_file_runs(db: Database, path: Path, bad_rows: int) -> dict[str, object]:
     with db.session() as session:
         unchanged = session.scalar(select(func.count()).select_from(Organisation)) == before
         start = time.perf_counter()
-        report = import_csv(session, path, "organisations", skip_invalid=True)
+        report = import_csv(session, path, "organisations", skip_invalid=True, processes=processes)
         skipping = time.perf_counter() - start
         session.rollback()
     return {
@@ -306,9 +317,12 @@ def main() -> None:
     )
     parser.add_argument("--bulk-rows", type=int, default=100_000)
     parser.add_argument("--per-row-sample", type=int, default=2_000)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="processes that validate (as the CLI's default)"
+    )
     args = parser.parse_args()
     for name in args.backends.split(","):
-        bench_bulk_import(name, args.orgs, args.bulk_rows, args.per_row_sample)
+        bench_bulk_import(name, args.orgs, args.bulk_rows, args.per_row_sample, args.processes)
         if args.bulk_only:
             continue
         bench_edf(name)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from filiera.access import audit
 from filiera.db import Base, Database
 from filiera.errors import ImportFailed
+from filiera.imports import split_work
 from filiera.imports.csv_columns import COLUMNS
 from filiera.imports.csv_import import Row, import_csv, organisation_record
 from filiera.imports.csv_table import map_columns, read_table
@@ -227,6 +228,42 @@ def test_skip_invalid_writes_the_rest_and_logs_each_change(db: Database, tmp_pat
     again = import_csv_once(db, path)
     assert again.counts["organisations_unchanged"] == 117
     assert counts(db)["review_item"] == 0
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_two_processes_import_what_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, skip_invalid: bool
+) -> None:
+    """Rows 4 (checked here) and 51, 100 (checked by the child) are bad: same report, same
+    rows, with or without a second process."""
+    monkeypatch.setattr(split_work, "MIN_ITEMS", 10)
+    monkeypatch.setattr(split_work, "CHUNK", 7)
+    path = with_bad_rows(tmp_path, 120, [3, 50, 99])
+    outcome, stored = {}, {}
+    for processes in (1, 2):
+        url = f"sqlite:///{tmp_path / f'processes-{processes}.db'}"
+        stored_world(url)
+        database = Database(url)
+        try:
+            with database.session() as session:
+                report = import_csv(
+                    session, path, "organisations", skip_invalid=skip_invalid, processes=processes
+                )
+            outcome[processes] = report.to_dict()
+        except ImportFailed as failure:
+            outcome[processes] = failure.errors
+        database.dispose()
+        stored[processes] = contents(url)
+    assert outcome[2] == outcome[1]
+    assert stored[2] == stored[1]
+    if skip_invalid:
+        assert len(outcome[1]["rejected"]) == 3
+    else:
+        assert {e["record"] for e in outcome[1]} == {
+            "members.csv row 4",
+            "members.csv row 51",
+            "members.csv row 100",
+        }
 
 
 def import_csv_once(db: Database, path: Path):

@@ -23,6 +23,7 @@ from filiera.imports.csv_table import read_table
 from filiera.imports.edf import CREDIT, import_edf, load_json
 from filiera.imports.jsonl import import_jsonl, read_lines
 from filiera.imports.report import ImportReport
+from filiera.imports.split_work import usable_cores
 
 app = typer.Typer(help="Import organisations, projects and memberships.", no_args_is_help=True)
 SkipInvalid = Annotated[
@@ -76,6 +77,15 @@ def csv_file(
     ] = "organisations",
     skip_invalid: SkipInvalid = False,
     report: ReportPath = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Processes that validate an organisations file (default: 2 on a machine "
+            "with two cores or more, else 1).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -84,7 +94,14 @@ def csv_file(
         total = len(read_table(file).rows)
     database = open_db(db, create=True)
     with progress_bar(f"CSV {kind}", total) as advance, database.session() as session:
-        result = import_csv(session, file, kind, skip_invalid=skip_invalid, progress=advance)
+        result = import_csv(
+            session,
+            file,
+            kind,
+            skip_invalid=skip_invalid,
+            progress=advance,
+            processes=processes or min(2, usable_cores()),
+        )
     database.refresh_statistics()
     if result.ignored_columns:
         ignored = ", ".join(result.ignored_columns)

@@ -1,0 +1,93 @@
+"""Map a pure function over many items on two cores: a forked child takes the tail.
+
+`split_map(func, items, meanwhile)` returns `[func(item) for item in items]`. With
+`processes=2` (and `fork` available) a child process computes the last `CHILD_SHARE` of
+the items and writes the results, pickled chunk by chunk, to an unnamed temporary file
+(a pipe would make the child wait for this process to read), while the caller runs
+`meanwhile()` (the import indexes the registry then) and then the head itself. The child
+never touches the database or the caller's objects: it only reads the items it inherited.
+If the child fails or dies, the caller computes what is missing itself, so the result and
+any exception are those of the plain loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHILD_SHARE = 0.6  # the caller also indexes the registry and unpickles the child's results
+MIN_ITEMS = 1_000  # below this a fork costs more than it saves
+CHUNK = 5_000  # items per pickle
+
+log = logging.getLogger(__name__)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def split_map(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    meanwhile: Callable[[], None] = lambda: None,
+    processes: int = 1,
+) -> list[R]:
+    """`meanwhile()`, then `[func(item) for item in items]`, on two cores when asked and
+    worth it (`processes >= 2`, at least MIN_ITEMS items, `fork` available)."""
+    if processes < 2 or len(items) < MIN_ITEMS or not _can_fork():
+        meanwhile()
+        return [func(item) for item in items]
+    cut = len(items) - int(len(items) * CHILD_SHARE)
+    with tempfile.TemporaryFile() as spool:
+        child = multiprocessing.get_context("fork").Process(
+            target=_child, args=(func, items[cut:], spool), daemon=True
+        )
+        child.start()
+        try:
+            meanwhile()
+            results = [func(item) for item in items[:cut]]
+            child.join()
+        finally:  # on an error here, the child's work is of no use
+            if child.is_alive():
+                child.kill()
+            child.join()
+        tail = _read(spool) if child.exitcode == 0 else []
+    if len(tail) < len(items) - cut:
+        log.warning("the second validation process failed: this one validates its rows")
+        tail = [func(item) for item in items[cut:]]
+    return results + tail
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _child(func: Callable[[Any], Any], items: Sequence[Any], spool: IO[bytes]) -> None:
+    """In the forked process: the results, CHUNK by CHUNK; an error ends it (exit code 1)."""
+    for start in range(0, len(items), CHUNK):
+        chunk = [func(item) for item in items[start : start + CHUNK]]
+        pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    spool.flush()
+
+
+def _read(spool: IO[bytes]) -> list[Any]:
+    """Every result the child wrote."""
+    spool.seek(0)
+    results: list[Any] = []
+    while True:
+        try:
+            results.extend(pickle.load(spool))
+        except EOFError:
+            return results
