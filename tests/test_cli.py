@@ -638,6 +638,24 @@ def test_import_csv(empty: Registry, tmp_path: Path) -> None:
     assert empty.count(Organisation) == 2
 
 
+def test_import_csv_on_one_or_two_processes(
+    empty: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from filiera.imports import split_work
+
+    monkeypatch.setattr(split_work, "MIN_ITEMS", 2)  # the two rows are split
+    path = tmp_path / "soci.csv"
+    path.write_text(CSV_IT + "Zanderix;PMI;XX;;Roma;;1;\n", encoding="utf-8")
+    refused = [
+        cli("import", "csv", str(path), "--processes", n, db=empty.url, code=1) for n in "12"
+    ]
+    assert flat(refused[0].output) == flat(refused[1].output)
+    assert "soci.csv row 4: Paese" in flat(refused[1].output)
+    assert empty.count(Organisation) == 0
+    zero = cli("import", "csv", str(path), "--processes", "0", db=empty.url, code=2)
+    assert "--processes" in flat(zero.output)
+
+
 JSONL = [
     {
         "type": "organisation",
