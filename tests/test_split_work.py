@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
 import pytest
 
@@ -50,6 +52,33 @@ def dies_in_the_child_at_80(n: int) -> int:
     if n == 80 and os.getpid() != PARENT:
         os._exit(3)
     return n + 1
+
+
+def hangs_in_the_child(n: int) -> int:
+    if os.getpid() != PARENT:
+        time.sleep(120)  # a lock that will never be released
+    return n + 1
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_a_stuck_child_is_stopped_and_its_share_done_here(monkeypatch) -> None:
+    monkeypatch.setattr(split_work, "GRACE_SECONDS", 0.5)
+    kept = Kept()
+    split_work.log.addHandler(kept)
+    try:
+        found = split_map(hangs_in_the_child, range(100), processes=2)
+    finally:
+        split_work.log.removeHandler(kept)
+    assert found == [n + 1 for n in range(100)]
+    assert any("second validation process failed" in m for m in kept.messages)  # not waited for
 
 
 @pytest.mark.parametrize("func", [fails_in_the_child_at_70, dies_in_the_child_at_80])

@@ -7,7 +7,8 @@ the items and writes the results, pickled chunk by chunk, to an unnamed temporar
 `meanwhile()` (the import indexes the registry then) and then the head itself. The child
 never touches the database or the caller's objects: it only reads the items it inherited.
 If the child fails or dies, the caller computes what is missing itself, so the result and
-any exception are those of the plain loop.
+any exception are those of the plain loop; a child that takes far longer than its share
+should is stopped and its share done here too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeVar
 
@@ -26,6 +28,11 @@ R = TypeVar("R")
 CHILD_SHARE = 0.6  # the caller also indexes the registry and unpickles the child's results
 MIN_ITEMS = 1_000  # below this a fork costs more than it saves
 CHUNK = 5_000  # items per pickle
+# The child's share is 1.5 times the caller's: past this many times the caller's own time
+# (plus a grace period) the child is stuck (say, on a lock another thread of the caller
+# held when it forked) and the caller does its share itself.
+PATIENCE = 10
+GRACE_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +64,9 @@ def split_map(
         child.start()
         try:
             meanwhile()
+            started = time.monotonic()
             results = [func(item) for item in items[:cut]]
-            child.join()
+            child.join(PATIENCE * (time.monotonic() - started) + GRACE_SECONDS)
         finally:  # on an error here, the child's work is of no use
             if child.is_alive():
                 child.kill()
