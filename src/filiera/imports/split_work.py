@@ -83,11 +83,20 @@ def _can_fork() -> bool:
 
 
 def _child(func: Callable[[Any], Any], items: Sequence[Any], spool: IO[bytes]) -> None:
-    """In the forked process: the results, CHUNK by CHUNK; an error ends it (exit code 1)."""
-    for start in range(0, len(items), CHUNK):
-        chunk = [func(item) for item in items[start : start + CHUNK]]
-        pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    spool.flush()
+    """In the forked process: the results, CHUNK by CHUNK; exit code 0 when all are written.
+
+    It ends with `os._exit`, without flushing stdout or stderr: their buffers are copies of
+    the caller's (a progress bar may have been drawing), and what they hold is not ours.
+    """
+    code = 1
+    try:
+        for start in range(0, len(items), CHUNK):
+            chunk = [func(item) for item in items[start : start + CHUNK]]
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.flush()
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _read(spool: IO[bytes]) -> list[Any]:
