@@ -638,6 +638,27 @@ def test_import_csv(empty: Registry, tmp_path: Path) -> None:
     assert empty.count(Organisation) == 2
 
 
+def test_import_csv_reads_the_file_once(
+    empty: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command reads the file to refuse a bad one early and to size its progress bar;
+    the import uses that table."""
+    from filiera.imports import csv_table
+
+    reads: list[Path] = []
+
+    def counted(path: Path) -> csv_table.Table:
+        reads.append(path)
+        return csv_table.read_table(path)
+
+    monkeypatch.setattr("filiera.cli.import_cmd.read_table", counted)
+    monkeypatch.setattr("filiera.imports.csv_import.read_table", counted)
+    path = tmp_path / "soci.csv"
+    path.write_text(CSV_IT, encoding="utf-8")
+    cli("import", "csv", str(path), db=empty.url)
+    assert reads == [path] and empty.count(Organisation) == 2
+
+
 def test_import_csv_on_one_or_two_processes(
     empty: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

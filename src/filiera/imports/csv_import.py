@@ -125,11 +125,13 @@ def import_csv(
     imported_by: str = "cli",
     progress: Progress | None = None,
     processes: int = 1,
+    table: Table | None = None,
 ) -> CsvReport:
     """Import `path` as `kind` (organisations, people, memberships or sites).
 
     With `processes=2` an organisations file is validated on two cores (`split_work`):
-    same records, same errors, same outcome.
+    same records, same errors, same outcome. `table` is `read_table(path)` when the caller
+    has read it already (the CLI does, to refuse a bad file before creating a database).
     """
     if kind not in KINDS:
         raise ValidationFailed(
@@ -138,7 +140,7 @@ def import_csv(
         )
     clock = PhaseClock()
     with clock.phase("reading"), collector_paused():  # a file is millions of small strings
-        table = read_table(path)
+        table = read_table(path) if table is None else table
         mapping = map_columns(table, COLUMNS[kind], kind)
     report = CsvReport(str(path), ignored_columns=mapping.ignored, phases=clock)
     audit.bulk(session, "import", f"CSV {kind} import from {path}")
