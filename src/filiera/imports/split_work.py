@@ -73,7 +73,7 @@ def split_map(
             child.join()
         tail = _read(spool) if child.exitcode == 0 else []
     if len(tail) < len(items) - cut:
-        log.warning("the second validation process failed: this one validates its rows")
+        log.warning("the child process failed or stalled: its share of the items is computed here")
         tail = [func(item) for item in items[cut:]]
     return results + tail
 
