@@ -7,8 +7,8 @@ the items and writes the results, pickled chunk by chunk, to an unnamed temporar
 `meanwhile()` (the import indexes the registry then) and then the head itself. The child
 never touches the database or the caller's objects: it only reads the items it inherited.
 If the child fails or dies, the caller computes what is missing itself, so the result and
-any exception are those of the plain loop; a child that takes far longer than its share
-should is stopped and its share done here too.
+any exception are those of the plain loop; a child that runs far longer than its share
+should take is stopped, and its share done here too.
 """
 
 from __future__ import annotations
