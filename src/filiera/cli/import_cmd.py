@@ -18,7 +18,7 @@ from filiera.cli.common import (
     reading,
 )
 from filiera.cli.formatting import count, plural
-from filiera.imports.csv_import import KINDS, collector_paused, import_csv
+from filiera.imports.csv_import import KINDS, import_csv
 from filiera.imports.csv_table import read_table
 from filiera.imports.edf import CREDIT, import_edf, load_json
 from filiera.imports.jsonl import import_jsonl, read_lines
@@ -90,8 +90,8 @@ def csv_file(
     as_json: JsonOption = False,
 ) -> None:
     """Import a CSV file such as a cluster's member list. Idempotent; see docs/import-formats.md."""
-    with reading(file), collector_paused():  # a bad file is refused before any database
-        table = read_table(file)  # is created; the import reads this table, not the file again
+    with reading(file):  # a bad file is refused before any database is created; the
+        table = read_table(file)  # import reads this table, not the file again
     database = open_db(db, create=True)
     with progress_bar(f"CSV {kind}", len(table.rows)) as advance, database.session() as session:
         result = import_csv(

@@ -8,10 +8,8 @@ rows are imported and the report lists each rejected row with its fields.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from filiera.access import audit
 from filiera.errors import ValidationFailed, field_error
 from filiera.imports import csv_cells as cells
 from filiera.imports.csv_columns import COLUMNS
-from filiera.imports.csv_table import Mapping, Table, map_columns, read_table
+from filiera.imports.csv_table import Mapping, Table, collector_paused, map_columns, read_table
 from filiera.imports.links import MembershipBook, OrgLookup, PeopleBook, add_site
 from filiera.imports.report import ImportReport
 from filiera.imports.split_work import split_map
@@ -139,7 +137,7 @@ def import_csv(
             errors=[field_error(str(path), "--kind", f"expected one of {', '.join(KINDS)}")],
         )
     clock = PhaseClock()
-    with clock.phase("reading"), collector_paused():  # a file is millions of small strings
+    with clock.phase("reading"):
         table = read_table(path) if table is None else table
         mapping = map_columns(table, COLUMNS[kind], kind)
     report = CsvReport(str(path), ignored_columns=mapping.ignored, phases=clock)
@@ -312,26 +310,6 @@ class CsvJob:
             return f"sites_{add_site(self.session, org_id, rec.model_dump(), self.source)}"
 
         self._linked(site_record, write)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a while: indexing and resolving a large
-    file allocate millions of small sets and dicts, and the collector's repeated passes
-    over them took a tenth of an import's CPU (a quarter of indexing the registry).
-    Reference counting still frees everything that is not a cycle. Afterwards what is
-    still alive goes straight to the oldest generation (`gc.freeze` then `gc.unfreeze`:
-    moving lists, no pass over the objects), so resuming does not start with one long
-    pass over everything the import allocated."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _check_cluster(
