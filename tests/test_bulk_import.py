@@ -3,6 +3,7 @@ keeps all-or-nothing and --skip-invalid, logs changes, and survives a kill -9.""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +25,15 @@ from filiera.imports import split_work
 from filiera.imports.csv_columns import COLUMNS
 from filiera.imports.csv_import import Row, import_csv, organisation_record
 from filiera.imports.csv_table import map_columns, read_table
-from filiera.registry import bulk
+from filiera.registry import ahead, bulk
+from filiera.registry.ahead import merged_candidate
 from filiera.registry.batch_resolve import BatchResolver
 from filiera.registry.bulk import BulkWriter
 from filiera.registry.changes import RegistryChange
 from filiera.registry.models import Identifier, Organisation, ReviewItem, Source
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
-from filiera.registry.writer import upsert
+from filiera.registry.writer import incoming, upsert
 from filiera.synth import CSV_HEADERS, load_synthetic, write_csv
 
 # Stored organisations the generated rows can collide with: identifiers, acronyms, places.
@@ -108,7 +111,7 @@ def records(path: Path) -> list[Any]:
     return parsed
 
 
-def run_path(url: str, recs: list[Any], *, batch: bool) -> list[tuple]:
+def run_path(url: str, recs: list[Any], *, batch: bool, processes: int = 1) -> list[tuple]:
     db = Database(url)
     with db.session() as session:
         audit.bulk(session, "import", "test")
@@ -117,7 +120,7 @@ def run_path(url: str, recs: list[Any], *, batch: bool) -> list[tuple]:
         session.flush()
         if batch:
             writer = BulkWriter(session, source, BatchResolver.from_session(session))
-            outcomes = writer.upsert_all(recs)
+            outcomes = writer.upsert_all(recs, processes=processes)
         else:
             resolver = Resolver.from_session(session)
             outcomes = [upsert(session, rec, source=source, resolver=resolver) for rec in recs]
@@ -163,6 +166,128 @@ def test_batch_path_gives_the_per_row_outcomes_and_rows(
     assert contents(f"sqlite:///{tmp_path / 'batch.db'}") == contents(
         f"sqlite:///{tmp_path / 'row.db'}"
     )
+
+
+class ParentDecisions:
+    """Counts the decisions this process's batch resolver takes (a forked child's own
+    calls stay in the child)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        decide = BatchResolver.decide
+
+        def counted(resolver: BatchResolver, arrival: Any) -> Any:
+            self.calls += 1
+            return decide(resolver, arrival)
+
+        monkeypatch.setattr(BatchResolver, "decide", counted)
+
+
+def two_process_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int = 11):
+    """The per-row outcomes and rows of a file, and the same file through the batch path on
+    two processes (a child decides ahead), with this process's decision count."""
+    monkeypatch.setattr(bulk, "BATCH", 40)
+    monkeypatch.setattr(ahead, "MIN_RECORDS", 10)
+    base = tmp_path / "base.db"
+    stored_world(f"sqlite:///{base}")
+    recs = records(make_file(tmp_path, 160, seed))
+    shutil.copy(base, tmp_path / "row.db")
+    shutil.copy(base, tmp_path / "two.db")
+    per_row = run_path(f"sqlite:///{tmp_path / 'row.db'}", recs, batch=False)
+    parent = ParentDecisions(monkeypatch)
+    two = run_path(f"sqlite:///{tmp_path / 'two.db'}", recs, batch=True, processes=2)
+    same_rows = contents(f"sqlite:///{tmp_path / 'two.db'}") == contents(
+        f"sqlite:///{tmp_path / 'row.db'}"
+    )
+    return per_row, two, same_rows, parent.calls, len(recs)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_a_child_deciding_ahead_gives_the_per_row_outcomes_and_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Merges into stored and into earlier rows, reviews against earlier rows: the child's
+    verdicts, mapped to the real ids, are the per-row path's; this process decides none."""
+    per_row, two, same_rows, parent_calls, _ = two_process_run(tmp_path, monkeypatch, seed)
+    assert {"created", "review", "merged", "unchanged"} <= {o[0] for o in per_row}
+    assert two == per_row
+    assert same_rows
+    assert parent_calls == 0
+
+
+def test_blocks_left_for_later_are_filed_before_a_fuzzy_decision(tmp_path: Path) -> None:
+    """`add_for_lookups` answers identifier and exact-name lookups at once, and a later
+    `prepare` or `decide` gives the verdicts a resolver that filed everything gives."""
+    url = f"sqlite:///{tmp_path / 'world.db'}"
+    stored_world(url)
+    recs = records(make_file(tmp_path, 120, 11))
+    first, later = recs[:80], recs[80:]
+    database = Database(url)
+    with database.session() as session:
+        full, lazy = BatchResolver.from_session(session), BatchResolver.from_session(session)
+    database.dispose()
+    for number, rec in enumerate(first, 10**6):
+        full.add(bulk.new_candidate(number, rec))
+        lazy.add_for_lookups(bulk.new_candidate(number, rec))
+        assert lazy.exact_name(incoming(rec)) == full.exact_name(incoming(rec))
+    assert lazy.by_identifier == full.by_identifier
+    one_by_one = [lazy.decide(incoming(rec)) for rec in later[:20]]
+    assert one_by_one == [full.decide(incoming(rec)) for rec in later[:20]]
+    for resolver in (full, lazy):
+        resolver.add_for_lookups(bulk.new_candidate(2 * 10**6, later[0]))
+    batch = [incoming(rec) for rec in later[20:]]
+    lazy.prepare(batch)
+    full.prepare(batch)
+    assert [lazy.decide(a) for a in batch] == [full.decide(a) for a in batch]
+    assert {d.action for d in one_by_one} >= {"new", "review"}
+
+
+@pytest.fixture
+def ahead_log() -> Any:
+    """The messages `registry.ahead` logs during the test."""
+    messages: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    ahead.log.addHandler(handler)
+    yield messages
+    ahead.log.removeHandler(handler)
+
+
+def test_a_merge_the_child_got_wrong_makes_this_process_decide_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_log: list[str]
+) -> None:
+    def wrong(stored: Any, rec: Any) -> Any:
+        found = merged_candidate(stored, rec)
+        return replace(found, name_keys=found.name_keys | {"not a name of it"})
+
+    monkeypatch.setattr(ahead, "merged_candidate", wrong)
+    per_row, two, same_rows, parent_calls, total = two_process_run(tmp_path, monkeypatch)
+    assert two == per_row
+    assert same_rows
+    assert 0 < parent_calls < total  # the child's verdicts up to the first merge were used
+    assert any("a merge gave another organisation" in m for m in ahead_log)
+
+
+def _dies(*args: Any) -> None:
+    os._exit(3)
+
+
+def _stalls(*args: Any) -> None:
+    time.sleep(30)
+    os._exit(0)
+
+
+@pytest.mark.parametrize("child", [_dies, _stalls])
+def test_a_child_that_dies_or_stalls_leaves_the_decisions_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_log: list[str], child: Any
+) -> None:
+    monkeypatch.setattr(ahead, "_child", child)
+    monkeypatch.setattr(ahead, "PATIENCE_SECONDS", 0.5)
+    per_row, two, same_rows, parent_calls, total = two_process_run(tmp_path, monkeypatch)
+    assert two == per_row
+    assert same_rows
+    assert parent_calls == total
+    assert any("resolution goes on in one process" in m for m in ahead_log)
 
 
 @pytest.fixture
@@ -238,6 +363,8 @@ def test_two_processes_import_what_one_does(
     rows, with or without a second process."""
     monkeypatch.setattr(split_work, "MIN_ITEMS", 10)
     monkeypatch.setattr(split_work, "CHUNK", 7)
+    monkeypatch.setattr(ahead, "MIN_RECORDS", 10)  # and a child decides ahead
+    monkeypatch.setattr(bulk, "BATCH", 40)
     path = with_bad_rows(tmp_path, 120, [3, 50, 99])
     outcome, stored = {}, {}
     for processes in (1, 2):

@@ -205,7 +205,8 @@ class CsvJob:
         good = [(row, rec) for row, rec in parsed if not row.errors]
         self.tick(len(parsed) - len(good))
         writer = BulkWriter(self.session, self.source, resolver, clock)
-        outcomes = writer.upsert_all([rec for _, rec in good], progress=self.progress)
+        records = [rec for _, rec in good]
+        outcomes = writer.upsert_all(records, progress=self.progress, processes=self.processes)
         pending = []
         for (row, rec), outcome in zip(good, outcomes, strict=True):
             self.report.counts[f"organisations_{outcome.action}"] += 1

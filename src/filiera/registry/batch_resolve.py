@@ -32,6 +32,7 @@ from filiera.registry.resolve import (
     RECENT_NAMES,
     REVIEW_THRESHOLD,
     Candidate,
+    Decision,
     Incoming,
     Resolver,
     compact,
@@ -108,6 +109,31 @@ class BatchResolver(Resolver):
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
         # name pairs `prepare` met: blocked, distinct, scored (kept by the bounds), passed
         self.pair_counts: Counter[str] = Counter()
+        self._unblocked: list[Candidate] = []  # `add_for_lookups`: blocks not filed yet
+
+    def add_for_lookups(self, candidate: Candidate) -> None:
+        """Index `candidate` for identifier and exact-name lookups now, and in its blocks
+        when a fuzzy lookup next needs them (a writer that gets its decisions from
+        elsewhere, `ahead`, may never need them)."""
+        org_id = candidate.org_id
+        self.candidates[org_id] = candidate
+        for ident in candidate.identifiers:
+            self.by_identifier[ident] = org_id
+        for key in candidate.name_keys:
+            self.by_name_key[key].add(org_id)
+            self.by_compact[compact(key)].add(org_id)
+        self._unblocked.append(candidate)
+
+    def _file_unblocked(self) -> None:
+        """Add what `add_for_lookups` left out, in the order it came."""
+        waiting, self._unblocked = self._unblocked, []
+        for candidate in waiting:
+            self.add(candidate)
+
+    def decide(self, incoming: Incoming) -> Decision:
+        if self._unblocked:
+            self._file_unblocked()
+        return super().decide(incoming)
 
     def add(self, candidate: Candidate) -> None:
         """`Resolver.add`, plus the blocks' names and the acronym indexes, in one pass (the
@@ -146,6 +172,8 @@ class BatchResolver(Resolver):
 
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
+        if self._unblocked:
+            self._file_unblocked()
         survivors: list[set[int]] = [set() for _ in incomings]
         pairs = BlockPairs()
         for index, incoming in enumerate(incomings):
