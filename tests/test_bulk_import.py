@@ -33,6 +33,7 @@ from filiera.registry.changes import RegistryChange
 from filiera.registry.models import Identifier, Organisation, ReviewItem, Source
 from filiera.registry.names import normalise_name
 from filiera.registry.resolve import Resolver
+from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import incoming, upsert
 from filiera.synth import CSV_HEADERS, load_synthetic, write_csv
 
@@ -183,14 +184,17 @@ class ParentDecisions:
         monkeypatch.setattr(BatchResolver, "decide", counted)
 
 
-def two_process_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int = 11):
-    """The per-row outcomes and rows of a file, and the same file through the batch path on
-    two processes (a child decides ahead), with this process's decision count."""
+def two_process_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int = 11, extra: list[Any] = ()
+):
+    """The per-row outcomes and rows of a file (plus `extra` records), and the same through
+    the batch path on two processes (a child decides most countries ahead), with how many
+    decisions this process took and how many records are of its own countries."""
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(ahead, "MIN_RECORDS", 10)
     base = tmp_path / "base.db"
     stored_world(f"sqlite:///{base}")
-    recs = records(make_file(tmp_path, 160, seed))
+    recs = records(make_file(tmp_path, 160, seed)) + list(extra)
     shutil.copy(base, tmp_path / "row.db")
     shutil.copy(base, tmp_path / "two.db")
     per_row = run_path(f"sqlite:///{tmp_path / 'row.db'}", recs, batch=False)
@@ -199,7 +203,9 @@ def two_process_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int =
     same_rows = contents(f"sqlite:///{tmp_path / 'two.db'}") == contents(
         f"sqlite:///{tmp_path / 'row.db'}"
     )
-    return per_row, two, same_rows, parent.calls, len(recs)
+    childs = ahead.child_countries(recs)
+    own = sum(rec.country not in childs for rec in recs)
+    return per_row, two, same_rows, parent.calls, own, len(recs)
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -207,12 +213,56 @@ def test_a_child_deciding_ahead_gives_the_per_row_outcomes_and_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     """Merges into stored and into earlier rows, reviews against earlier rows: the child's
-    verdicts, mapped to the real ids, are the per-row path's; this process decides none."""
-    per_row, two, same_rows, parent_calls, _ = two_process_run(tmp_path, monkeypatch, seed)
+    verdicts, mapped to the real ids, are the per-row path's; this process decides only the
+    records of its own countries."""
+    per_row, two, same_rows, parent_calls, own, total = two_process_run(tmp_path, monkeypatch, seed)
     assert {"created", "review", "merged", "unchanged"} <= {o[0] for o in per_row}
     assert two == per_row
     assert same_rows
-    assert parent_calls == 0
+    assert 0 < parent_calls == own < total / 2
+
+
+def other_country(country: str, pic: str, name: str) -> Any:
+    return OrganisationIn.model_validate(
+        {"name": name, "country": country, "identifiers": {"pic": pic}}
+    )
+
+
+@pytest.mark.parametrize("case", ["pic from this side", "merge across"])
+def test_identifiers_that_cross_countries_are_decided_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_log: list[str], case: str
+) -> None:
+    """A record of the child's countries carries a PIC that came with a record of this
+    process's countries (the child could not know it); or a record of this side merges by
+    PIC into a stored organisation of the child's countries. Same outcomes as one process;
+    this process decides that record and every one after it."""
+    recs = records(make_file(tmp_path, 160, 11))
+    childs = ahead.child_countries(recs)
+    mine = next(rec.country for rec in reversed(recs) if rec.country not in childs)
+    theirs = next(rec.country for rec in recs if rec.country in childs)
+    if case == "pic from this side":
+        extra = [
+            other_country(mine, "911000001", "Zentrale Ortung Systeme"),
+            other_country(theirs, "911000001", "Zentrale Ortung Systeme Filiale"),
+        ]
+        why = "differs from this process's"
+    else:
+        assert "IT" in childs  # Iveco Defence Vehicles, PIC 999111222, is stored in IT
+        extra = [  # the merge gives Iveco the alias the last record is found by
+            other_country(mine, "999111222", "IDV Branch Office"),
+            OrganisationIn.model_validate({"name": "IDV Branch Office", "country": "IT"}),
+        ]
+        why = "merged into an organisation of the child's countries"
+    per_row, two, same_rows, parent_calls, own, total = two_process_run(
+        tmp_path / "run", monkeypatch, extra=extra
+    )
+    assert [o[0] for o in per_row[-2:]] == (
+        ["created", "merged"] if case == "pic from this side" else ["merged", "unchanged"]
+    )
+    assert two == per_row
+    assert same_rows
+    assert parent_calls == own + 1  # the last record, of the child's countries
+    assert any(why in m for m in ahead_log)
 
 
 def test_blocks_left_for_later_are_filed_before_a_fuzzy_decision(tmp_path: Path) -> None:
@@ -261,10 +311,10 @@ def test_a_merge_the_child_got_wrong_makes_this_process_decide_the_rest(
         return replace(found, name_keys=found.name_keys | {"not a name of it"})
 
     monkeypatch.setattr(ahead, "merged_candidate", wrong)
-    per_row, two, same_rows, parent_calls, total = two_process_run(tmp_path, monkeypatch)
+    per_row, two, same_rows, parent_calls, own, total = two_process_run(tmp_path, monkeypatch)
     assert two == per_row
     assert same_rows
-    assert 0 < parent_calls < total  # the child's verdicts up to the first merge were used
+    assert own < parent_calls < total  # the child's verdicts up to the first merge were used
     assert any("a merge gave another organisation" in m for m in ahead_log)
 
 
@@ -283,7 +333,7 @@ def test_a_child_that_dies_or_stalls_leaves_the_decisions_to_this_process(
 ) -> None:
     monkeypatch.setattr(ahead, "_child", child)
     monkeypatch.setattr(ahead, "PATIENCE_SECONDS", 0.5)
-    per_row, two, same_rows, parent_calls, total = two_process_run(tmp_path, monkeypatch)
+    per_row, two, same_rows, parent_calls, _, total = two_process_run(tmp_path, monkeypatch)
     assert two == per_row
     assert same_rows
     assert parent_calls == total

@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from sqlalchemy.orm import Session
 
 from filiera.registry import names
 from filiera.registry.name_bounds import NameTable, could_reach
@@ -109,12 +110,25 @@ class BatchResolver(Resolver):
         self.unstable: set[str] = set()  # stored names `normalise_name` would change
         # name pairs `prepare` met: blocked, distinct, scored (kept by the bounds), passed
         self.pair_counts: Counter[str] = Counter()
-        self._unblocked: list[Candidate] = []  # `add_for_lookups`: blocks not filed yet
+        # `add_for_lookups`: organisations not filed in their blocks yet, by country
+        self._unblocked: dict[str, list[Candidate]] = defaultdict(list)
+
+    @classmethod
+    def from_session(cls, session: Session) -> BatchResolver:
+        """`Resolver.from_session`, with the names' bounds table and the blocks' arrays that
+        the first `prepare` reads built now (an import builds the index while a second core
+        checks rows, and a child that resolves ahead inherits them)."""
+        resolver = super().from_session(session)
+        resolver.table.refresh()
+        for block in resolver.block_names:
+            resolver._block_array(block)
+        return resolver
 
     def add_for_lookups(self, candidate: Candidate) -> None:
         """Index `candidate` for identifier and exact-name lookups now, and in its blocks
-        when a fuzzy lookup next needs them (a writer that gets its decisions from
-        elsewhere, `ahead`, may never need them)."""
+        when a fuzzy lookup in its country next needs them (blocks are per country: a
+        writer that gets that country's decisions from elsewhere, `ahead`, never needs
+        them)."""
         org_id = candidate.org_id
         self.candidates[org_id] = candidate
         for ident in candidate.identifiers:
@@ -122,17 +136,18 @@ class BatchResolver(Resolver):
         for key in candidate.name_keys:
             self.by_name_key[key].add(org_id)
             self.by_compact[compact(key)].add(org_id)
-        self._unblocked.append(candidate)
+        self._unblocked[candidate.country].append(candidate)
 
-    def _file_unblocked(self) -> None:
-        """Add what `add_for_lookups` left out, in the order it came."""
-        waiting, self._unblocked = self._unblocked, []
-        for candidate in waiting:
-            self.add(candidate)
+    def _file_unblocked(self, countries: Iterable[str]) -> None:
+        """File in their blocks the organisations of `countries` that `add_for_lookups`
+        left out, in the order they came."""
+        for country in countries:
+            for candidate in self._unblocked.pop(country, ()):
+                self.add(candidate)
 
     def decide(self, incoming: Incoming) -> Decision:
         if self._unblocked:
-            self._file_unblocked()
+            self._file_unblocked((incoming.country,))
         return super().decide(incoming)
 
     def add(self, candidate: Candidate) -> None:
@@ -173,7 +188,7 @@ class BatchResolver(Resolver):
     def prepare(self, incomings: list[Incoming]) -> None:
         """Score the batch against the stored names; `decide` on these records is then fast."""
         if self._unblocked:
-            self._file_unblocked()
+            self._file_unblocked({incoming.country for incoming in incomings})
         survivors: list[set[int]] = [set() for _ in incomings]
         pairs = BlockPairs()
         for index, incoming in enumerate(incomings):

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from filiera.registry import changes
-from filiera.registry.ahead import CHILD_IDS, DecisionsAhead, Verdict
+from filiera.registry.ahead import CHILD_IDS, DecisionsAhead, Told, Verdict
 from filiera.registry.batch_resolve import BatchResolver
 from filiera.registry.driver_insert import insert_dicts
 from filiera.registry.models import (
@@ -125,8 +125,8 @@ class BulkWriter:
     ) -> list[Outcome]:
         """Outcomes of `records`, in order; everything is written when this returns.
 
-        With `processes=2`, a forked child decides about half the records ahead (`ahead`):
-        the same outcomes, sooner.
+        With `processes=2`, a forked child decides most records ahead (`ahead`): the same
+        outcomes, sooner.
         """
         outcomes: list[Outcome] = []
         self.ahead = DecisionsAhead.start(self.resolver, records, BATCH, processes)
@@ -151,23 +151,28 @@ class BulkWriter:
         """Resolve and stage one batch (records `start`... of the file), then write it."""
         with self.clock.phase("resolution"):
             arriving = [incoming(rec) for rec in batch]
-            told = self.ahead.batch() if self.ahead else {}
-            if not told:
-                self.resolver.prepare(arriving)
-            self._load_targets(arriving, told)
+            told = self.ahead.batch(start, start + len(batch)) if self.ahead else Told()
+            mine = [arrival for i, arrival in enumerate(arriving, start) if i not in told.usable]
+            self.resolver.prepare(mine)
+            self._load_targets(mine, told)
             for index, (rec, arrival) in enumerate(zip(batch, arriving, strict=True), start):
-                verdict = told.get(index)
-                decision = self._decide(arrival, verdict)
+                verdict = told.verdicts.get(index)
+                decision = self._decide(arrival, verdict, index in told.usable)
                 outcomes.append(self._upsert(index, rec, decision, verdict))
                 if progress:
                     progress(1)
         self.flush()
 
-    def _decide(self, arrival: Incoming, verdict: Verdict | None) -> Decision:
-        """The child's verdict while it is trusted (`ahead`), else the resolver's own."""
-        if verdict is not None and self.ahead and self.ahead.trusted:
-            return self.ahead.decision(verdict)
-        return self.resolver.decide(arrival)
+    def _decide(self, arrival: Incoming, verdict: Verdict | None, usable: bool) -> Decision:
+        """The child's verdict when usable and the child still trusted (`ahead`), else the
+        resolver's own (checked against the child's, if it gave one)."""
+        ahead = self.ahead
+        if ahead and ahead.trusted and verdict is not None and usable:
+            return ahead.decision(verdict)
+        decision = self.resolver.decide(arrival)
+        if ahead and ahead.trusted and verdict is not None:
+            ahead.check(decision, verdict)
+        return decision
 
     def _upsert(
         self, index: int, rec: OrganisationIn, decision: Decision, verdict: Verdict | None
@@ -196,20 +201,20 @@ class BulkWriter:
         if decision.org_id in self.pending_ids:
             self.flush()  # a record of this batch merges into an earlier one
         org = self.session.get(Organisation, decision.org_id)
-        result = self.resolver.candidates[org.id]
+        target = result = self.resolver.candidates[org.id]
         changed = merge_into(org, rec, self.source)
         if changed:
             self.session.flush()
             result = candidate_of(org)
             self._know(result)
         if self.ahead and self.ahead.trusted:
-            self.ahead.after_merge(verdict, result)
+            self.ahead.after_merge(rec, target, result, verdict)
         return Outcome("merged" if changed else "unchanged", org.id, decision)
 
-    def _load_targets(self, arriving: list[Incoming], told: dict[int, Verdict]) -> None:
-        """Load, in one query per table, the stored organisations the batch may merge into
-        (with the child's verdicts at hand, those it merges into)."""
-        wanted = merge_targets(told) if told else self._possible_targets(arriving)
+    def _load_targets(self, mine: list[Incoming], told: Told) -> None:
+        """Load, in one query per table, the stored organisations the batch may merge into:
+        those the child's usable verdicts merge into, and any `mine` may."""
+        wanted = merge_targets(told) | self._possible_targets(mine)
         wanted -= self.pending_ids
         if wanted:
             relations = (getattr(Organisation, p) for p in MERGED_RELATIONS)
@@ -237,9 +242,10 @@ class BulkWriter:
         self._know(new_candidate(org_id, rec))
 
     def _know(self, candidate: Candidate) -> None:
-        """Index an organisation as it now is; while the child decides, only for lookups
-        (the blocks are filed if this process has to decide again)."""
-        if self.ahead and self.ahead.trusted:
+        """Index an organisation as it now is; one of the child's countries, while the child
+        decides them, only for lookups (the blocks are filed if this process has to decide
+        in that country)."""
+        if self.ahead and self.ahead.trusted and candidate.country in self.ahead.countries:
             self.resolver.add_for_lookups(candidate)
         else:
             self.resolver.add(candidate)
@@ -275,12 +281,13 @@ def large_page_cache(session: Session) -> Iterator[None]:
         driver.execute(f"PRAGMA cache_size={int(before)}")
 
 
-def merge_targets(told: dict[int, Verdict]) -> set[int]:
-    """The stored organisations the child's verdicts merge into (not those of the file)."""
+def merge_targets(told: Told) -> set[int]:
+    """The stored organisations the child's usable verdicts merge into."""
     return {
-        verdict.decision.org_id
-        for verdict in told.values()
-        if verdict.decision.action == "same" and verdict.decision.org_id < CHILD_IDS
+        decision.org_id
+        for index in told.usable
+        if (decision := told.verdicts[index].decision).action == "same"
+        and decision.org_id < CHILD_IDS
     }
 
 
