@@ -318,7 +318,10 @@ def main() -> None:
     parser.add_argument("--bulk-rows", type=int, default=100_000)
     parser.add_argument("--per-row-sample", type=int, default=2_000)
     parser.add_argument(
-        "--processes", type=int, default=2, help="processes that validate (as the CLI's default)"
+        "--processes",
+        type=int,
+        default=2,
+        help="processes that validate and resolve (the CLI's default)",
     )
     args = parser.parse_args()
     for name in args.backends.split(","):

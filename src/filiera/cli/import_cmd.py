@@ -82,8 +82,8 @@ def csv_file(
         typer.Option(
             "--processes",
             min=1,
-            help="Processes that validate an organisations file (default: 2 on a machine "
-            "with two cores or more, else 1).",
+            help="Processes that validate and resolve an organisations file (default: 2 on "
+            "a machine with two cores or more, else 1).",
         ),
     ] = None,
     db: DbOption = None,
