@@ -34,7 +34,7 @@ from filiera.registry.bulk import BulkWriter
 from filiera.registry.changes import RegistryChange
 from filiera.registry.models import Identifier, Organisation, ReviewItem, Source
 from filiera.registry.names import normalise_name
-from filiera.registry.resolve import Resolver
+from filiera.registry.resolve import Candidate, Incoming, Resolver
 from filiera.registry.schemas import OrganisationIn
 from filiera.registry.writer import incoming, upsert
 from filiera.synth import CSV_HEADERS, load_synthetic, write_csv
@@ -292,6 +292,18 @@ def test_blocks_left_for_later_are_filed_before_a_fuzzy_decision(tmp_path: Path)
     full.prepare(batch)
     assert [lazy.decide(a) for a in batch] == [full.decide(a) for a in batch]
     assert {d.action for d in one_by_one} >= {"new", "review"}
+
+
+def test_a_later_version_filed_in_full_is_not_undone_by_an_earlier_one() -> None:
+    """An organisation indexed for lookups only, then merged and indexed in full (the writer
+    stopped listening to the child in between): its blocks hold the latest version."""
+    resolver = BatchResolver()
+    first = Candidate(7, frozenset({"vortani aerostrutture"}), "IT", "torino", frozenset())
+    later = replace(first, name_keys=first.name_keys | {"vortani"})
+    resolver.add_for_lookups(first)
+    resolver.add(later)
+    resolver.prepare([Incoming("Vortani Aero", "IT")])
+    assert resolver.candidates[7] is later
 
 
 @pytest.fixture

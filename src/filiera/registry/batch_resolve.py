@@ -152,7 +152,11 @@ class BatchResolver(Resolver):
 
     def add(self, candidate: Candidate) -> None:
         """`Resolver.add`, plus the blocks' names and the acronym indexes, in one pass (the
-        registry's index is built by this loop: a hundred thousand calls)."""
+        registry's index is built by this loop: a hundred thousand calls). What
+        `add_for_lookups` left unfiled in the same country is filed first, so that a later
+        version of an organisation is never overwritten by an earlier one."""
+        if self._unblocked and candidate.country in self._unblocked:
+            self._file_unblocked((candidate.country,))
         org_id, country, keys = candidate.org_id, candidate.country, candidate.name_keys
         changing = {key for key in keys if not is_stable(key)}
         if changing:
