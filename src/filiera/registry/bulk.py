@@ -2,7 +2,8 @@
 
 `BulkWriter.upsert_all(records)` gives every record the outcome `writer.upsert` would give
 it in the same order (created, merged, unchanged, review), records of the same batch
-included: decisions come from a `BatchResolver` kept current record by record. New
+included: decisions come from a `BatchResolver` kept current record by record (with
+`processes=2`, most of them from a forked child that resolves a batch ahead, `ahead`). New
 organisations get their ids up front (the next ids of the table, or PostgreSQL's sequence)
 and are written through the driver's bulk path (`driver_insert`: sqlite3 executemany,
 PostgreSQL COPY), with their aliases, identifiers, capabilities,
