@@ -151,26 +151,32 @@ class BulkWriter:
     ) -> None:
         """Resolve and stage one batch (records `start`... of the file), then write it."""
         with self.clock.phase("resolution"):
-            arriving = [incoming(rec) for rec in batch]
             told = self.ahead.batch(start, start + len(batch)) if self.ahead else Told()
-            mine = [arrival for i, arrival in enumerate(arriving, start) if i not in told.usable]
-            self.resolver.prepare(mine)
-            self._load_targets(mine, told)
-            for index, (rec, arrival) in enumerate(zip(batch, arriving, strict=True), start):
+            mine = {  # the records this process decides
+                index: incoming(rec)
+                for index, rec in enumerate(batch, start)
+                if index not in told.usable
+            }
+            self.resolver.prepare(list(mine.values()))
+            self._load_targets(list(mine.values()), told)
+            for index, rec in enumerate(batch, start):
                 verdict = told.verdicts.get(index)
-                decision = self._decide(arrival, verdict, index in told.usable)
+                decision = self._decide(rec, mine.get(index), verdict)
                 outcomes.append(self._upsert(index, rec, decision, verdict))
                 if progress:
                     progress(1)
         self.flush()
 
-    def _decide(self, arrival: Incoming, verdict: Verdict | None, usable: bool) -> Decision:
-        """The child's verdict when usable and the child still trusted (`ahead`), else the
-        resolver's own (checked against the child's, if it gave one)."""
+    def _decide(
+        self, rec: OrganisationIn, arrival: Incoming | None, verdict: Verdict | None
+    ) -> Decision:
+        """The child's verdict on a record this process does not decide (`arrival` None)
+        while the child is trusted (`ahead`), else the resolver's own (checked against the
+        child's, if it gave one)."""
         ahead = self.ahead
-        if ahead and ahead.trusted and verdict is not None and usable:
+        if ahead and ahead.trusted and verdict is not None and arrival is None:
             return ahead.decision(verdict)
-        decision = self.resolver.decide(arrival)
+        decision = self.resolver.decide(arrival or incoming(rec))
         if ahead and ahead.trusted and verdict is not None:
             ahead.check(decision, verdict)
         return decision
