@@ -212,7 +212,7 @@ def two_process_run(
 
 @pytest.mark.parametrize("seed", [11, 12])
 def test_a_child_deciding_ahead_gives_the_per_row_outcomes_and_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_log: list[str], seed: int
 ) -> None:
     """Merges into stored and into earlier rows, reviews against earlier rows: the child's
     verdicts, mapped to the real ids, are the per-row path's; this process decides only the
@@ -222,6 +222,7 @@ def test_a_child_deciding_ahead_gives_the_per_row_outcomes_and_rows(
     assert two == per_row
     assert same_rows
     assert 0 < parent_calls == own < total / 2
+    assert f"a second process decided {total - own} of {total} records" in ahead_log
 
 
 def other_country(country: str, pic: str, name: str) -> Any:
@@ -308,13 +309,18 @@ def test_a_later_version_filed_in_full_is_not_undone_by_an_earlier_one() -> None
 
 @pytest.fixture
 def ahead_log() -> Any:
-    """The messages `registry.ahead` logs during the test."""
+    """The messages `registry.ahead` and `registry.bulk` log during the test (info too)."""
     messages: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
-    ahead.log.addHandler(handler)
+    levels = {logger: logger.level for logger in (ahead.log, bulk.log)}
+    for logger in levels:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     yield messages
-    ahead.log.removeHandler(handler)
+    for logger, level in levels.items():
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def test_a_merge_the_child_got_wrong_makes_this_process_decide_the_rest(

@@ -116,6 +116,7 @@ class DecisionsAhead:
         self.foreign: set[tuple[str, str]] = set()  # identifiers the child has not seen
         self.trusted = True
         self.created: dict[int, int] = {}  # place in the file -> id of what it created
+        self.taken = 0  # verdicts the writer took
         self.pair_counts: Counter[str] = Counter()
         context = multiprocessing.get_context("fork")
         reader, writer = context.Pipe(duplex=False)
@@ -171,6 +172,7 @@ class DecisionsAhead:
 
     def decision(self, verdict: Verdict) -> Decision:
         """The child's decision, with the real id of an organisation it saw created."""
+        self.taken += 1
         decision = verdict.decision
         if decision.org_id is None or decision.org_id < CHILD_IDS:
             return decision

@@ -17,6 +17,7 @@ On SQLite the connection's page cache is raised while the writer works
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ BATCH = 2000
 SQLITE_IMPORT_CACHE_KIB = 262_144
 PARTS = (Alias, Identifier, OrgCapability, OrgActivity, Certification, Site)
 Progress = Callable[[int], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -137,6 +140,8 @@ class BulkWriter:
                     self._upsert_batch(start, records[start : start + BATCH], outcomes, progress)
         finally:
             if self.ahead:
+                taken = self.ahead.taken
+                log.info("a second process decided %d of %d records", taken, len(records))
                 self.resolver.pair_counts.update(self.ahead.pair_counts)
                 self.ahead.close()
                 self.ahead = None
