@@ -127,9 +127,10 @@ def import_csv(
 ) -> CsvReport:
     """Import `path` as `kind` (organisations, people, memberships or sites).
 
-    With `processes=2` an organisations file is validated on two cores (`split_work`):
-    same records, same errors, same outcome. `table` is `read_table(path)` when the caller
-    has read it already (the CLI does, to refuse a bad file before creating a database).
+    With `processes=2` an organisations file is validated (`split_work`) and resolved
+    (`registry.ahead`) on two cores: same records, same errors, same outcome. `table` is
+    `read_table(path)` when the caller has read it already (the CLI does, to refuse a bad
+    file before creating a database).
     """
     if kind not in KINDS:
         raise ValidationFailed(

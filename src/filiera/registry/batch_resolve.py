@@ -129,13 +129,7 @@ class BatchResolver(Resolver):
         when a fuzzy lookup in its country next needs them (blocks are per country: a
         writer that gets that country's decisions from elsewhere, `ahead`, never needs
         them)."""
-        org_id = candidate.org_id
-        self.candidates[org_id] = candidate
-        for ident in candidate.identifiers:
-            self.by_identifier[ident] = org_id
-        for key in candidate.name_keys:
-            self.by_name_key[key].add(org_id)
-            self.by_compact[compact(key)].add(org_id)
+        self.index_for_lookups(candidate)
         self._unblocked[candidate.country].append(candidate)
 
     def _file_unblocked(self, countries: Iterable[str]) -> None:

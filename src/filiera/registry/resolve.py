@@ -169,13 +169,19 @@ class Resolver:
 
     def add(self, candidate: Candidate) -> None:
         """Index (or re-index) one stored organisation."""
+        self.index_for_lookups(candidate)
+        for key in candidate.name_keys:
+            self._index_blocks(candidate, stored_blocks(key))
+
+    def index_for_lookups(self, candidate: Candidate) -> None:
+        """What identifier and exact-name lookups read: the candidate, its identifiers, its
+        name keys with and without spaces."""
         self.candidates[candidate.org_id] = candidate
         for ident in candidate.identifiers:
             self.by_identifier[ident] = candidate.org_id
         for key in candidate.name_keys:
             self.by_name_key[key].add(candidate.org_id)
             self.by_compact[compact(key)].add(candidate.org_id)
-            self._index_blocks(candidate, stored_blocks(key))
 
     def _index_blocks(self, candidate: Candidate, tokens: frozenset[str]) -> None:
         """File the organisation under one name's blocking keys, in its country."""
