@@ -122,7 +122,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token; reload the page and try again", key="csrf")
 
 
-def get_viewer(request: Request, session: Annotated[Session, Depends(get_session)]) -> Viewer:
+def get_viewer(request: Request, session: Annotated[Session, Depends(get_session, scope="function")]) -> Viewer:
     """The request's Viewer, bound to its session as the actor of audit events."""
     viewer = resolve_viewer(request, session)
     audit.bind(session, viewer)

@@ -17,7 +17,9 @@ from filiera.match.requests import TOP_MAX
 from filiera.settings import Settings
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function": the unit of work commits before the response leaves (FastAPI's default
+# scope would commit after it, so a client reading right after a write could miss it).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 FormDep = Annotated[FormData, Depends(read_form)]
