@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 import httpx
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -84,8 +84,6 @@ class Timeline:
         while "done" not in self.events and time.monotonic() < deadline:
             time.sleep(0.01)
         return list(self.events)
-
-
 
 
 def test_a_request_answers_only_after_its_writes_are_committed(db_url: str) -> None:

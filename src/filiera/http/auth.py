@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from filiera.access import accounts, audit
@@ -19,7 +18,7 @@ from filiera.access.secrets_ import same
 from filiera.access.viewer import Viewer, viewer_for
 from filiera.db import Database
 from filiera.errors import Forbidden
-from filiera.http.providers import get_session
+from filiera.http.providers import RequestSession
 from filiera.settings import Settings
 
 SESSION_COOKIE = "filiera_session"
@@ -122,7 +121,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("missing or wrong CSRF token; reload the page and try again", key="csrf")
 
 
-def get_viewer(request: Request, session: Annotated[Session, Depends(get_session, scope="function")]) -> Viewer:
+def get_viewer(request: Request, session: RequestSession) -> Viewer:
     """The request's Viewer, bound to its session as the actor of audit events."""
     viewer = resolve_viewer(request, session)
     audit.bind(session, viewer)

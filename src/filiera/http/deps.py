@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from filiera.access.viewer import Viewer
 from filiera.db import Database
 from filiera.directory.filters import PAGE_SIZE_MAX
 from filiera.http.auth import get_viewer
-from filiera.http.providers import get_app_settings, get_database, get_session, read_form
+from filiera.http.providers import RequestSession, get_app_settings, get_database, read_form
 from filiera.match.requests import TOP_MAX
 from filiera.settings import Settings
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-# "function": the unit of work commits before the response leaves (FastAPI's default
-# scope would commit after it, so a client reading right after a write could miss it).
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = RequestSession
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 FormDep = Annotated[FormData, Depends(read_form)]

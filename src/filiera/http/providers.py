@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -21,6 +22,11 @@ def get_session(request: Request) -> Iterator[Session]:
     """A unit of work for one request: committed on success, rolled back on error."""
     with get_database(request).session() as session:
         yield session
+
+
+# "function": the unit of work commits before the response leaves (FastAPI's default
+# scope would commit after it, so a client reading right after a write could miss it).
+RequestSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_app_settings(request: Request) -> Settings:
