@@ -613,39 +613,36 @@ class Behind:
         monkeypatch.setattr(write_behind.WriteBehind, "_run", counted)
 
 
-@pytest.mark.postgres
-def test_a_statement_waits_for_the_writing_in_flight_and_gets_its_error(pg_url: str) -> None:
+def test_a_statement_waits_for_the_writing_in_flight_and_gets_its_error(db_url: str) -> None:
     """While a write runs behind, the import's own statements on the connection wait for
     it (so they see its rows), and a write that failed raises its error there."""
-    with fresh_database(pg_url, prefix="behind_wait") as url:
-        db = Database(url)
-        db.ensure_ready()
-        with db.session() as session:
-            source = Source(name="behind", kind="csv")
-            session.add(source)
-            session.flush()
-            connection = session.connection()
-            writes = write_behind.WriteBehind.for_connection(connection)
-            assert writes.background
-            rows = [
-                {"name": f"Org {n}", "name_key": f"org {n}", "source_id": source.id}
-                for n in range(50)
-            ]
+    db = Database(db_url)
+    db.ensure_ready()
+    with db.session() as session:
+        source = Source(name="behind", kind="csv")
+        session.add(source)
+        session.flush()
+        connection = session.connection()
+        writes = write_behind.WriteBehind.for_connection(connection)
+        assert writes.background
+        rows = [
+            {"name": f"Org {n}", "name_key": f"org {n}", "source_id": source.id} for n in range(50)
+        ]
 
-            def slow_write() -> None:
-                time.sleep(0.3)  # the statement below is sent meanwhile, and must wait
-                bulk.insert_rows(connection, Organisation, rows)
+        def slow_write() -> None:
+            time.sleep(0.3)  # the statement below is sent meanwhile, and must wait
+            bulk.insert_rows(connection, Organisation, rows)
 
-            writes.submit(slow_write)
-            assert session.scalar(select(func.count()).select_from(Organisation)) == 50
+        writes.submit(slow_write)
+        assert session.scalar(select(func.count()).select_from(Organisation)) == 50
 
-            def failing_write() -> None:
-                time.sleep(0.1)
-                raise RuntimeError("the server refused the COPY")
+        def failing_write() -> None:
+            time.sleep(0.1)
+            raise RuntimeError("the server refused the COPY")
 
-            writes.submit(failing_write)
-            with pytest.raises(RuntimeError, match="refused the COPY"):
-                session.execute(select(func.count()).select_from(Organisation))
-            writes.close()
-            session.rollback()
-        db.dispose()
+        writes.submit(failing_write)
+        with pytest.raises(RuntimeError, match="refused the COPY"):
+            session.execute(select(func.count()).select_from(Organisation))
+        writes.close()
+        session.rollback()
+    db.dispose()

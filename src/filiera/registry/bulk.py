@@ -6,8 +6,9 @@ included: decisions come from a `BatchResolver` kept current record by record (w
 `processes=2`, most of them from a forked child that resolves a batch ahead, `ahead`). New
 organisations get their ids up front (the next ids of the table, or PostgreSQL's sequence)
 and are written through the driver's bulk path (`driver_insert`: sqlite3 executemany,
-PostgreSQL COPY), with their aliases, identifiers, capabilities,
-activities, certifications, sites and review items; merges into stored organisations go
+PostgreSQL COPY), with their aliases, identifiers, capabilities, activities,
+certifications, sites and review items, each batch on a thread while the next one is
+decided (`write_behind`); merges into stored organisations go
 through the ORM (`writer.merge_into`), their targets loaded a batch at a time. Bulk INSERTs
 bypass the ORM's flush hooks, so the new organisations go to the change log here; callers
 mark the session as a bulk import for the audit log (`audit.bulk`), as every import does.
@@ -152,18 +153,19 @@ class BulkWriter:
         """Outcomes of `records`, in order; everything is written when this returns.
 
         With `processes=2`, a forked child decides most records ahead (`ahead`): the same
-        outcomes, sooner. On PostgreSQL a batch is written while the next one is decided
-        (`write_behind`).
+        outcomes, sooner. A batch is written while the next one is decided (`write_behind`).
         """
         outcomes: list[Outcome] = []
         self.ahead = DecisionsAhead.start(self.resolver, records, BATCH, processes)
         self.writes = WriteBehind.for_connection(self.session.connection())
         try:
             with large_page_cache(self.session):
-                self._upsert_batches(records, outcomes, progress)
-                self.writes.wait()
+                try:
+                    self._upsert_batches(records, outcomes, progress)
+                finally:
+                    self._stop_writing()
         finally:
-            self._finish(len(records))
+            self._stop_ahead(len(records))
         return outcomes
 
     def _upsert_batches(
@@ -179,23 +181,24 @@ class BulkWriter:
             following = self._prepare(records, after) if after < len(records) else None
             self.flush()
 
-    def _finish(self, count: int) -> None:
-        """Wait for the writing, stop the child; the phases' seconds."""
+    def _stop_writing(self) -> None:
+        """Wait for the writing in flight (its error is raised here); its seconds."""
         writes, self.writes = self.writes, None
         try:
-            if writes is not None:
-                writes.close()
+            writes.close()
         finally:
-            if writes is not None:
-                self.clock.seconds["writing"] += writes.busy_seconds
-                if writes.background:
-                    self.clock.seconds["waiting for writing"] += writes.waited_seconds
-            if self.ahead:
-                taken = self.ahead.taken
-                log.info("a second process decided %d of %d records", taken, count)
-                self.resolver.pair_counts.update(self.ahead.pair_counts)
-                self.ahead.close()
-                self.ahead = None
+            self.clock.seconds["writing"] += writes.busy_seconds
+            if writes.background:
+                self.clock.seconds["waiting for writing"] += writes.waited_seconds
+
+    def _stop_ahead(self, count: int) -> None:
+        """Stop the child that decided ahead; the log says how much it decided."""
+        if self.ahead:
+            taken = self.ahead.taken
+            log.info("a second process decided %d of %d records", taken, count)
+            self.resolver.pair_counts.update(self.ahead.pair_counts)
+            self.ahead.close()
+            self.ahead = None
 
     def _prepare(self, records: Sequence[OrganisationIn], start: int) -> Prepared:
         """A batch's verdicts from the child, its own records' arrivals, their blocks and
