@@ -24,7 +24,6 @@ from filiera.imports.csv_columns import COLUMNS
 from filiera.imports.csv_import import Row, import_csv, organisation_record
 from filiera.imports.csv_table import map_columns, read_table
 from filiera.imports.edf import import_edf, load_json
-from filiera.registry import write_behind
 from filiera.registry.models import Organisation, Source
 from filiera.registry.resolve import Resolver
 from filiera.registry.writer import upsert
@@ -171,7 +170,6 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int, processes: i
             one = import_csv(session, clean, "organisations", processes=1)
             one_seconds = time.perf_counter() - start
             session.rollback()
-        inline = inline_writing_run(db, clean, processes) if name == "postgresql" else {}
         with db.session() as session:
             start = time.perf_counter()
             report = import_csv(session, clean, "organisations", processes=processes)
@@ -197,12 +195,6 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int, processes: i
         share_of_distinct_pairs_scored=round(
             report.pairs["scored"] / max(report.pairs["distinct"], 1), 4
         ),
-        **inline,
-        **(
-            {"speed_up_vs_inline_writing": round(inline["inline_writing_seconds"] / seconds, 3)}
-            if inline
-            else {}
-        ),
         load_average=[round(x, 2) for x in os.getloadavg()],
         per_row_path_rows_per_s=round(per_row),
         per_row_sample=sample,
@@ -212,23 +204,6 @@ def bench_bulk_import(name: str, orgs: int, rows: int, sample: int, processes: i
         ratio_vs_baseline=round(rate / baseline, 4),
         **failed,
     )
-
-
-def inline_writing_run(db: Database, clean: Path, processes: int) -> dict[str, object]:
-    """The same import with every batch written inline, not behind (rolled back)."""
-    write_behind.ENABLED = False
-    try:
-        with db.session() as session:
-            start = time.perf_counter()
-            report = import_csv(session, clean, "organisations", processes=processes)
-            seconds = time.perf_counter() - start
-            session.rollback()
-    finally:
-        write_behind.ENABLED = True
-    return {
-        "inline_writing_seconds": round(seconds, 2),
-        "inline_writing_phases_seconds": report.phases.rounded(),
-    }
 
 
 def csv_files(folder: Path, rows: int) -> tuple[Path, Path, int]:

@@ -27,7 +27,7 @@ from filiera.imports import split_work
 from filiera.imports.csv_columns import COLUMNS
 from filiera.imports.csv_import import Row, import_csv, organisation_record
 from filiera.imports.csv_table import map_columns, read_table
-from filiera.registry import ahead, bulk, write_behind
+from filiera.registry import ahead, bulk
 from filiera.registry.ahead import merged_candidate
 from filiera.registry.batch_resolve import BatchResolver
 from filiera.registry.bulk import BulkWriter
@@ -575,74 +575,22 @@ def test_the_report_counts_the_name_pairs_the_bounds_kept(tmp_path: Path) -> Non
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("processes", [1, 2])
-def test_postgresql_writes_a_batch_while_deciding_the_next_with_per_row_results(
+def test_postgresql_batch_path_gives_the_per_row_outcomes_and_rows(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
-    """On PostgreSQL each batch is written on a thread while the next one is decided
-    (`write_behind`); merges into rows of the batch in flight, and the ids read from the
-    sequence, still give the per-row path's outcomes and rows."""
+    """On PostgreSQL too (ids from the sequence, rows through COPY, merges into rows of an
+    earlier batch), with one process and with a child deciding ahead."""
     monkeypatch.setattr(bulk, "BATCH", 40)
     monkeypatch.setattr(ahead, "MIN_RECORDS", 10)
     recs = records(make_file(tmp_path, 160, 11))
     with (
-        fresh_database(pg_url, prefix="behind_row") as row,
-        fresh_database(pg_url, prefix="behind_batch") as batch,
+        fresh_database(pg_url, prefix="bulk_row") as row,
+        fresh_database(pg_url, prefix="bulk_batch") as batch,
     ):
         stored_world(row)
         stored_world(batch)
         per_row = run_path(row, recs, batch=False)
-        behind = Behind(monkeypatch)
         batched = run_path(batch, recs, batch=True, processes=processes)
         assert {"created", "review", "merged", "unchanged"} <= {o[0] for o in per_row}
         assert batched == per_row
         assert contents(batch) == contents(row)
-        assert behind.background_jobs >= len(recs) // 40 - 1  # the writing did run behind
-
-
-class Behind:
-    """Counts the writing jobs `WriteBehind` ran on its thread."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.background_jobs = 0
-        run = write_behind.WriteBehind._run
-
-        def counted(writes: write_behind.WriteBehind, job: Any) -> float:
-            self.background_jobs += 1
-            return run(writes, job)
-
-        monkeypatch.setattr(write_behind.WriteBehind, "_run", counted)
-
-
-def test_a_statement_waits_for_the_writing_in_flight_and_gets_its_error(db_url: str) -> None:
-    """While a write runs behind, the import's own statements on the connection wait for
-    it (so they see its rows), and a write that failed raises its error there."""
-    db = Database(db_url)
-    db.ensure_ready()
-    with db.session() as session:
-        source = Source(name="behind", kind="csv")
-        session.add(source)
-        session.flush()
-        connection = session.connection()
-        writes = write_behind.WriteBehind.for_connection(connection)
-        assert writes.background
-        rows = [
-            {"name": f"Org {n}", "name_key": f"org {n}", "source_id": source.id} for n in range(50)
-        ]
-
-        def slow_write() -> None:
-            time.sleep(0.3)  # the statement below is sent meanwhile, and must wait
-            bulk.insert_rows(connection, Organisation, rows)
-
-        writes.submit(slow_write)
-        assert session.scalar(select(func.count()).select_from(Organisation)) == 50
-
-        def failing_write() -> None:
-            time.sleep(0.1)
-            raise RuntimeError("the server refused the COPY")
-
-        writes.submit(failing_write)
-        with pytest.raises(RuntimeError, match="refused the COPY"):
-            session.execute(select(func.count()).select_from(Organisation))
-        writes.close()
-        session.rollback()
-    db.dispose()

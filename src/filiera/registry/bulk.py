@@ -6,9 +6,8 @@ included: decisions come from a `BatchResolver` kept current record by record (w
 `processes=2`, most of them from a forked child that resolves a batch ahead, `ahead`). New
 organisations get their ids up front (the next ids of the table, or PostgreSQL's sequence)
 and are written through the driver's bulk path (`driver_insert`: sqlite3 executemany,
-PostgreSQL COPY), with their aliases, identifiers, capabilities, activities,
-certifications, sites and review items, each batch on a thread while the next one is
-decided (`write_behind`); merges into stored organisations go
+PostgreSQL COPY), with their aliases, identifiers, capabilities,
+activities, certifications, sites and review items; merges into stored organisations go
 through the ORM (`writer.merge_into`), their targets loaded a batch at a time. Bulk INSERTs
 bypass the ORM's flush hooks, so the new organisations go to the change log here; callers
 mark the session as a bulk import for the audit log (`audit.bulk`), as every import does.
@@ -22,7 +21,6 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -31,7 +29,6 @@ from sqlalchemy.orm import Session, selectinload
 from filiera.registry import changes
 from filiera.registry.ahead import CHILD_IDS, DecisionsAhead, Told, Verdict
 from filiera.registry.batch_resolve import BatchResolver
-from filiera.registry.changes import RegistryChange
 from filiera.registry.driver_insert import insert_dicts
 from filiera.registry.models import (
     Alias,
@@ -48,7 +45,6 @@ from filiera.registry.names import normalise_name
 from filiera.registry.phases import PhaseClock
 from filiera.registry.resolve import Candidate, Decision, Incoming, city_key
 from filiera.registry.schemas import OrganisationIn
-from filiera.registry.write_behind import WriteBehind
 from filiera.registry.writer import (
     LEVEL_RANK,
     SCALARS,
@@ -81,16 +77,6 @@ class Pending:
         return {row["id"] for row in self.organisations}
 
 
-@dataclass
-class Prepared:
-    """A batch ready to be decided: records `start`... of the file."""
-
-    start: int
-    batch: Sequence[OrganisationIn]
-    told: Told
-    mine: dict[int, Incoming]
-
-
 class IdAllocator:
     """The ids the next organisations get, as the database would give them one by one."""
 
@@ -107,20 +93,12 @@ class IdAllocator:
             self.next_id += 1
             return self.next_id - 1
         if not self.free:
-            self.reserve(BATCH)
+            query = text(
+                "SELECT nextval(pg_get_serial_sequence('organisation', 'id')) "
+                "FROM generate_series(1, :n)"
+            )
+            self.free = sorted(self.session.scalars(query, {"n": BATCH}), reverse=True)
         return self.free.pop()
-
-    def reserve(self, count: int) -> None:
-        """PostgreSQL: hold at least `count` ids from the sequence (read while the
-        connection is free, so that a batch never reads it in the middle)."""
-        if not self.postgres or len(self.free) >= count:
-            return
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence('organisation', 'id')) "
-            "FROM generate_series(1, :n)"
-        )
-        taken = self.session.scalars(query, {"n": BATCH}).all()
-        self.free = sorted([*self.free, *taken], reverse=True)
 
 
 class BulkWriter:
@@ -142,7 +120,6 @@ class BulkWriter:
         self.pending = Pending()
         self.pending_ids: set[int] = set()
         self.ahead: DecisionsAhead | None = None
-        self.writes: WriteBehind | None = None
 
     def upsert_all(
         self,
@@ -153,57 +130,31 @@ class BulkWriter:
         """Outcomes of `records`, in order; everything is written when this returns.
 
         With `processes=2`, a forked child decides most records ahead (`ahead`): the same
-        outcomes, sooner. A batch is written while the next one is decided (`write_behind`).
+        outcomes, sooner.
         """
         outcomes: list[Outcome] = []
         self.ahead = DecisionsAhead.start(self.resolver, records, BATCH, processes)
-        self.writes = WriteBehind.for_connection(self.session.connection())
         try:
             with large_page_cache(self.session):
-                try:
-                    self._upsert_batches(records, outcomes, progress)
-                finally:
-                    self._stop_writing()
+                for start in range(0, len(records), BATCH):
+                    self._upsert_batch(start, records[start : start + BATCH], outcomes, progress)
         finally:
-            self._stop_ahead(len(records))
+            if self.ahead:
+                taken = self.ahead.taken
+                log.info("a second process decided %d of %d records", taken, len(records))
+                self.resolver.pair_counts.update(self.ahead.pair_counts)
+                self.ahead.close()
+                self.ahead = None
         return outcomes
 
-    def _upsert_batches(
-        self, records: Sequence[OrganisationIn], outcomes: list[Outcome], progress
+    def _upsert_batch(
+        self,
+        start: int,
+        batch: Sequence[OrganisationIn],
+        outcomes: list[Outcome],
+        progress: Progress | None,
     ) -> None:
-        """Each batch decided and staged; the next one prepared (its merge targets loaded)
-        before this one's writing starts, so that writing can run beside its decisions."""
-        following = self._prepare(records, 0) if records else None
-        while following is not None:
-            current = following
-            self._decide_batch(current, outcomes, progress)
-            after = current.start + len(current.batch)
-            following = self._prepare(records, after) if after < len(records) else None
-            self.flush()
-
-    def _stop_writing(self) -> None:
-        """Wait for the writing in flight (its error is raised here); its seconds."""
-        writes, self.writes = self.writes, None
-        try:
-            writes.close()
-        finally:
-            self.clock.seconds["writing"] += writes.busy_seconds
-            if writes.background:
-                self.clock.seconds["waiting for writing"] += writes.waited_seconds
-
-    def _stop_ahead(self, count: int) -> None:
-        """Stop the child that decided ahead; the log says how much it decided."""
-        if self.ahead:
-            taken = self.ahead.taken
-            log.info("a second process decided %d of %d records", taken, count)
-            self.resolver.pair_counts.update(self.ahead.pair_counts)
-            self.ahead.close()
-            self.ahead = None
-
-    def _prepare(self, records: Sequence[OrganisationIn], start: int) -> Prepared:
-        """A batch's verdicts from the child, its own records' arrivals, their blocks and
-        the stored organisations they may merge into."""
-        batch = records[start : start + BATCH]
+        """Resolve and stage one batch (records `start`... of the file), then write it."""
         with self.clock.phase("resolution"):
             told = self.ahead.batch(start, start + len(batch)) if self.ahead else Told()
             mine = {  # the records this process decides
@@ -213,20 +164,13 @@ class BulkWriter:
             }
             self.resolver.prepare(list(mine.values()))
             self._load_targets(list(mine.values()), told)
-        return Prepared(start, batch, told, mine)
-
-    def _decide_batch(
-        self, prepared: Prepared, outcomes: list[Outcome], progress: Progress | None
-    ) -> None:
-        """Decide and stage a prepared batch, record by record."""
-        told, mine = prepared.told, prepared.mine
-        with self.clock.phase("resolution"):
-            for index, rec in enumerate(prepared.batch, prepared.start):
+            for index, rec in enumerate(batch, start):
                 verdict = told.verdicts.get(index)
                 decision = self._decide(rec, mine.get(index), verdict)
                 outcomes.append(self._upsert(index, rec, decision, verdict))
                 if progress:
                     progress(1)
+        self.flush()
 
     def _decide(
         self, rec: OrganisationIn, arrival: Incoming | None, verdict: Verdict | None
@@ -319,29 +263,18 @@ class BulkWriter:
             self.resolver.add(candidate)
 
     def flush(self) -> None:
-        """Write everything queued (organisations, their parts, review items, change log
-        rows): on PostgreSQL in the background, the next batch's ids read first."""
+        """Insert everything queued: organisations, their parts, review items; log changes."""
         pending, self.pending = self.pending, Pending()
         if not pending.organisations:
             return
-        self.ids.reserve(BATCH)
-        connection = self.session.connection()
-        job = partial(write_pending, connection, pending)
-        if self.writes is None:  # outside upsert_all
-            job()
-        else:
-            self.writes.submit(job)
+        with self.clock.phase("writing"):
+            connection = self.session.connection()
+            insert_rows(connection, Organisation, pending.organisations)
+            for model in PARTS:
+                insert_rows(connection, model, pending.parts.get(model, []))
+            insert_rows(connection, ReviewItem, pending.reviews)
+            changes.record(connection, pending.ids())
         self.pending_ids.clear()
-
-
-def write_pending(connection: Connection, pending: Pending) -> None:
-    """Insert `pending`'s rows through the driver's bulk path (no SQLAlchemy statement, so
-    it may run on the write-behind thread)."""
-    insert_rows(connection, Organisation, pending.organisations)
-    for model in PARTS:
-        insert_rows(connection, model, pending.parts.get(model, []))
-    insert_rows(connection, ReviewItem, pending.reviews)
-    insert_rows(connection, RegistryChange, changes.change_rows(pending.ids()))
 
 
 @contextmanager

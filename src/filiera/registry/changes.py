@@ -49,18 +49,6 @@ def record(
     everything: bool = False,
 ) -> None:
     """Append change rows (what a bulk writer calls after writing without the ORM)."""
-    rows = change_rows(organisation_ids, project_ids, everything=everything)
-    if rows:
-        connection.execute(insert(RegistryChange.__table__), rows)
-
-
-def change_rows(
-    organisation_ids: Iterable[int] = (),
-    project_ids: Iterable[int] = (),
-    *,
-    everything: bool = False,
-) -> list[dict[str, Any]]:
-    """The change log's rows for these organisations and projects (one timestamp)."""
     now = reg.utcnow()
     rows: list[dict[str, Any]] = [
         {"organisation_id": int(i), "project_id": None, "at": now}
@@ -69,7 +57,8 @@ def change_rows(
     rows += [{"organisation_id": None, "project_id": int(i), "at": now} for i in set(project_ids)]
     if everything:
         rows.append({"organisation_id": None, "project_id": None, "at": now})
-    return rows
+    if rows:
+        connection.execute(insert(RegistryChange.__table__), rows)
 
 
 def latest(session: Session) -> int:
