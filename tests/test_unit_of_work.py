@@ -78,12 +78,15 @@ class Timeline:
         await self.app(scope, receive, noting)
         self.events.append("done")
 
-    def after_request(self) -> list[str]:
-        """The last request's events once the app has finished it."""
+    def assert_committed_before_the_answer(self) -> None:
+        """The last request wrote, and nothing committed after its response left (checked
+        once the app has finished it)."""
         deadline = time.monotonic() + 10
         while "done" not in self.events and time.monotonic() < deadline:
             time.sleep(0.01)
-        return list(self.events)
+        events = list(self.events)
+        assert "commit" in events, events
+        assert events[-2:] == ["response", "done"], events
 
 
 def test_a_request_answers_only_after_its_writes_are_committed(db_url: str) -> None:
@@ -96,9 +99,7 @@ def test_a_request_answers_only_after_its_writes_are_committed(db_url: str) -> N
     with live_server(timeline) as base, httpx.Client(base_url=base, headers=admin) as client:
         answer = client.patch(f"/api/organisations/{org_id}", json={"name": "Saved Name"})
         assert answer.status_code == 200, answer.text
-        events = timeline.after_request()
-        assert "commit" in events
-        assert events.index("response") > max(i for i, e in enumerate(events) if e == "commit")
+        timeline.assert_committed_before_the_answer()
         assert client.get(f"/api/organisations/{org_id}").json()["name"] == "Saved Name"
     db.dispose()
 
@@ -119,8 +120,7 @@ def test_a_page_redirects_only_after_its_writes_are_committed(db_url: str) -> No
         token = FORM_TOKEN.search(client.get("/match?q=radar").text).group(1)
         save = {"organisation_id": data.orgs["leonardo"], "new_name": "Picks", "csrf_token": token}
         assert client.post("/shortlists/save", data=save).status_code == 303
-        events = timeline.after_request()
-        assert events[-2:] == ["response", "done"], events  # no commit after the answer
+        timeline.assert_committed_before_the_answer()
         with db.session() as session:
             assert session.scalar(select(func.count()).select_from(Shortlist)) == 1
     db.dispose()
