@@ -22,7 +22,10 @@ dropped.
 Reported: all queries; first and second half by project id (a generality check for
 tuning); EDF vs ASAP/EDIRPA queries; a cross-language subset (every Nth query by project
 id, translated by hand into it/fr/de in `benchmarks/data/match_queries_translated.json`)
-with the relative loss vs English; mean query latency of both systems; whether the optional
+with the relative loss vs English; the same queries written short (the title alone, the
+keywords alone), Filiera against BM25 and the length rule of the related-projects power
+against the steep power for every need, on 2024 and on 2023 (registry up to 2022, where
+the rule was chosen); mean query latency of both systems; whether the optional
 glossary (`src/filiera/match/data/glossary.yaml`) was present and how many of its terms the
 engine loaded (it reads the file once per process, at the start of the run).
 
@@ -60,8 +63,12 @@ from filiera.db import Database
 from filiera.imports.edf import import_edf, load_json, programme_of
 from filiera.match import concepts, features, ranker, training
 from filiera.match.engine import (
+    PROJECT_POWER,
     MatchFilters,
+    RawScores,
     filter_mask,
+    project_experience,
+    project_power,
     query_terms,
     raw_scores,
     scaled,
@@ -69,6 +76,7 @@ from filiera.match.engine import (
     top_positions,
 )
 from filiera.match.index import build_index
+from filiera.match.need_type import read_need
 from filiera.match.service import current_index, forget_indexes, match
 from filiera.registry import taxonomy
 from filiera.registry.models import (
@@ -490,6 +498,7 @@ def evaluate(session: Session, projects: list[dict], setup: dict) -> list[dict]:
     latency(runs, scoring)
     learned_ranker(session, queries, runs)
     need_kinds(session, queries)
+    query_styles(session, queries, projects, rankers)
     return rows
 
 
@@ -655,8 +664,6 @@ def need_kinds(session: Session, queries: list[Query]) -> None:
     """The fit to the kind of need (production, procurement) on and off, same index and
     queries, per programme: 2024 on the profiles (EDF and EDIRPA), and 2023 on the registry
     up to 2022, the only year with production (ASAP) queries that have a history."""
-    from filiera.match.need_type import read_need
-
     programme = dict(session.execute(select(Project.id, Project.call_identifier)).all())
     worlds = [("2024", build_index(session), [(q.programme, q.text, q.relevant) for q in queries])]
     index_2022 = build_index(session, until_year=LAST_PROFILE_YEAR - 1)
@@ -699,6 +706,77 @@ def need_kinds(session: Session, queries: list[Query]) -> None:
                 without=without_kind,
                 ratio={m: ratio(with_kind[m], without_kind[m]) for m in METRICS},
             )
+
+
+# --- short needs: titles and keywords -------------------------------------------------------
+
+STYLES = ("title", "keywords", "full")
+
+
+def styled(project: dict, style: str) -> str:
+    """A project as a need of one style: its title, its keywords, or title and objective."""
+    if style == "title":
+        return project["title"].strip()
+    if style == "keywords":
+        return " ; ".join(k.replace("#", " ").strip() for k in project.get("keywords") or [])
+    return query_text(project)
+
+
+def query_styles(
+    session: Session, queries: list[Query], projects: list[dict], rankers: dict[str, Ranker]
+) -> None:
+    """The same queries written short (the title alone, the keywords alone) and long:
+    Filiera's `match()` against BM25 on 2024, and the length rule of the related-projects
+    power (`engine.project_power`) against the steep power for every need, on 2024 and on
+    2023 over the registry up to 2022 (the year the rule was chosen on)."""
+    by_id = {str(p["project_id"]): p for p in projects}
+    external = dict(session.execute(select(Project.id, Project.external_id)).all())
+    index_2022 = build_index(session, until_year=LAST_PROFILE_YEAR - 1)
+    earlier = [
+        (by_id[external[q.project_id]], frozenset(q.grades))
+        for q in training.projects_of_year(session, index_2022, LAST_PROFILE_YEAR)
+    ]
+    later = [(by_id[q.project_id], q.relevant) for q in queries]
+    worlds = (("2023", index_2022, earlier, None), ("2024", build_index(session), later, rankers))
+    for year, index, items, systems in worlds:
+        for style in STYLES:
+            chosen = [(styled(p, style), rel) for p, rel in items if styled(p, style).strip()]
+            rule = power_ablation(index, chosen)
+            row = {"length_rule": rule[0], "steep_power_only": rule[1]}
+            if systems:
+                for name, ranker in systems.items():
+                    found = [query_metrics(ranker(text, "en"), rel) for text, rel in chosen]
+                    row[name] = mean_metrics(found)
+                row["ratio_filiera_vs_bm25"] = {
+                    m: ratio(row["filiera"][m], row["bm25"][m]) for m in METRICS
+                }
+            record(
+                benchmark="match_quality_query_styles",
+                query_year=year,
+                style=style,
+                queries=len(chosen),
+                median_words=statistics.median(len(text.split()) for text, _ in chosen),
+                **row,
+                ratio_rule_vs_steep={m: ratio(rule[0][m], rule[1][m]) for m in METRICS},
+            )
+
+
+def power_ablation(index, items: list[tuple[str, frozenset[int]]]) -> tuple[dict, dict]:
+    """Mean metrics of the first stage with the length rule and with the steep power for
+    every need (public records, no expansion), same index and queries."""
+    mask = index.alive & index.public & ~index.synthetic
+    found: dict[str, list] = {"rule": [], "steep": []}
+    for text, relevant in items:
+        terms = query_terms(text, "en")
+        need = read_need(text, "en")
+        profile = index.profile.scores(terms.weights)
+        projects = index.project_text.scores(terms.weights)
+        for name, power in (("rule", project_power(terms)), ("steep", PROJECT_POWER)):
+            raw = RawScores(profile, projects, project_experience(index, projects, power))
+            final, _parts = scaled(index, raw, mask, need.kind, terms.concepts)
+            ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
+            found[name].append(query_metrics(ranking, relevant))
+    return mean_metrics(found["rule"]), mean_metrics(found["steep"])
 
 
 if __name__ == "__main__":

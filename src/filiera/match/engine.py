@@ -3,8 +3,10 @@
 score = 0.60 x profile: BM25 of the organisation's whole profile (names, descriptions,
         capabilities and the texts of its projects) in one language-independent term space
       + 0.40 x experience in related projects: for each of its projects, (project score /
-        best project score)^8, weighted by role (coordinators 1.3), summed; the steep
-        power makes near-identical past projects (a predecessor, the same topic) count
+        best project score)^p, weighted by role (coordinators 1.3), summed; for a long
+        need p is 8, so near-identical past projects (a predecessor, the same topic)
+        count, and it falls to 2 for a short one (`project_power`), whose few words
+        cannot single out one predecessor, so every related project counts
       + 0.05 x track record: log(1 + projects), only for organisations already matching
       + for a production need 0.3 x, for a procurement need 1.0 x, the fit to that kind of
         need (`need_fit`: makers with the named capabilities; ministries and agencies)
@@ -34,7 +36,9 @@ W_PROFILE, W_PROJECTS, W_RECORD = 0.6, 0.4, 0.05
 W_FIT = {"production": 0.3, "procurement": 1.0}
 NOT_MAKERS = ("university", "research", "public_body", "cluster", "investor", "buyer")
 BUYER_KINDS = ("public_body", "buyer")
-PROJECT_POWER = 8
+PROJECT_POWER = 8  # a need of 40 words or more
+SHORT_PROJECT_POWER = 2  # a need of 10 words or fewer
+WORDS_PER_POWER = 5  # in between, the power is the need's distinct words / 5
 CONCEPT_WEIGHT = 1.5
 LOANWORD_WEIGHT = 0.5
 SME_KINDS = ("sme", "startup")
@@ -137,13 +141,25 @@ def scaled_by_best(values: np.ndarray, among: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else values
 
 
-def project_experience(index: MatchIndex, project_scores: np.ndarray) -> np.ndarray:
+def project_power(terms: QueryTerms) -> float:
+    """How steeply related projects are weighted: a long need (a call text, a project's
+    objective) can single out a near-identical past project, a few words cannot, so the
+    power grows with the need's distinct words in its language (chosen on the 2023 EDF
+    projects' titles, keywords and full texts: docs/matchmaking.md)."""
+    own = f"{terms.lang}:"
+    distinct = sum(t.startswith(own) and t not in terms.expanded for t in terms.weights)
+    return float(np.clip(distinct / WORDS_PER_POWER, SHORT_PROJECT_POWER, PROJECT_POWER))
+
+
+def project_experience(
+    index: MatchIndex, project_scores: np.ndarray, power: float = PROJECT_POWER
+) -> np.ndarray:
     """Per organisation: its projects' relevance relative to the best project, to the power
-    PROJECT_POWER, weighted by role and summed."""
+    `power`, weighted by role and summed."""
     best = float(project_scores.max()) if project_scores.size else 0.0
     if best <= 0 or not len(index.part_org):
         return np.zeros(index.size, dtype=np.float32)
-    relative = (project_scores / best) ** PROJECT_POWER
+    relative = (project_scores / best) ** power
     contrib = relative[index.part_project] * index.part_weight
     return np.bincount(index.part_org, weights=contrib, minlength=index.size).astype(np.float32)
 
@@ -168,7 +184,7 @@ def raw_scores(index: MatchIndex, terms: QueryTerms) -> RawScores:
     return RawScores(
         index.profile.scores(terms.weights),
         project_scores,
-        project_experience(index, project_scores),
+        project_experience(index, project_scores, project_power(terms)),
     )
 
 
