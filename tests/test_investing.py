@@ -21,10 +21,12 @@ from filiera.access.viewer import Viewer
 from filiera.app import create_app
 from filiera.cli.main import app as cli_app
 from filiera.db import Database
-from filiera.match.service import forget_indexes
-from filiera.needs import prior, service
+from filiera.match.engine import PROJECT_POWER, MatchFilters
+from filiera.match.service import forget_indexes, relevance
+from filiera.needs import investing, prior, service
 from filiera.needs.models import Thesis
 from filiera.needs.schemas import ThesisIn
+from filiera.needs.service import STARTUP_KINDS
 from filiera.registry.models import Participation, Project
 from support.dataset import build
 
@@ -286,5 +288,23 @@ def test_the_demo_thesis_ranks_start_ups_first(demo_copy) -> None:
     assert "sme" in kinds  # the most relevant SMEs still rank
     first = next(h for h in result.results if h.kind == "startup")
     assert first.synthetic and any(e["kind"] == "startup" for e in first.explanations)
+    db.dispose()
+    forget_indexes()
+
+
+def test_a_thesis_weighs_related_projects_steeply_however_short_it_is(demo_copy) -> None:
+    """Matching counts every related project for a short need (the makers with several
+    come first); a thesis must not, or the incumbents' track record would outweigh the
+    start-up prior: its relevance keeps the steep power of long needs."""
+    forget_indexes()
+    db = Database(demo_copy.url)
+    text, viewer = "composites and additive manufacturing", Viewer.anonymous()
+    flt = MatchFilters(kinds=list(STARTUP_KINDS), include_synthetic=True)
+    with db.session() as session:
+        ranking = investing.rank(session, viewer, text, lang="en", filters=flt, stages=[])
+        steep = relevance(session, viewer, text, lang="en", filters=flt, power=PROJECT_POWER)
+        by_length = relevance(session, viewer, text, lang="en", filters=flt)
+    assert np.array_equal(ranking.relevance.final, steep.final)
+    assert not np.array_equal(steep.final, by_length.final)  # the power makes a difference
     db.dispose()
     forget_indexes()

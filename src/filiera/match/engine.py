@@ -178,13 +178,15 @@ class RawScores:
         return (self.profile > 0) | (self.experience > 0)
 
 
-def raw_scores(index: MatchIndex, terms: QueryTerms) -> RawScores:
-    """The query's relevance of every profile and project, unscaled."""
+def raw_scores(index: MatchIndex, terms: QueryTerms, power: float | None = None) -> RawScores:
+    """The query's relevance of every profile and project, unscaled; related projects
+    weighted with `power` (default: by the need's length, `project_power`)."""
     project_scores = index.project_text.scores(terms.weights)
+    power = project_power(terms) if power is None else power
     return RawScores(
         index.profile.scores(terms.weights),
         project_scores,
-        project_experience(index, project_scores, project_power(terms)),
+        project_experience(index, project_scores, power),
     )
 
 

@@ -313,12 +313,14 @@ def relevance(
     *,
     lang: str | None = None,
     filters: MatchFilters | None = None,
+    power: float | None = None,
 ) -> Relevance:
-    """Score every organisation `viewer` may see for `text` (see `Relevance`)."""
+    """Score every organisation `viewer` may see for `text` (see `Relevance`); `power`
+    weights related projects (default: by the length of `text`, `engine.project_power`)."""
     index = current_index(session)
     flt = filters or MatchFilters()
     terms = expand_for(index, query_terms(text, lang))
-    raw = raw_scores(index, terms)
+    raw = raw_scores(index, terms, power)
     mask = eligible(session, index, viewer, flt)
     mask, _left_out = leave_out_synthetic(index, raw, mask, flt.include_synthetic)
     scored = final_scores(session, index, terms, raw, mask, read_need(text, terms.lang))

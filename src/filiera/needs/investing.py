@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from filiera.access import audit
 from filiera.access.viewer import Viewer
-from filiera.match.engine import MatchFilters, MatchHit, top_positions
+from filiera.match.engine import PROJECT_POWER, MatchFilters, MatchHit, top_positions
 from filiera.match.index import MatchIndex
 from filiera.match.service import MatchResult, Relevance, relevance
 from filiera.match.visibility import visible_of
@@ -66,8 +66,15 @@ def rank(
     """Fit of every organisation passing `filters` that the viewer may see, for a thesis
     searching with `text` and funding `stages` (`filters.include_synthetic`: True all,
     False none, None real ones first per kind)."""
+    # Related projects weigh steeply whatever the thesis's length: counting every related
+    # project rewards the incumbents' track record, which the start-up prior replaces here.
     rel = relevance(
-        session, viewer, text, lang=lang, filters=replace(filters, include_synthetic=True)
+        session,
+        viewer,
+        text,
+        lang=lang,
+        filters=replace(filters, include_synthetic=True),
+        power=PROJECT_POWER,
     )
     index, relevant = rel.index, rel.final > 0
     shown, left_out = rel.eligible, 0
