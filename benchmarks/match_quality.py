@@ -728,19 +728,25 @@ def query_styles(
     """The same queries written short (the title alone, the keywords alone) and long:
     Filiera's `match()` against BM25 on 2024, and the length rule of the related-projects
     power (`engine.project_power`) against the steep power for every need, on 2024 and on
-    2023 over the registry up to 2022 (the year the rule was chosen on)."""
+    2023 over the registry up to 2022 (the year the rule was chosen on); then the titles
+    translated by hand into it/fr/de (`TITLES`) that have a history."""
     by_id = {str(p["project_id"]): p for p in projects}
     external = dict(session.execute(select(Project.id, Project.external_id)).all())
     index_2022 = build_index(session, until_year=LAST_PROFILE_YEAR - 1)
-    earlier = [
-        (by_id[external[q.project_id]], frozenset(q.grades))
+    earlier = {
+        external[q.project_id]: frozenset(q.grades)
         for q in training.projects_of_year(session, index_2022, LAST_PROFILE_YEAR)
-    ]
-    later = [(by_id[q.project_id], q.relevant) for q in queries]
-    worlds = (("2023", index_2022, earlier, None), ("2024", build_index(session), later, rankers))
-    for year, index, items, systems in worlds:
+    }
+    later = {q.project_id: q.relevant for q in queries}
+    index_2023 = build_index(session)
+    worlds = (("2023", index_2022, earlier, None), ("2024", index_2023, later, rankers))
+    for year, index, relevant, systems in worlds:
         for style in STYLES:
-            chosen = [(styled(p, style), rel) for p, rel in items if styled(p, style).strip()]
+            chosen = [
+                (styled(by_id[pid], style), rel)
+                for pid, rel in relevant.items()
+                if styled(by_id[pid], style).strip()
+            ]
             rule = power_ablation(index, chosen)
             row = {"length_rule": rule[0], "steep_power_only": rule[1]}
             if systems:
@@ -759,16 +765,47 @@ def query_styles(
                 **row,
                 ratio_rule_vs_steep={m: ratio(rule[0][m], rule[1][m]) for m in METRICS},
             )
+    translated_titles(((index_2022, earlier), (index_2023, later)))
 
 
-def power_ablation(index, items: list[tuple[str, frozenset[int]]]) -> tuple[dict, dict]:
-    """Mean metrics of the first stage with the length rule and with the steep power for
-    every need (public records, no expansion), same index and queries."""
+TITLES = ROOT / "benchmarks" / "data" / "need_type_titles.json"
+
+
+def translated_titles(worlds) -> None:
+    """Short needs in four languages: the hand-translated titles of `TITLES` whose project
+    has a history (the ASAP ones of 2023, the EDIRPA ones of 2024), length rule against
+    the steep power, each title searched on the registry of the year before its call."""
+    titles = json.loads(TITLES.read_text(encoding="utf-8"))["titles"]
+    for lang in ("en", "it", "fr", "de"):
+        rule: list[dict] = []
+        steep: list[dict] = []
+        for title in titles:
+            for index, relevant in worlds:
+                if title["project_id"] in relevant:
+                    item = [(title[lang], relevant[title["project_id"]])]
+                    rows = power_ablation(index, item, lang, per_query=True)
+                    rule.extend(rows[0])
+                    steep.extend(rows[1])
+        figures = mean_metrics(rule), mean_metrics(steep)
+        record(
+            benchmark="match_quality_translated_titles",
+            lang=lang,
+            queries=len(rule),
+            length_rule=figures[0],
+            steep_power_only=figures[1],
+            ratio_rule_vs_steep={m: ratio(figures[0][m], figures[1][m]) for m in METRICS},
+        )
+
+
+def power_ablation(index, items, lang: str = "en", per_query: bool = False) -> tuple:
+    """Metrics of the first stage with the length rule and with the steep power for every
+    need (public records, no expansion), same index and queries: their means, or the
+    per-query rows with `per_query`."""
     mask = index.alive & index.public & ~index.synthetic
     found: dict[str, list] = {"rule": [], "steep": []}
     for text, relevant in items:
-        terms = query_terms(text, "en")
-        need = read_need(text, "en")
+        terms = query_terms(text, lang)
+        need = read_need(text, lang)
         profile = index.profile.scores(terms.weights)
         projects = index.project_text.scores(terms.weights)
         for name, power in (("rule", project_power(terms)), ("steep", PROJECT_POWER)):
@@ -776,6 +813,8 @@ def power_ablation(index, items: list[tuple[str, frozenset[int]]]) -> tuple[dict
             final, _parts = scaled(index, raw, mask, need.kind, terms.concepts)
             ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
             found[name].append(query_metrics(ranking, relevant))
+    if per_query:
+        return found["rule"], found["steep"]
     return mean_metrics(found["rule"]), mean_metrics(found["steep"])
 
 
