@@ -9,8 +9,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from filiera.access.viewer import Viewer
+from filiera.app import create_app
 from filiera.db import Database
 from filiera.match.engine import (
     PROJECT_POWER,
@@ -96,3 +98,31 @@ def test_a_short_need_puts_a_large_maker_of_the_field_on_the_first_page(
         found = match(session, Viewer.system(), need, lang=lang, top=10)
     names = [hit.name for hit in found.results]
     assert "Leonardo S.p.A." in names, names
+
+
+# --- shown in the answer ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(demo_db: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_db)) as test_client:
+        yield test_client
+
+
+def test_the_api_says_how_steeply_related_projects_weighed(client: TestClient) -> None:
+    for text, power in (("counter-drone radar", SHORT_PROJECT_POWER), (LONG_NEED, PROJECT_POWER)):
+        response = client.post("/api/match", json={"text": text, "lang": "en", "top": 3})
+        assert response.status_code == 200, response.text
+        assert response.json()["ranking"]["related_projects_power"] == power
+
+
+def test_the_results_page_says_a_short_search_counts_every_related_project(
+    client: TestClient,
+) -> None:
+    short = client.get("/match", params={"q": "sensori ottici per droni", "lang": "it"})
+    assert 'data-short-need="2.0"' in short.text
+    assert "Ricerca breve: contano tutti i progetti affini" in short.text
+    middle = client.get("/match", params={"q": MIDDLE_NEED})
+    long = client.get("/match", params={"q": LONG_NEED})
+    assert "data-short-need" not in middle.text + long.text
+    assert 'data-candidates="' in middle.text and 'data-candidates="' in long.text

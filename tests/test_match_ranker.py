@@ -142,7 +142,11 @@ def test_an_unusable_model_falls_back_to_fixed_weights_and_says_why(
     assert result.results  # still answered, with the fixed weights
     client = TestClient(create_app(history, Settings()))
     body = client.post("/api/match", json={"text": QUERY}).json()
-    assert body["ranking"] == {"model": "fixed", "notice": result.ranking.notice}
+    assert body["ranking"] == {
+        "model": "fixed",
+        "notice": result.ranking.notice,
+        "related_projects_power": result.ranking.related_projects_power,
+    }
     for lang in ("en", "it"):
         page = client.get("/match", params={"q": QUERY, "lang": lang}).text
         assert strings(lang)["matching.fixed_weights"] in page

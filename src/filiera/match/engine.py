@@ -171,6 +171,7 @@ class RawScores:
     profile: np.ndarray
     project_scores: np.ndarray
     experience: np.ndarray  # related projects, weighted by role
+    power: float = PROJECT_POWER  # how steeply related projects were weighted
 
     @property
     def relevant(self) -> np.ndarray:
@@ -187,6 +188,7 @@ def raw_scores(index: MatchIndex, terms: QueryTerms, power: float | None = None)
         index.profile.scores(terms.weights),
         project_scores,
         project_experience(index, project_scores, power),
+        power,
     )
 
 

@@ -52,11 +52,13 @@ class Ranker:
 
 @dataclass
 class Ranking:
-    """Which ranking a result used: "learned" or "fixed", and why when it fell back."""
+    """Which ranking a result used: "learned" or "fixed", and why when it fell back; how
+    steeply related projects weighed (`engine.project_power`)."""
 
     model: str
     notice: str | None = None
     source: str | None = None
+    related_projects_power: float | None = None
 
 
 def use_model(path: Path | None) -> None:

@@ -39,6 +39,13 @@ class RankingOut(BaseModel):
         description="Why the fixed weights were used when a model was expected",
         examples=[None],
     )
+    related_projects_power: float | None = Field(
+        None,
+        description="How steeply the organisations' related projects weighed: 8 for a long "
+        "need (a near-identical past project counts most), down to 2 for a need of ten "
+        "words or fewer (every related project counts)",
+        examples=[2.0],
+    )
 
 
 class MatchOut(BaseModel):
@@ -81,6 +88,10 @@ def match_out(result: MatchResult) -> MatchOut:
         candidates=result.candidates,
         offset=result.offset,
         synthetic_left_out=result.synthetic_left_out,
-        ranking=RankingOut(model=result.ranking.model, notice=result.ranking.notice),
+        ranking=RankingOut(
+            model=result.ranking.model,
+            notice=result.ranking.notice,
+            related_projects_power=result.ranking.related_projects_power,
+        ),
         results=hits,
     )

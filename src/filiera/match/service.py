@@ -151,14 +151,18 @@ def final_scores(
     over its best POOL when a model is there and was adopted on its validation year; every
     number among `mask` only."""
     first_stage, parts = scaled(index, raw, mask, need.kind, terms.concepts)
+    power = raw.power
     model = model_for(session)
     if isinstance(model, str):
-        return Scored(first_stage, parts, ranker.Ranking("fixed", notice=model))
+        ranking = ranker.Ranking("fixed", notice=model, related_projects_power=power)
+        return Scored(first_stage, parts, ranking)
     if not model.meta.get("adopted", True):
-        return Scored(first_stage, parts, ranker.Ranking("fixed", source=model.source))
+        ranking = ranker.Ranking("fixed", source=model.source, related_projects_power=power)
+        return Scored(first_stage, parts, ranking)
     pool, rows = features.pool_rows(index, terms, first_stage, parts, mask, need)
     final = ranker.rerank(model, first_stage, rows, pool)
-    return Scored(final, parts, ranker.Ranking("learned", source=model.source), model, pool, rows)
+    ranking = ranker.Ranking("learned", source=model.source, related_projects_power=power)
+    return Scored(final, parts, ranking, model, pool, rows)
 
 
 def _with_carried(

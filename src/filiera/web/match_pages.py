@@ -14,6 +14,7 @@ from filiera.errors import ValidationFailed
 from filiera.http.deps import SessionDep, ViewerDep
 from filiera.http.downloads import csv_response
 from filiera.match import shortlists
+from filiera.match.engine import SHORT_PROJECT_POWER
 from filiera.match.export import add_markings_header, match_csv
 from filiera.match.requests import OFFSET_MAX, TOP_MAX, MatchRequest
 from filiera.match.service import MatchResult, run
@@ -112,6 +113,7 @@ def match_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
         "filters": raw,
         "error": None,
         "options": taxonomy_options(_lang(request)),
+        "short_need_power": SHORT_PROJECT_POWER,  # at it, the page says the search was short
     }
     if raw["q"]:
         page = page_number(request)
