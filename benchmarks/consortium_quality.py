@@ -23,8 +23,13 @@ Splits: `tune` (history to 2022, calls of 2023: the builder's weights are chosen
 `test` (history to 2023, calls of 2024: never used for tuning, the figure to quote).
 
 Data: European Commission, Funding & Tenders portal / CORDIS, CC BY 4.0 (../shared/data).
-Run: `python benchmarks/consortium_quality.py [--grid]` (--grid re-tunes the weights on the
-tuning split). Writes JSON lines to stdout and benchmarks/results-consortium-quality.jsonl.
+Short briefs: `--brief title` writes each call as its title alone, and `--steep` weighs
+related projects steeply whatever the brief's length (the ablation of the length rule of
+`engine.project_power`, which the builder's relevance follows).
+
+Run: `python benchmarks/consortium_quality.py [--grid] [--brief title] [--steep] [--out F]`
+(--grid re-tunes the weights on the tuning split). Writes JSON lines to stdout and
+benchmarks/results-consortium-quality.jsonl (or F).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from filiera.consortia.schemas import BuildIn
 from filiera.db import Database
 from filiera.errors import FilieraError
 from filiera.imports.edf import import_edf, load_json
+from filiera.match import engine
 from filiera.match.engine import MatchFilters
 from filiera.match.service import current_index, relevance
 from filiera.registry.models import Identifier
@@ -84,7 +90,14 @@ class Call:
     partners: list[str]  # PICs of the other beneficiaries
 
 
-def calls_of(projects: list[dict], year: int) -> list[Call]:
+def brief_text(p: dict, brief: str) -> str:
+    """A call's text: title, objective and keywords, or (`brief="title"`) the title alone."""
+    if brief == "title":
+        return p["title"]
+    return f"{p['title']}. {p.get('objective') or ''} {' '.join(p.get('keywords') or [])}"
+
+
+def calls_of(projects: list[dict], year: int, brief: str = "full") -> list[Call]:
     out = []
     for p in sorted(projects, key=lambda p: str(p["project_id"])):
         if call_year(p) != year:
@@ -94,7 +107,7 @@ def calls_of(projects: list[dict], year: int) -> list[Call]:
         pics = list(dict.fromkeys(str(x["pic"]) for x in members))
         if not coordinator or len(pics) < 3:
             continue
-        text = f"{p['title']}. {p.get('objective') or ''} {' '.join(p.get('keywords') or [])}"
+        text = brief_text(p, brief)
         action = "research" if "Research" in (p.get("type_of_action") or "") else "development"
         partners = [pic for pic in pics if pic != str(coordinator)]
         out.append(
@@ -250,7 +263,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="re-tune the weights (slow)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many calls per split")
+    parser.add_argument(
+        "--brief",
+        choices=("full", "title"),
+        default="full",
+        help="the call's text: title, objective and keywords (default), or the title alone",
+    )
+    parser.add_argument(
+        "--steep",
+        action="store_true",
+        help="weigh related projects steeply whatever the brief's length (ablation of "
+        "engine.project_power's length rule)",
+    )
+    parser.add_argument("--out", type=Path, default=OUTPUT, help="JSON lines output file")
     args = parser.parse_args()
+    if args.steep:
+        engine.SHORT_PROJECT_POWER = engine.PROJECT_POWER
     folder = SHARED / "edf"
     if not (folder / "projects.json").exists():
         sys.exit(f"EDF data not found at {folder}: set FILIERA_SHARED_DATA")
@@ -268,7 +296,7 @@ def main() -> None:
         for split, until in SPLITS.items():
             db = registry(tmp_path, projects, companies, until)
             history = read_history(projects, SHARED / "h2020", until_year=until)
-            calls = calls_of(projects, until + 1)[: args.limit or None]
+            calls = calls_of(projects, until + 1, args.brief)[: args.limit or None]
             split_data[split] = (db, history, calls)
         db, history, calls = split_data["tune"]
         weights = DEFAULT_WEIGHTS
@@ -316,9 +344,11 @@ def main() -> None:
                 build_seconds_p50=round(statistics.median(seconds), 3),
                 build_seconds_max=round(max(seconds), 3),
                 errors=[r["builder_error"] for r in rows if "builder_error" in r],
+                brief=args.brief,
+                related_projects_power="steep" if args.steep else "by length",
                 credit="European Commission, Funding & Tenders portal / CORDIS, CC BY 4.0",
             )
-    with OUTPUT.open("w", encoding="utf-8") as handle:
+    with args.out.open("w", encoding="utf-8") as handle:
         for record in results:
             handle.write(json.dumps(record, default=str) + "\n")
 
