@@ -65,10 +65,7 @@ from filiera.match import concepts, features, ranker, training
 from filiera.match.engine import (
     PROJECT_POWER,
     MatchFilters,
-    RawScores,
     filter_mask,
-    project_experience,
-    project_power,
     query_terms,
     raw_scores,
     scaled,
@@ -747,8 +744,8 @@ def query_styles(
                 for pid, rel in relevant.items()
                 if styled(by_id[pid], style).strip()
             ]
-            rule = power_ablation(index, chosen)
-            row = {"length_rule": rule[0], "steep_power_only": rule[1]}
+            rule, steep = (mean_metrics(rows) for rows in power_ablation(index, chosen))
+            row = {"length_rule": rule, "steep_power_only": steep}
             if systems:
                 for name, ranker in systems.items():
                     found = [query_metrics(ranker(text, "en"), rel) for text, rel in chosen]
@@ -763,7 +760,7 @@ def query_styles(
                 queries=len(chosen),
                 median_words=statistics.median(len(text.split()) for text, _ in chosen),
                 **row,
-                ratio_rule_vs_steep={m: ratio(rule[0][m], rule[1][m]) for m in METRICS},
+                ratio_rule_vs_steep={m: ratio(rule[m], steep[m]) for m in METRICS},
             )
     translated_titles(((index_2022, earlier), (index_2023, later)))
 
@@ -779,13 +776,13 @@ def translated_titles(worlds) -> None:
     for lang in ("en", "it", "fr", "de"):
         rule: list[dict] = []
         steep: list[dict] = []
-        for title in titles:
-            for index, relevant in worlds:
-                if title["project_id"] in relevant:
-                    item = [(title[lang], relevant[title["project_id"]])]
-                    rows = power_ablation(index, item, lang, per_query=True)
-                    rule.extend(rows[0])
-                    steep.extend(rows[1])
+        for index, relevant in worlds:
+            items = [
+                (t[lang], relevant[t["project_id"]]) for t in titles if t["project_id"] in relevant
+            ]
+            found = power_ablation(index, items, lang)
+            rule += found[0]
+            steep += found[1]
         figures = mean_metrics(rule), mean_metrics(steep)
         record(
             benchmark="match_quality_translated_titles",
@@ -797,25 +794,23 @@ def translated_titles(worlds) -> None:
         )
 
 
-def power_ablation(index, items, lang: str = "en", per_query: bool = False) -> tuple:
-    """Metrics of the first stage with the length rule and with the steep power for every
-    need (public records, no expansion), same index and queries: their means, or the
-    per-query rows with `per_query`."""
+def power_ablation(index, items, lang: str = "en") -> tuple[list[dict], list[dict]]:
+    """Per-query metrics of the first stage with the length rule and with the steep power
+    for every need (public records, no expansion), same index and queries."""
     mask = index.alive & index.public & ~index.synthetic
-    found: dict[str, list] = {"rule": [], "steep": []}
+    rule: list[dict] = []
+    steep: list[dict] = []
     for text, relevant in items:
         terms = query_terms(text, lang)
         need = read_need(text, lang)
-        profile = index.profile.scores(terms.weights)
-        projects = index.project_text.scores(terms.weights)
-        for name, power in (("rule", project_power(terms)), ("steep", PROJECT_POWER)):
-            raw = RawScores(profile, projects, project_experience(index, projects, power))
-            final, _parts = scaled(index, raw, mask, need.kind, terms.concepts)
-            ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
-            found[name].append(query_metrics(ranking, relevant))
-    if per_query:
-        return found["rule"], found["steep"]
-    return mean_metrics(found["rule"]), mean_metrics(found["steep"])
+        for found, power in ((rule, None), (steep, PROJECT_POWER)):
+            final, _parts = scaled(
+                index, raw_scores(index, terms, power), mask, need.kind, terms.concepts
+            )
+            found.append(
+                query_metrics([int(index.org_ids[p]) for p in top_positions(final, TOP)], relevant)
+            )
+    return rule, steep
 
 
 if __name__ == "__main__":
