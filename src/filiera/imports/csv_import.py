@@ -39,6 +39,7 @@ from filiera.registry.schemas import (
     PersonIn,
     SiteIn,
     parse,
+    share_fields_sets,
 )
 
 KINDS = tuple(COLUMNS)
@@ -61,12 +62,18 @@ class CsvReport(ImportReport):
         return {**super().to_dict(), "ignored_columns": self.ignored_columns}
 
 
+# The validation context of a file checked for NUL as a whole (shared: validators only read it)
+CHECKED = {NUL_CHECKED: True}
+
+
 class Row:
     """One data row: cell access by field, with every problem kept per column."""
 
+    __slots__ = ("ref", "context", "mapping", "cells", "texts", "errors")
+
     def __init__(self, table: Table, mapping: Mapping, number: int, values: list[str]) -> None:
         self.ref = table.ref(number)
-        self.context = {NUL_CHECKED: True} if table.nul_free else None
+        self.context = CHECKED if table.nul_free else None
         self.mapping = mapping
         self.cells = values
         self.texts = mapping.texts(values)
@@ -405,7 +412,8 @@ def organisation_record(row: Row) -> OrganisationIn | None:
         "identifiers": identifiers,
         "sites": _hq_site(row),
     }
-    return row.validate(OrganisationIn, data)
+    record = row.validate(OrganisationIn, data)
+    return share_fields_sets(record) if record else None
 
 
 def _hq_site(row: Row) -> list[dict[str, Any]]:

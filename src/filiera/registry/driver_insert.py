@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, Table
+from sqlalchemy import JSON, Column, Connection, Date, DateTime, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 Convert = Callable[[Any], Any]
+# Column types whose values recur across rows, so each distinct value is converted once
+REPEATED = (Date, DateTime)
 
 
 def insert_dicts(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -49,9 +51,38 @@ def _column_values(dialect: Dialect, column: Column, rows: list[dict[str, Any]])
     values = [row[column.name] for row in rows]
     if convert is None:
         return values
-    if isinstance(column.type, JSON) and not column.type.none_as_null:
-        return [convert(value) for value in values]  # None is JSON null, as SQLAlchemy has it
+    if isinstance(column.type, JSON):
+        convert = _empties_once(convert)
+        if not column.type.none_as_null:
+            return [convert(value) for value in values]  # None is JSON null, as in SQLAlchemy
+    elif isinstance(column.type, REPEATED):
+        convert = _each_value_once(convert)
     return [None if value is None else convert(value) for value in values]
+
+
+def _empties_once(serialise: Convert) -> Convert:
+    """`serialise`, with an empty list or mapping (most rows' markings and field
+    visibility) serialised once."""
+    empty = {list: serialise([]), dict: serialise({})}
+
+    def convert(value: Any) -> Any:
+        if not value and type(value) in empty:
+            return empty[type(value)]
+        return serialise(value)
+
+    return convert
+
+
+def _each_value_once(process: Convert) -> Convert:
+    """`process`, run once per distinct value (dates and times recur across rows)."""
+    done: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value not in done:
+            done[value] = process(value)
+        return done[value]
+
+    return convert
 
 
 def converter(dialect: Dialect, column: Column) -> Convert | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, TypeVar
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -261,3 +262,66 @@ def parse(
     except ValidationError as error:
         errors = validation_errors(record, error)
         raise ValidationFailed(f"{record}: {len(errors)} invalid field(s)", errors=errors) from None
+
+
+class SharedFieldsSet(set):
+    """The names of the fields a record was given, one set shared by many records: it
+    refuses to grow (assigning a field of a shared record raises) and copies as a set."""
+
+    def _refuse(self, *_args: Any) -> None:
+        raise TypeError("a record whose fields set is shared (a bulk import's) is read-only")
+
+    add = discard = remove = pop = clear = update = _refuse
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
+    difference_update = intersection_update = symmetric_difference_update = _refuse
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, _memo: Any) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SharedFieldsSet, (list(self),))
+
+
+_SHARED_FIELDS_SETS: dict[frozenset[str], SharedFieldsSet] = {}
+SHARED_FIELDS_SETS_MAX = 4096  # distinct sets kept; a file's rows share a few dozen
+
+
+def share_fields_sets(record: BaseModel) -> BaseModel:
+    """`record`, its nested models' too, with each fields set replaced by one shared set
+    per distinct set of names (`SharedFieldsSet`), and returned.
+
+    A bulk import holds every validated record of its file at once, and each model's own
+    set of the fields it was given was a third of a record's memory (2.2 of 6.5 KB for a
+    member-list row). The record reads, compares, dumps and pickles as before; assigning a
+    field afterwards raises, so only records that are no longer changed are shared.
+    """
+    shared = _SHARED_FIELDS_SETS
+    if len(shared) >= SHARED_FIELDS_SETS_MAX:
+        shared.clear()
+    names = frozenset(record.__pydantic_fields_set__)
+    one = shared.get(names)
+    if one is None:
+        one = shared[names] = SharedFieldsSet(names)
+    object.__setattr__(record, "__pydantic_fields_set__", one)
+    values = record.__dict__
+    for name in _nested(type(record)):
+        value = values[name]
+        for item in value if isinstance(value, list) else (value,):
+            if item is not None:
+                share_fields_sets(item)
+    return record
+
+
+@cache
+def _nested(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` that hold a model or a list of models."""
+    return tuple(name for name, info in model.model_fields.items() if _holds_model(info.annotation))
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in get_args(annotation))
