@@ -80,3 +80,26 @@ def test_histograms_count_letters_digits_spaces_and_the_rest() -> None:
     counts = histograms(["ab a", "é9"])
     assert counts[0, 0] == 2 and counts[0, 1] == 1 and counts[0, 36] == 1
     assert counts[1, 35] == 1 and counts[1, 37] == 2  # é is two UTF-8 bytes: "other"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(name, max_size=12), min_size=1, max_size=8))
+def test_a_table_filled_batch_by_batch_holds_what_one_filled_at_once_holds(
+    batches: list[list[str]],
+) -> None:
+    """An import refreshes the table after every batch; its columns grow in place."""
+    stepwise, at_once = NameTable(), NameTable()
+    for batch in batches:
+        for n in batch:
+            stepwise.id_of(n)
+        stepwise.refresh()
+    for n in (n for batch in batches for n in batch):
+        at_once.id_of(n)
+    at_once.refresh()
+    columns = ("hist", "set_hist", "length", "spaces", "set_length", "token_columns")
+    columns += ("weight_columns", "token_count", "always", "repeats", "name_array")
+    for column in columns:
+        assert np.array_equal(getattr(stepwise, column), getattr(at_once, column)), column
+        assert getattr(stepwise, column).shape[-1 if column.endswith("columns") else 0] == len(
+            at_once.names
+        )

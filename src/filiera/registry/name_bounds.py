@@ -55,27 +55,52 @@ def histograms(texts: list[str]) -> np.ndarray:
     return np.minimum(flat, MAX_LENGTH).reshape(len(texts), BUCKETS).astype(np.uint8)
 
 
+# The table's columns: (dtype, leading shape, the axis names grow along); a column is an
+# array with room to grow, read through a view of the names filled so far.
+COLUMNS = {
+    "hist": (np.uint64, (0, WORDS), 0),  # the name's characters, as five 64-bit words
+    "set_hist": (np.uint64, (0, WORDS), 0),  # the same for its sorted distinct tokens
+    "length": (np.int64, (0,), 0),
+    "spaces": (np.int64, (0,), 0),
+    "set_length": (np.int64, (0,), 0),
+    # distinct token ids (-1 pads) and their lengths + 1, a row per token position
+    "token_columns": (np.int32, (MAX_TOKENS, 0), 1),
+    "weight_columns": (np.int32, (MAX_TOKENS, 0), 1),
+    "token_count": (np.int32, (0,), 0),
+    "always": (bool, (0,), 0),  # names the bounds cannot describe
+    "repeats": (bool, (0,), 0),  # names with a token twice
+    "name_array": (object, (0,), 0),  # `names`, for NumPy's gathers
+}
+
+
 class NameTable:
-    """Every name seen, by id, with the figures `could_reach` reads (filled in bulk)."""
+    """Every name seen, by id, with the figures `could_reach` reads (filled in bulk).
+
+    Each column keeps room to grow (doubling), so that a refresh after every batch of an
+    import copies only the new names' figures, not the whole table again.
+    """
+
+    hist: np.ndarray
+    set_hist: np.ndarray
+    length: np.ndarray
+    spaces: np.ndarray
+    set_length: np.ndarray
+    token_columns: np.ndarray
+    weight_columns: np.ndarray
+    token_count: np.ndarray
+    always: np.ndarray
+    repeats: np.ndarray
+    name_array: np.ndarray
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.names: list[str] = []
-        self.name_array = np.zeros(0, dtype=object)  # `names`, for NumPy's gathers
         self.token_ids: dict[str, int] = {}
         self._ready = 0  # names whose figures are computed
-        # character counts, padded to 40 bytes and read as five 64-bit words (`_common`)
-        self.hist = np.zeros((0, WORDS), dtype=np.uint64)  # the name's characters
-        self.set_hist = np.zeros((0, WORDS), dtype=np.uint64)  # its sorted distinct tokens
-        self.length = np.zeros(0, dtype=np.int64)
-        self.spaces = np.zeros(0, dtype=np.int64)
-        self.set_length = np.zeros(0, dtype=np.int64)
-        # distinct token ids (-1 pads) and their lengths + 1, a row per token position
-        self.token_columns = np.zeros((MAX_TOKENS, 0), dtype=np.int32)
-        self.weight_columns = np.zeros((MAX_TOKENS, 0), dtype=np.int32)
-        self.token_count = np.zeros(0, dtype=np.int32)
-        self.always = np.zeros(0, dtype=bool)  # names the bounds cannot describe
-        self.repeats = np.zeros(0, dtype=bool)  # names with a token twice
+        self._room: dict[str, np.ndarray] = {}
+        for column, (dtype, shape, _) in COLUMNS.items():
+            self._room[column] = np.zeros(shape, dtype=dtype)
+            setattr(self, column, self._room[column])
 
     def id_of(self, name: str) -> int:
         """The name's id, given on first sight."""
@@ -93,8 +118,8 @@ class NameTable:
         token_sets = [sorted(set(name.split())) for name in fresh]
         distinct = [" ".join(tokens) for tokens in token_sets]
         hist, set_hist = histograms(fresh), histograms(distinct)
-        spaces = hist[:, SPACE].astype(np.int64)
         length = np.fromiter(map(len, fresh), dtype=np.int64, count=len(fresh))
+        set_length = np.fromiter(map(len, distinct), dtype=np.int64, count=len(fresh))
         tokens = np.full((MAX_TOKENS, len(fresh)), -1, dtype=np.int32)
         weights = np.zeros((MAX_TOKENS, len(fresh)), dtype=np.int32)
         always = np.zeros(len(fresh), dtype=bool)
@@ -107,20 +132,39 @@ class NameTable:
             for column, token in enumerate(token_set[:MAX_TOKENS]):
                 tokens[column, row] = self.token_ids.setdefault(token, len(self.token_ids))
                 weights[column, row] = len(token) + 1
-        self.hist = np.concatenate([self.hist, _words(hist)])
-        self.set_hist = np.concatenate([self.set_hist, _words(set_hist)])
-        self.length = np.concatenate([self.length, length])
-        self.spaces = np.concatenate([self.spaces, spaces])
-        self.set_length = np.concatenate(
-            [self.set_length, np.fromiter(map(len, distinct), dtype=np.int64, count=len(fresh))]
+        names = np.empty(len(fresh), dtype=object)
+        names[:] = fresh
+        self._append(
+            hist=_words(hist),
+            set_hist=_words(set_hist),
+            length=length,
+            spaces=hist[:, SPACE].astype(np.int64),
+            set_length=set_length,
+            token_columns=tokens,
+            weight_columns=weights,
+            token_count=(tokens >= 0).sum(axis=0),
+            always=always,
+            repeats=set_length != length,
+            name_array=names,
         )
-        self.token_columns = np.concatenate([self.token_columns, tokens], axis=1)
-        self.weight_columns = np.concatenate([self.weight_columns, weights], axis=1)
-        self.token_count = np.concatenate([self.token_count, (tokens >= 0).sum(axis=0)])
-        self.always = np.concatenate([self.always, always])
-        self.name_array = np.concatenate([self.name_array, np.array(fresh, dtype=object)])
-        self.repeats = np.concatenate([self.repeats, self.set_length[self._ready :] != length])
         self._ready = len(self.names)
+
+    def _append(self, **parts: np.ndarray) -> None:
+        """Add the fresh names' figures after the `_ready` names of every column."""
+        start, stop = self._ready, len(self.names)
+        for column, part in parts.items():
+            axis = COLUMNS[column][2]
+            room = self._room[column]
+            if room.shape[axis] < stop:
+                shape = list(room.shape)
+                shape[axis] = max(stop, 2 * room.shape[axis])
+                grown = np.zeros(shape, dtype=room.dtype)
+                kept = (slice(None),) * axis + (slice(0, start),)
+                grown[kept] = room[kept]
+                room = self._room[column] = grown
+            filled = (slice(None),) * axis + (slice(start, stop),)
+            room[filled] = part
+            setattr(self, column, room[(slice(None),) * axis + (slice(0, stop),)])
 
 
 def could_reach(table: NameTable, left: np.ndarray, right: np.ndarray, cutoff: float) -> np.ndarray:
