@@ -4,8 +4,9 @@ A change to the import is judged by this, not by a figure from another day: on a
 2-core machine the same import's time moves by 10-20 % between runs. One registry of
 `--orgs` synthetic organisations is built per backend, and each run imports the same
 `--rows`-row member list into a fresh copy of it (a file copy on SQLite, a database made
-from a template on PostgreSQL) in a new process, the two code versions alternating; the
-base revision runs from a temporary `git worktree`. Per run: seconds, rows/s, the
+from a template on PostgreSQL) in a new process, the two code versions alternating in
+pairs of changing order (base, this, this, base, ...); the base revision runs from a
+temporary `git worktree`. Per run: seconds, rows/s, the
 parent's user and system CPU, its minor page faults, the children's CPU and the phases.
 Summary: the median of each version and their ratio (base / this tree: above 1 is faster).
 
@@ -132,6 +133,13 @@ class PostgresCopies:
         self._admin(f"DROP DATABASE IF EXISTS run{run}")
 
 
+def abba(runs: int) -> list[str]:
+    """`runs` runs of each version, in pairs whose order alternates (base, this, this,
+    base, ...), so that neither version always goes first after the registry is built."""
+    pairs = [("base", "this") if pair % 2 == 0 else ("this", "base") for pair in range(runs)]
+    return [version for pair in pairs for version in pair]
+
+
 def compare(name: str, args: argparse.Namespace, base_source: Path, folder: Path) -> None:
     path = folder / "members.csv"
     if not path.exists():
@@ -148,8 +156,7 @@ def compare(name: str, args: argparse.Namespace, base_source: Path, folder: Path
         copies = copies or PostgresCopies(url)
         seconds: dict[str, list[float]] = {"base": [], "this": []}
         versions = {"base": base_source, "this": ROOT / "src"}
-        for run in range(2 * args.runs):
-            version = ("base", "this")[run % 2]
+        for run, version in enumerate(abba(args.runs)):
             try:
                 result = import_once(versions[version], copies.url(run), path, args.processes)
             finally:
