@@ -152,8 +152,11 @@ def compare(name: str, args: argparse.Namespace, base_source: Path, folder: Path
         with db.session() as session:
             load_synthetic(session, args.orgs, seed=1)
         db.dispose()
-        copies = SqliteCopies(Path(url.removeprefix("sqlite:///"))) if name == "sqlite" else None
-        copies = copies or PostgresCopies(url)
+        copies: SqliteCopies | PostgresCopies = (
+            SqliteCopies(Path(url.removeprefix("sqlite:///")))
+            if name == "sqlite"
+            else PostgresCopies(url)
+        )
         seconds: dict[str, list[float]] = {"base": [], "this": []}
         versions = {"base": base_source, "this": ROOT / "src"}
         for run, version in enumerate(abba(args.runs)):
