@@ -103,3 +103,17 @@ def test_a_table_filled_batch_by_batch_holds_what_one_filled_at_once_holds(
         assert getattr(stepwise, column).shape[-1 if column.endswith("columns") else 0] == len(
             at_once.names
         )
+
+
+def test_the_verdicts_do_not_depend_on_how_many_pairs_a_pass_takes(monkeypatch) -> None:
+    """`could_reach` works through the pairs CHUNK at a time (small arrays stay in the
+    cache); a pass boundary anywhere gives the same verdicts."""
+    names = [" ".join(WORDS[i % len(WORDS) : i % len(WORDS) + 1 + i % 3]) for i in range(60)]
+    table = NameTable()
+    ids = np.array([table.id_of(n) for n in names])
+    left, right = np.repeat(ids, len(ids)), np.tile(ids, len(ids))
+    whole = could_reach(table, left, right, CUTOFF)
+    assert 0 < whole.sum() < len(whole)
+    for size in (1, 7, 1000):
+        monkeypatch.setattr("filiera.registry.name_bounds.CHUNK", size)
+        assert np.array_equal(could_reach(table, left, right, CUTOFF), whole)
