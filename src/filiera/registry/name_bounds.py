@@ -28,11 +28,7 @@ MAX_TOKENS = 8  # names with more distinct tokens always pass
 FEW_TOKENS = 3  # most names: their pairs are compared on three columns, not eight
 MAX_LENGTH = 255  # character counts are stored in a byte
 TOLERANCE = 1e-6  # rapidfuzz's float arithmetic against ours
-# Pairs per NumPy pass. Small passes keep each temporary array at 128 KB: in the cache, and
-# reused by the allocator. With 262,144 pairs (2 MB arrays) every pass mapped fresh memory
-# and faulted it in: the resolving child of a 100,000-row import spent 6.8-7.5 s here
-# instead of 2.6-3.2 s (18 million pairs).
-CHUNK = 16_384
+CHUNK = 262_144  # pairs per NumPy pass (bounded memory)
 WORDS = 5  # BUCKETS bytes, padded, as 64-bit words
 LANES = np.uint64(0x00FF00FF00FF00FF)  # every other byte of a word
 
