@@ -106,8 +106,8 @@ def test_a_table_filled_batch_by_batch_holds_what_one_filled_at_once_holds(
 
 
 def test_the_verdicts_do_not_depend_on_how_many_pairs_a_pass_takes(monkeypatch) -> None:
-    """`could_reach` works through the pairs CHUNK at a time (small arrays stay in the
-    cache); a pass boundary anywhere gives the same verdicts."""
+    """`could_reach` works through the pairs CHUNK at a time (bounded memory); a pass
+    boundary anywhere gives the same verdicts."""
     names = [" ".join(WORDS[i % len(WORDS) : i % len(WORDS) + 1 + i % 3]) for i in range(60)]
     table = NameTable()
     ids = np.array([table.id_of(n) for n in names])
