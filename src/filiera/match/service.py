@@ -151,18 +151,18 @@ def final_scores(
     over its best POOL when a model is there and was adopted on its validation year; every
     number among `mask` only."""
     first_stage, parts = scaled(index, raw, mask, need.kind, terms.concepts)
-    power = raw.power
     model = model_for(session)
+
+    def ranking(kind: str, **why: str | None) -> ranker.Ranking:
+        return ranker.Ranking(kind, related_projects_power=raw.power, **why)
+
     if isinstance(model, str):
-        ranking = ranker.Ranking("fixed", notice=model, related_projects_power=power)
-        return Scored(first_stage, parts, ranking)
+        return Scored(first_stage, parts, ranking("fixed", notice=model))
     if not model.meta.get("adopted", True):
-        ranking = ranker.Ranking("fixed", source=model.source, related_projects_power=power)
-        return Scored(first_stage, parts, ranking)
+        return Scored(first_stage, parts, ranking("fixed", source=model.source))
     pool, rows = features.pool_rows(index, terms, first_stage, parts, mask, need)
     final = ranker.rerank(model, first_stage, rows, pool)
-    ranking = ranker.Ranking("learned", source=model.source, related_projects_power=power)
-    return Scored(final, parts, ranking, model, pool, rows)
+    return Scored(final, parts, ranking("learned", source=model.source), model, pool, rows)
 
 
 def _with_carried(
