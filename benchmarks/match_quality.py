@@ -25,7 +25,9 @@ id, translated by hand into it/fr/de in `benchmarks/data/match_queries_translate
 with the relative loss vs English; the same queries written short (the title alone, the
 keywords alone), Filiera against BM25 and the length rule of the related-projects power
 against the steep power for every need, on 2024 and on 2023 (registry up to 2022, where
-the rule was chosen); mean query latency of both systems; whether the optional
+the rule was chosen); the learned ranker (trained on 2022 and 2023, each feature group
+left out in turn) and its learning curve (trained on a random share of those queries);
+mean query latency of both systems; whether the optional
 glossary (`src/filiera/match/data/glossary.yaml`) was present and how many of its terms the
 engine loaded (it reads the file once per process, at the start of the run).
 
@@ -41,6 +43,7 @@ import ast
 import hashlib
 import json
 import math
+import random
 import re
 import statistics
 import sys
@@ -651,7 +654,69 @@ def learned_ranker(session: Session, queries: list[Query], runs: dict[str, Run])
             ratio_learned_vs_fixed={m: ratio(learned[m], fixed[m]) for m in METRICS},
             change_vs_all_features={m: round(learned[m] - full[m], 4) for m in METRICS},
         )
+    learning_curve(earlier, later, index, queries, pools, fixed, bm25)
     record(benchmark="match_quality_learned_run", seconds=round(time.perf_counter() - started, 1))
+
+
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+CURVE_DRAWS = 6  # random subsets per share below 1
+CURVE_SETTINGS = {"num_leaves": 3, "rounds": 100}  # the smallest of `training.fit`'s grid
+
+
+def learning_curve(
+    earlier: training.Examples,
+    later: training.Examples,
+    index,
+    queries: list[Query],
+    pools: list,
+    fixed: dict,
+    bm25: dict,
+) -> None:
+    """The learned ranker trained on a share of the training queries (2022's and 2023's
+    projects, drawn at random), one model per draw with fixed settings, ranking the 2024
+    queries: does the held-out quality still grow with the number of training queries?"""
+    import lightgbm
+
+    rows, grades = earlier.rows + later.rows, earlier.grades + later.grades
+    for share in CURVE_SHARES:
+        size = max(5, round(len(rows) * share))
+        draws = 1 if share == 1.0 else CURVE_DRAWS
+        per_draw = []
+        for draw in range(draws):
+            chosen = sorted(random.Random(draw).sample(range(len(rows)), size))
+            data = lightgbm.Dataset(
+                np.vstack([rows[i] for i in chosen]),
+                np.concatenate([grades[i] for i in chosen]),
+                group=[len(rows[i]) for i in chosen],
+            )
+            params = {**training.PARAMS, "num_leaves": CURVE_SETTINGS["num_leaves"]}
+            booster = lightgbm.train(params, data, CURVE_SETTINGS["rounds"])
+            model = ranker.Ranker(booster, features.FEATURES)
+            figures = []
+            for query, (positions, feature_rows, first_stage) in zip(queries, pools, strict=True):
+                final = ranker.rerank(model, first_stage, feature_rows, positions)
+                ranking = [int(index.org_ids[p]) for p in top_positions(final, TOP)]
+                figures.append(query_metrics(ranking, query.relevant))
+            per_draw.append(mean_metrics(figures))
+        learned = {m: round(float(np.mean([d[m] for d in per_draw])), 4) for m in METRICS}
+        record(
+            benchmark="match_quality_learning_curve",
+            split="all",
+            lang="en",
+            queries=len(queries),
+            training_queries=size,
+            training_queries_available=len(rows),
+            draws=draws,
+            settings=CURVE_SETTINGS,
+            learned=learned,
+            spread_between_draws={
+                m: round(float(np.std([d[m] for d in per_draw])), 4) for m in METRICS
+            },
+            fixed_weights=fixed,
+            bm25=bm25,
+            ratio_learned_vs_fixed={m: ratio(learned[m], fixed[m]) for m in METRICS},
+            ratio_learned_vs_bm25={m: ratio(learned[m], bm25[m]) for m in METRICS},
+        )
 
 
 # --- the kind of need ---------------------------------------------------------------------
