@@ -21,7 +21,6 @@ from stdnum.eu import vat as _vat
 from stdnum.exceptions import ValidationError
 
 from filiera.registry import nuts_table
-from filiera.registry.nuts_table import Region
 
 # ISO 3166-1 alpha-2 (all 249 officially assigned codes) plus XK (Kosovo), used by the EU.
 _ISO_CODES = """
@@ -216,7 +215,7 @@ def clean_ncage(raw: Any) -> str | None:
 
 
 @cache
-def _nuts_index() -> dict[str, Region]:
+def _nuts_index() -> dict[str, nuts_table.Region]:
     return {region.code: region for region in nuts_table.regions()}
 
 
