@@ -20,20 +20,15 @@ organisation and site tables dropped first (what the server's index upkeep costs
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, backend, emit
-from import_versions import PostgresCopies, SqliteCopies
+from _common import ROOT, emit
+from import_versions import import_once, registry_copies
 
 from filiera.db import Database
 from filiera.imports.split_work import usable_cores
-from filiera.synth import load_synthetic, write_csv
 
 # The secondary indexes a bulk import of new organisations keeps up (not the keys)
 SECONDARY_INDEXES = (
@@ -87,21 +82,6 @@ print(json.dumps({
 """
 
 
-def import_once(url: str, path: Path, processes: int) -> dict:
-    """One import of `path` into `url`, in a new process running this tree's code."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, url, str(path), str(processes)],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=tempfile.gettempdir(),
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the import failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def drop_secondary_indexes(url: str) -> None:
     db = Database(url)
     with db.engine.begin() as connection:
@@ -115,22 +95,10 @@ def variants(name: str) -> tuple[str, ...]:
 
 
 def measure(name: str, args: argparse.Namespace, folder: Path) -> None:
-    path = folder / "members.csv"
-    if not path.exists():
-        write_csv(path, args.rows, seed=99)
-    with backend(name) as url:
-        if url is None:
+    with registry_copies(name, args, folder) as ready:
+        if ready is None:
             return
-        db = Database(url)
-        db.ensure_ready()
-        with db.session() as session:
-            load_synthetic(session, args.orgs, seed=1)
-        db.dispose()
-        copies: SqliteCopies | PostgresCopies = (
-            SqliteCopies(Path(url.removeprefix("sqlite:///")))
-            if name == "sqlite"
-            else PostgresCopies(url)
-        )
+        path, copies = ready
         results: dict[str, list[dict]] = {v: [] for v in variants(name)}
         each = variants(name)
         order = [v for run in range(args.runs) for v in (each if run % 2 == 0 else each[::-1])]
@@ -139,7 +107,7 @@ def measure(name: str, args: argparse.Namespace, folder: Path) -> None:
                 copy = copies.url(run)
                 if variant == "without_secondary_indexes":
                     drop_secondary_indexes(copy)
-                result = import_once(copy, path, args.processes)
+                result = import_once(ROOT / "src", copy, path, args.processes, RUN)
             finally:
                 copies.drop(run)
             result["cpu_s"] = round(

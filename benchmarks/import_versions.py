@@ -80,11 +80,11 @@ def worktree(revision: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def import_once(source: Path, url: str, path: Path, processes: int) -> dict:
-    """One import in a new process running the code of `source`."""
+def import_once(source: Path, url: str, path: Path, processes: int, script: str = RUN) -> dict:
+    """One import (`script`) in a new process running the code of `source`."""
     env = {**os.environ, "PYTHONPATH": str(source)}
     done = subprocess.run(
-        [sys.executable, "-c", RUN, url, str(path), str(processes)],
+        [sys.executable, "-c", script, url, str(path), str(processes)],
         env=env,
         capture_output=True,
         text=True,
@@ -140,23 +140,37 @@ def abba(runs: int) -> list[str]:
     return [version for pair in pairs for version in pair]
 
 
-def compare(name: str, args: argparse.Namespace, base_source: Path, folder: Path) -> None:
+@contextmanager
+def registry_copies(
+    name: str, args: argparse.Namespace, folder: Path
+) -> Iterator[tuple[Path, SqliteCopies | PostgresCopies] | None]:
+    """The member list (`args.rows` rows, written once in `folder`) and fresh copies of one
+    registry of `args.orgs` synthetic organisations on backend `name`; None when the
+    backend is not available here."""
     path = folder / "members.csv"
     if not path.exists():
         write_csv(path, args.rows, seed=99)
     with backend(name) as url:
         if url is None:
+            yield None
             return
         db = Database(url)
         db.ensure_ready()
         with db.session() as session:
             load_synthetic(session, args.orgs, seed=1)
         db.dispose()
-        copies: SqliteCopies | PostgresCopies = (
-            SqliteCopies(Path(url.removeprefix("sqlite:///")))
-            if name == "sqlite"
-            else PostgresCopies(url)
+        sqlite = name == "sqlite"
+        yield (
+            path,
+            SqliteCopies(Path(url.removeprefix("sqlite:///"))) if sqlite else PostgresCopies(url),
         )
+
+
+def compare(name: str, args: argparse.Namespace, base_source: Path, folder: Path) -> None:
+    with registry_copies(name, args, folder) as ready:
+        if ready is None:
+            return
+        path, copies = ready
         seconds: dict[str, list[float]] = {"base": [], "this": []}
         versions = {"base": base_source, "this": ROOT / "src"}
         for run, version in enumerate(abba(args.runs)):
