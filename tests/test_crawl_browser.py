@@ -95,6 +95,12 @@ def english_phrases() -> list[str]:
     return sorted(phrases, key=len, reverse=True)
 
 
+def shows_phrase(text: str, phrase: str) -> bool:
+    """`phrase` in `text` as whole words: the Italian "1 secondo" is not the English
+    "1 second"."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
 def route_kind(path: str) -> str:
     """`/organisations/12` -> `/organisations/{id}`: one link per kind of page is enough."""
     return re.sub(r"/\d+", "/{id}", path)
@@ -127,7 +133,7 @@ def check_page(page: Page, url: str, lang: str, phrases: list[str]) -> list[Find
     if lang == "it":
         text = "\n".join(page.evaluate(UI_TEXT_JS))
         for phrase in phrases:
-            if phrase in text:
+            if shows_phrase(text, phrase):
                 found.append(Finding(url, f"English UI text: {phrase!r}"))
         for match in ENGLISH_WORDS.finditer(text):
             line = next(ln for ln in text.splitlines() if match.group(0) in ln)
@@ -197,4 +203,7 @@ def test_the_english_detector_is_not_blind() -> None:
     assert not ENGLISH_WORDS.search("Organizzazioni del cluster, risultati della ricerca")
     assert ENGLISH_WORDS.search("kind = startup, sme")
     assert ENGLISH_WORDS.search("(text read as it)")
+    assert "1 second" in phrases
+    assert shows_phrase("Indice: 1 second fa", "1 second")
+    assert not shows_phrase("Indice aggiornato 1 secondo fa", "1 second")
     assert route_kind("/organisations/12/people/3") == "/organisations/{id}/people/{id}"
